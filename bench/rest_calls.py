@@ -1,0 +1,95 @@
+"""REST calls per triage of a new issue, measured from the fake GitHub's request log, and the
+CLI's start-up time. Prints figures; asserts nothing.
+
+    python bench/rest_calls.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fakes.github import FakeGitHub  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from ossbot.cli import app  # noqa: E402
+
+REPO = "acme/widgets"
+TOKEN = "ghs_bench"
+BODY = ("Exporting to CSV crashes with a traceback when a name contains a comma. "
+        "It worked in 2.3 and fails since 2.4.\n\n### Steps to reproduce\n1. Export.\n")
+
+
+def _setup(fake: FakeGitHub, with_config: bool, labels: int) -> None:
+    fake.add_user("github-actions[bot]", type="Bot")
+    fake.add_token(TOKEN, "github-actions[bot]", kind="installation")
+    fake.add_repo(REPO)
+    for index in range(labels - 4):
+        fake.add_label(REPO, f"area-{index}")
+    for name in ("bug", "enhancement", "documentation", "question"):
+        fake.add_label(REPO, name)
+    if with_config:
+        fake.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 2\n")
+
+
+def _triage(fake: FakeGitHub, work: Path, state: Path) -> tuple[list[str], int]:
+    number = fake.add_issue(REPO, "Export crashes on commas", BODY, user="jdoe")["number"]
+    payload = {"action": "opened", "issue": fake.issue(REPO, number),
+               "repository": {"full_name": REPO}, "sender": {"login": "jdoe", "type": "User"}}
+    event = work / f"event-{number}.json"
+    event.write_text(json.dumps(payload))
+    fake.clear_log()
+    env = {"GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN, "OSSBOT_STATE": str(state),
+           "OSSBOT_WRITE_INTERVAL": "0"}
+    result = CliRunner().invoke(app, ["triage", "--event", str(event)], env=env)
+    if result.exit_code != 0:
+        raise SystemExit(f"triage failed: {result.output}")
+    calls = [f"{r.method} {r.path}" for r in fake.requests]
+    fake.clear_log()
+    CliRunner().invoke(app, ["triage", "--event", str(event)], env=env)
+    return calls, len(fake.requests)
+
+
+SCENARIOS = (
+    ("30 labels, no config", False, 30),
+    ("30 labels, .github/ossbot.yml", True, 30),
+    ("140 labels (2 pages), config", True, 140),
+)
+
+
+def rest_calls() -> None:
+    print("REST calls per triage of a new issue (target: at most 5, state store not counted)")
+    for title, with_config, labels in SCENARIOS:
+        with tempfile.TemporaryDirectory() as tmp, FakeGitHub() as fake:
+            _setup(fake, with_config, labels)
+            state = Path(tmp) / "state.db"
+            cold, rerun = _triage(fake, Path(tmp), state)
+            warm, _ = _triage(fake, Path(tmp), state)
+            print(f"  {title:31} first run {len(cold)}, warm state {len(warm)}, same event again {rerun}")
+    print("  the calls of a warm run:")
+    for call in warm:
+        print(f"    {call}")
+
+
+def startup() -> None:
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "ossbot", "--help"], capture_output=True, check=True,
+                       env={**os.environ, "COLUMNS": "100"})
+        runs.append(time.perf_counter() - start)
+    print(f"start-up: `python -m ossbot --help` median {statistics.median(runs) * 1000:.0f} ms over 5 runs")
+
+
+if __name__ == "__main__":
+    rest_calls()
+    startup()

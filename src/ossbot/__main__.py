@@ -1,0 +1,3 @@
+from ossbot.cli import main
+
+main()

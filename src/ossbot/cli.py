@@ -1,0 +1,178 @@
+"""The `ossbot` command line. A thin shell: parse flags, run the job, show the outcome, and turn
+typed errors into one-line messages and exit codes (0 done, 1 run-time failure, 2 bad input)."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+from rich.console import Console
+
+from ossbot import __version__
+from ossbot.errors import InputError, OssbotError
+
+app = typer.Typer(
+    name="ossbot",
+    help="A maintainer's bot for GitHub: triage issues from your repository's Actions or a terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+EventOpt = Annotated[Optional[Path], typer.Option(
+    "--event", help="Webhook payload file. Default: $GITHUB_EVENT_PATH.", show_default=False)]
+EventNameOpt = Annotated[Optional[str], typer.Option(
+    "--event-name", help="Event type (issues, issue_comment, pull_request). "
+    "Default: $GITHUB_EVENT_NAME, else inferred from the payload.", show_default=False)]
+RepoOpt = Annotated[Optional[str], typer.Option(
+    "--repo", help="owner/name of a repository, to work on a live object (with --issue).",
+    show_default=False)]
+IssueOpt = Annotated[Optional[int], typer.Option(
+    "--issue", help="Issue number in --repo; the event is built by fetching it.", show_default=False)]
+DryRunOpt = Annotated[bool, typer.Option(
+    "--dry-run", help="Compute everything, write nothing, show the plan.")]
+FormatOpt = Annotated[Format, typer.Option("--format", help="text, or json: the plan as one JSON document.")]
+ConfigOpt = Annotated[Optional[Path], typer.Option(
+    "--config", help="Config file. Default: .github/ossbot.yml on the repository's default branch.",
+    show_default=False)]
+TokenOpt = Annotated[Optional[str], typer.Option(
+    "--token", help="GitHub token. Default: $GITHUB_TOKEN.", show_default=False)]
+StateOpt = Annotated[Optional[Path], typer.Option(
+    "--state", help="State database file. Default: $OSSBOT_STATE, else ~/.local/state/ossbot/state.db.",
+    show_default=False)]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ossbot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """ossbot: summarize and label issues, from Actions or a terminal."""
+
+
+@app.command()
+def triage(
+    event: EventOpt = None, event_name: EventNameOpt = None, repo: RepoOpt = None,
+    issue: IssueOpt = None, dry_run: DryRunOpt = False, format: FormatOpt = Format.text,
+    config: ConfigOpt = None, token: TokenOpt = None, state: StateOpt = None, debug: DebugOpt = False,
+) -> None:
+    """Summarize an issue and label it from the repository's own labels."""
+    with _errors(debug):
+        _execute("triage", event, event_name, repo, issue, dry_run, format, config, token, state)
+
+
+@app.command()
+def run(
+    event: EventOpt = None, event_name: EventNameOpt = None, dry_run: DryRunOpt = False,
+    format: FormatOpt = Format.text, config: ConfigOpt = None, token: TokenOpt = None,
+    state: StateOpt = None, debug: DebugOpt = False,
+) -> None:
+    """Handle the GitHub Actions event ($GITHUB_EVENT_NAME, $GITHUB_EVENT_PATH): what the Action calls."""
+    with _errors(debug):
+        _execute(None, event, event_name, None, None, dry_run, format, config, token, state)
+
+
+def _execute(job: str | None, event_path: Path | None, event_name: str | None, repo: str | None,
+             number: int | None, dry_run: bool, fmt: Format, config: Path | None,
+             token: str | None, state: Path | None) -> None:
+    from ossbot.context import build_context
+    from ossbot.events import load_event
+    from ossbot.runner import job_for, live_issue_event, run_job
+    from ossbot.settings import load_settings
+
+    settings = load_settings(github_token=token, github_event_path=event_path,
+                             github_event_name=event_name, ossbot_state=state)
+    ctx = None
+    if repo is not None or number is not None:
+        if not (repo and number):
+            raise InputError("--repo and --issue go together")
+        ctx = build_context(settings, repo, dry_run=dry_run, config_path=config, anonymous_reads=True)
+        loaded = live_issue_event(ctx, number)
+    else:
+        if settings.github_event_path is None:
+            raise InputError("no event: pass --event PATH, or --repo owner/name --issue N "
+                             "(GITHUB_EVENT_PATH is not set)")
+        loaded = load_event(settings.github_event_path, settings.github_event_name)
+    job = job or job_for(loaded.name)
+    if job is None:
+        _show_nothing(loaded.name, fmt)
+        return
+    outcome = run_job(job, settings, loaded, dry_run=dry_run, config_path=config, ctx=ctx)
+    _show(outcome, fmt, settings)
+
+
+def _show(outcome, fmt: Format, settings) -> None:  # type: ignore[no-untyped-def]
+    from ossbot.preview import job_summary, print_json, print_text
+
+    console = Console()
+    (print_json if fmt is Format.json else print_text)(console, outcome)
+    if settings.github_step_summary:
+        with open(settings.github_step_summary, "a", encoding="utf-8") as handle:
+            handle.write(job_summary(outcome))
+    if settings.github_output:
+        with open(settings.github_output, "a", encoding="utf-8") as handle:
+            handle.write(f"actions={len(outcome.plan.actions)}\n"
+                         f"skipped={'true' if outcome.plan.skipped else 'false'}\n")
+
+
+def _show_nothing(event_name: str, fmt: Format) -> None:
+    reason = f"no job handles '{event_name}' events"
+    if fmt is Format.json:
+        typer.echo(json.dumps({"actions": [], "skipped": reason}, indent=2))
+    else:
+        typer.echo(f"Nothing to do: {reason}.")
+
+
+@contextmanager
+def _errors(debug: bool) -> Iterator[None]:
+    """Typed errors become one line on stderr and their exit code; nothing else escapes."""
+    try:
+        yield
+    except OssbotError as exc:
+        _fail(str(exc), exc.exit_code, debug)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130, debug)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        _fail(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)", 1, debug)
+
+
+def _fail(message: str, code: int, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    line = " ".join(message.split())
+    typer.echo(f"ossbot: error: {line}", err=True)
+    if _in_actions():
+        typer.echo(f"::error title=ossbot::{line}")
+    raise typer.Exit(code)
+
+
+def _in_actions() -> bool:
+    import os
+
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

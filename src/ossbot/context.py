@@ -1,0 +1,117 @@
+"""The Context: everything one invocation needs, built once and passed explicitly."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from ossbot.errors import ConfigError, GitHubError, MissingToken
+from ossbot.github.gateway import Gateway
+from ossbot.github.offline import OfflineReader
+from ossbot.github.repo_files import RepoFiles
+from ossbot.repo_config import RepoConfig, parse_repo_config
+from ossbot.settings import Settings
+from ossbot.state.store import StateStore
+from ossbot.templating import Templates
+
+ACTIONS_BOT = "github-actions[bot]"
+# Token prefixes of tokens that act as a user (classic and fine-grained PATs, OAuth, user-to-server).
+USER_TOKEN_PREFIXES = ("ghp_", "github_pat_", "gho_", "ghu_")
+
+
+@dataclass
+class Context:
+    settings: Settings
+    repo: str
+    dry_run: bool
+    gateway: Gateway | None
+    store: StateStore
+    config_path: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def reader(self) -> Gateway | OfflineReader:
+        return self.gateway or OfflineReader()
+
+    @property
+    def online(self) -> bool:
+        return self.gateway is not None
+
+    @cached_property
+    def repo_files(self) -> RepoFiles:
+        return RepoFiles(self.reader, self.store, self.repo)
+
+    @cached_property
+    def config(self) -> RepoConfig:
+        if self.config_path is not None:
+            return parse_repo_config(_read_local(self.config_path), source=str(self.config_path))
+        found = self.repo_files.config()
+        if found is None:
+            return RepoConfig()
+        path, text = found
+        return parse_repo_config(text, source=f"{self.repo}:{path}")
+
+    @cached_property
+    def templates(self) -> Templates:
+        return Templates(overrides=self.repo_files.template)
+
+    @cached_property
+    def bot_login(self) -> str:
+        """Whose comments are ossbot's own (see README, 'The bot's identity')."""
+        chosen = self.settings.ossbot_bot_login or self.config.bot.login
+        if chosen:
+            return chosen
+        token = self.settings.token
+        if self.gateway is None or not token or not token.startswith(USER_TOKEN_PREFIXES):
+            return ACTIONS_BOT
+        key = "login:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+        login = self.store.cache_get(key)
+        if login is None:
+            try:
+                login = self.gateway.authenticated_login()
+            except GitHubError:
+                return ACTIONS_BOT
+            self.store.cache_set(key, login)
+        return login
+
+    def close(self) -> None:
+        if self.gateway is not None:
+            self.gateway.close()
+        self.store.close()
+
+
+def build_context(settings: Settings, repo: str, *, dry_run: bool, config_path: Path | None = None,
+                  state_path: Path | None = None, anonymous_reads: bool = False) -> Context:
+    """No I/O here beyond checks: collaborators do their work on first use. Without a token
+    nothing is read from GitHub, unless `anonymous_reads` (a live object of a public repo)."""
+    token = settings.token
+    if token is None and not dry_run:
+        raise MissingToken("a write needs a token: set GITHUB_TOKEN or pass --token "
+                           "(or preview with --dry-run)")
+    if config_path is not None and not Path(config_path).is_file():
+        raise ConfigError(f"config file not found: {config_path}")
+    gateway = make_gateway(settings) if token or anonymous_reads else None
+    store = StateStore(state_path or settings.state_path(), scratch=dry_run)
+    return Context(settings=settings, repo=repo, dry_run=dry_run, gateway=gateway, store=store,
+                   config_path=config_path)
+
+
+def make_gateway(settings: Settings) -> Gateway:
+    return Gateway(
+        base_url=settings.github_api_url,
+        token=settings.token,
+        retries=settings.ossbot_http_retries,
+        backoff=settings.ossbot_retry_backoff,
+        write_interval=settings.ossbot_write_interval,
+        max_rate_limit_wait=settings.ossbot_max_rate_limit_wait,
+        timeout=settings.ossbot_http_timeout,
+    )
+
+
+def _read_local(path: Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc

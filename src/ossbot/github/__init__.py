@@ -1,0 +1,1 @@
+"""The gateway over GitHub's REST API, and the hidden markers ossbot leaves in what it writes."""

@@ -1,0 +1,55 @@
+"""The repository's own ossbot files on the default branch: `.github/ossbot.yml` and template
+overrides under `.github/ossbot/templates/`.
+
+One listing of `.github` tells what exists and the content hashes; contents are cached in the
+state DB by git sha (content-addressed, never stale), so a warm run costs one request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from ossbot.state.store import StateStore
+
+CONFIG_NAMES = ("ossbot.yml", "ossbot.yaml")
+
+
+class RepoFiles:
+    def __init__(self, reader: Any, store: StateStore, repo: str) -> None:
+        self.reader = reader
+        self.store = store
+        self.repo = repo
+
+    def _entries(self) -> dict[str, tuple[str, str]]:
+        return self.reader.directory(self.repo, ".github") or {}
+
+    def config(self) -> tuple[str, str] | None:
+        """(path, text) of the repository's config file, or None."""
+        entries = self._entries()
+        for name in CONFIG_NAMES:
+            kind, sha = entries.get(name, ("", ""))
+            if kind == "file":
+                path = f".github/{name}"
+                text = self._cached(f"blob:{sha}", lambda: self.reader.file_text(self.repo, path) or "")
+                return path, text
+        return None
+
+    def template(self, name: str) -> str | None:
+        """The repository's override of a template, or None."""
+        kind, tree_sha = self._entries().get("ossbot", ("", ""))
+        if kind != "dir":
+            return None
+        listing = json.loads(self._cached(
+            f"tree:{tree_sha}", lambda: json.dumps(self.reader.tree(self.repo, tree_sha))))
+        blob_sha = listing.get(f"templates/{name}")
+        if blob_sha is None:
+            return None
+        return self._cached(f"blob:{blob_sha}", lambda: self.reader.blob_text(self.repo, blob_sha))
+
+    def _cached(self, key: str, fetch: Callable[[], str]) -> str:
+        value = self.store.cache_get(key)
+        if value is None:
+            value = fetch()
+            self.store.cache_set(key, value)
+        return value

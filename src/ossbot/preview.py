@@ -1,0 +1,69 @@
+"""How an outcome is shown: rich text in a terminal, one JSON document, and the Actions job summary."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.text import Text
+
+from ossbot.github.markers import strip_markers
+from ossbot.plan import AddLabels, CreateLabel, UpsertComment
+from ossbot.runner import Outcome
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    plan = outcome.plan.model_dump(mode="json")
+    return {**plan, "dry_run": outcome.dry_run, "requests": outcome.requests,
+            "results": [result.model_dump(mode="json") for result in outcome.results]}
+
+
+def print_json(console: Console, outcome: Outcome) -> None:
+    console.file.write(json.dumps(outcome_json(outcome), indent=2) + "\n")
+
+
+def print_text(console: Console, outcome: Outcome) -> None:
+    plan = outcome.plan
+    target = f"{plan.repo}#{plan.number}" if plan.number else plan.repo
+    mode = "dry run: nothing was written" if outcome.dry_run else "applied"
+    console.print(Text(f"ossbot {plan.job} · {target} · {plan.event} · {mode}", style="bold"))
+    if plan.skipped:
+        console.print(f"Nothing to do: {plan.skipped}.")
+    elif not plan.actions:
+        console.print("Nothing to do: no action is needed.")
+    for index, action in enumerate(plan.actions):
+        result = outcome.results[index] if index < len(outcome.results) else None
+        console.print(_render_action(action, result))
+    for note in plan.notes:
+        console.print(Text(f"note: {note}", style="dim"))
+
+
+def _render_action(action: Any, result: Any) -> Any:
+    done = f" · {result.result}" + (f" {result.url}" if result and result.url else "") if result else ""
+    if isinstance(action, UpsertComment):
+        title = f"comment ({action.marker}) on {action.repo}#{action.number}{done or ' · create or update'}"
+        return Panel(Markdown(strip_markers(action.body)), title=title, title_align="left")
+    if isinstance(action, AddLabels):
+        return Text(f"labels to add on {action.repo}#{action.number}: {', '.join(action.labels)}{done}")
+    if isinstance(action, CreateLabel):
+        return Text(f"label to create in {action.repo}: {action.name}{done}")
+    return Text(action.describe() + done)
+
+
+def job_summary(outcome: Outcome) -> str:
+    """Markdown for GITHUB_STEP_SUMMARY."""
+    plan = outcome.plan
+    lines = [f"### ossbot {plan.job}: {plan.repo}" + (f"#{plan.number}" if plan.number else ""), ""]
+    if plan.skipped:
+        lines.append(f"Nothing to do: {plan.skipped}.")
+    for index, action in enumerate(plan.actions):
+        result = outcome.results[index].result if index < len(outcome.results) else "planned"
+        lines.append(f"- {action.describe()}: **{result}**")
+    lines += [f"- note: {note}" for note in plan.notes]
+    lines.append(f"\n<sub>{outcome.requests} GitHub API request(s)</sub>")
+    return "\n".join(lines) + "\n"
+
+

@@ -1,0 +1,127 @@
+"""The repository's `.github/ossbot.yml`: schema, defaults, and validation with clear errors."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ossbot.errors import ConfigError
+
+DEFAULT_RULES: dict[str, list[str]] = {
+    "bug": [
+        "bug", "error", "crash", "crashes", "exception", "traceback", "fails", "failed", "failure",
+        "broken", "regression", "doesn't work", "does not work", "not working", "segfault",
+        "panic", "incorrect", "wrong", "unexpected", "stack trace",
+    ],
+    "enhancement": [
+        "feature", "feature request", "enhancement", "add support", "support for", "would be nice",
+        "proposal", "propose", "suggestion", "request", "improve", "improvement", "allow",
+    ],
+    "documentation": [
+        "docs", "documentation", "readme", "typo", "docstring", "tutorial", "guide", "changelog",
+    ],
+    "question": [
+        "question", "how do i", "how can i", "how to", "is it possible", "is there a way",
+        "help", "clarification", "wondering",
+    ],
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BotConfig(_Section):
+    login: str | None = Field(
+        None, description="The bot account's login, for recognising its own comments. "
+        "Default: github-actions[bot] under Actions, the token's user locally.")
+
+
+class LabelsConfig(_Section):
+    enabled: bool = Field(True, description="Apply labels at all.")
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Only these labels may be applied (empty: any label of the repository).")
+    deny: list[str] = Field(default_factory=list, description="Labels never applied.")
+    max: int = Field(3, ge=0, le=10, description="At most this many labels per issue.")
+    rules: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Label name → keywords (matched on word boundaries, case-insensitive). "
+        "Merged over the defaults for bug, enhancement, documentation and question; "
+        "a label mapped to [] turns its default rule off.")
+    create_missing: bool = Field(
+        False, description="Create a chosen label that the repository does not have yet.")
+
+    def effective_rules(self) -> dict[str, list[str]]:
+        merged = {**DEFAULT_RULES, **self.rules}
+        return {label: words for label, words in merged.items() if words}
+
+
+class TriageConfig(_Section):
+    enabled: bool = Field(True, description="Triage new, edited and reopened issues.")
+    summary: bool = Field(True, description="Post (and keep updated) a summary comment.")
+    summary_bullets: int = Field(3, ge=1, le=8, description="Bullets in the summary.")
+    actions: list[Literal["opened", "edited", "reopened"]] = Field(
+        default_factory=lambda: ["opened", "edited", "reopened"],
+        description="Issue actions that start triage.")
+
+
+class RepoConfig(_Section):
+    bot: BotConfig = Field(default_factory=BotConfig)
+    triage: TriageConfig = Field(default_factory=TriageConfig)
+    labels: LabelsConfig = Field(default_factory=LabelsConfig)
+
+
+def parse_repo_config(text: str | None, source: str = ".github/ossbot.yml") -> RepoConfig:
+    """Parse and validate; every problem becomes one ConfigError naming the key and the fix."""
+    if text is None or not text.strip():
+        return RepoConfig()
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: invalid YAML{_yaml_where(exc)}: {_yaml_problem(exc)}") from exc
+    if data is None:
+        return RepoConfig()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of keys (bot, triage, labels)")
+    try:
+        return RepoConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_describe(exc.errors()[0])}") from exc
+
+
+def _yaml_where(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    return getattr(exc, "problem", None) or str(exc).splitlines()[0]
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = [str(part) for part in error["loc"]]
+    key = ".".join(loc)
+    if error["type"] == "extra_forbidden":
+        return f"unknown key '{key}'{_suggest(loc)}"
+    value = error.get("input")
+    return f"'{key}': {error['msg']} (got {value!r})"
+
+
+def _suggest(loc: list[str]) -> str:
+    """'did you mean' for a misspelled key, from the keys valid at that place."""
+    model: type[BaseModel] = RepoConfig
+    for part in loc[:-1]:
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    known = list(model.model_fields)
+    close = difflib.get_close_matches(loc[-1], known, n=1)
+    if close:
+        return f": did you mean '{'.'.join(loc[:-1] + close)}'?"
+    return f": valid keys here are {', '.join(known)}"

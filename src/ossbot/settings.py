@@ -1,0 +1,48 @@
+"""Settings from the environment and command-line flags, validated once per invocation.
+
+Field names are the environment variables' names (case-insensitive); flags are passed as
+keyword arguments and win over the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    github_token: str | None = None
+    github_api_url: str = "https://api.github.com"
+    github_event_path: Path | None = None
+    github_event_name: str | None = None
+    github_actions: bool = False
+    github_step_summary: Path | None = None
+    github_output: Path | None = None
+
+    ossbot_state: Path | None = None
+    ossbot_bot_login: str | None = None
+    # HTTP behaviour towards GitHub (see github/gateway.py).
+    ossbot_http_retries: int = Field(5, ge=0, le=20)
+    ossbot_retry_backoff: float = Field(1.0, ge=0)
+    ossbot_write_interval: float = Field(1.0, ge=0)
+    ossbot_max_rate_limit_wait: float = Field(600.0, ge=0)
+    ossbot_http_timeout: float = Field(30.0, gt=0)
+
+    @property
+    def token(self) -> str | None:
+        return (self.github_token or "").strip() or None
+
+    def state_path(self) -> Path:
+        """Where the local state file lives when none is given."""
+        if self.ossbot_state:
+            return self.ossbot_state
+        return Path.home() / ".local" / "state" / "ossbot" / "state.db"
+
+
+def load_settings(**flags: object) -> Settings:
+    """Environment plus the flags that were given (None means 'not given')."""
+    return Settings(**{k: v for k, v in flags.items() if v is not None})

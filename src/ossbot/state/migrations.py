@@ -1,0 +1,45 @@
+"""Schema migrations: a list of named functions, applied in order, each once, recorded by name."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlite_utils import Database
+
+MIGRATIONS_TABLE = "_ossbot_migrations"
+
+
+def _m0001_ledger(db: Database) -> None:
+    db["events"].create({
+        "key": str, "name": str, "action": str, "repo": str, "number": int,
+        "job": str, "outcome": str, "processed_at": str,
+    }, pk="key")
+    db["effects"].create({
+        "id": int, "event_key": str, "action": str, "repo": str, "number": int,
+        "result": str, "url": str, "at": str,
+    }, pk="id")
+    db["effects"].create_index(["repo", "number"])
+    db["cache"].create({"key": str, "value": str, "stored_at": str}, pk="key")
+
+
+MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
+    ("0001_ledger", _m0001_ledger),
+]
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply the migrations not yet applied; returns their names."""
+    table = db[MIGRATIONS_TABLE]
+    if not table.exists():
+        table.create({"name": str, "applied_at": str}, pk="name")
+    done = {row["name"] for row in table.rows}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            step(db)
+            table.insert({"name": name, "applied_at": datetime.now(timezone.utc).isoformat()})
+        applied.append(name)
+    return applied

@@ -1,0 +1,44 @@
+"""Comment templates: Jinja files packaged with ossbot, overridable from the repository.
+
+Templates render in a sandbox with StrictUndefined: a repository's override cannot reach
+Python internals, and a misspelled variable is an error rather than an empty string.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from jinja2 import ChoiceLoader, FunctionLoader, PackageLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from ossbot.errors import ConfigError
+from ossbot.text import clip, neutralize_mentions
+
+OverrideSource = Callable[[str], "str | None"]
+
+
+class Templates:
+    """`overrides(name)` returns a repository's version of a template, or None."""
+
+    def __init__(self, overrides: OverrideSource | None = None) -> None:
+        self._overrides = overrides or (lambda name: None)
+        self.env = SandboxedEnvironment(
+            loader=ChoiceLoader([FunctionLoader(self._override), PackageLoader("ossbot", "templates")]),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["clip"] = clip
+        self.env.filters["no_mentions"] = neutralize_mentions
+        self.env.filters["code"] = lambda value: f"`{str(value).replace('`', '')}`"
+
+    def _override(self, name: str) -> str | None:
+        return self._overrides(name)
+
+    def render(self, name: str, **values: Any) -> str:
+        try:
+            return self.env.get_template(name).render(**values).strip() + "\n"
+        except TemplateError as exc:
+            raise ConfigError(f"template {name}: {exc.__class__.__name__}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Issue triage: a summary comment and labels from the repository's own label set."""

@@ -1,0 +1,132 @@
+"""The offline triage engine: an extractive summary and keyword labels. No model, no network."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ossbot.text import clip, has_code_block, plain, strip_html_comments
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(`])")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6}\s|\*\*[^*]+\*\*\s*:?\s*$|[A-Z][\w /]{0,40}:\s*$)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_WORD = re.compile(r"[a-z0-9']+")
+_STEPS = re.compile(r"(?im)^\s*(?:#+\s*|\*\*)?(steps to reproduce|to reproduce|reproduction)\b")
+_TRACE = re.compile(r"(?m)(Traceback \(most recent call last\)|^\s+at [\w.$<>]+\(|Exception in thread|panicked at)")
+_VERSION = re.compile(r"\b(?:v|version\s*)\d+(?:\.\d+){1,3}\b", re.I)
+_BOILERPLATE = (
+    "a clear and concise description", "describe the bug", "steps to reproduce the behavior",
+    "expected behavior", "add any other context", "if applicable, add screenshots",
+    "is your feature request related to a problem", "describe the solution you'd like",
+    "describe alternatives you've considered",
+)
+_STOPWORDS = frozenset(
+    "a an the and or but if of to in on for with is are was were be been it this that i we you "
+    "my our when what how not no do does can could should would will at by from as so".split())
+_CUES = frozenset("error fails failed crash expected actual instead should wrong broken when after "
+                  "support add want need please".split())
+
+
+@dataclass(frozen=True)
+class Summary:
+    bullets: list[str]
+    signals: list[str]
+
+
+def summarize(title: str, body: str, max_bullets: int = 3, limit: int = 220) -> Summary:
+    """The body's most telling sentences, in their original order, each clipped to `limit`."""
+    sentences = _sentences(body)
+    title_words = _words(title)
+    ranked = sorted(range(len(sentences)),
+                    key=lambda i: -_score(sentences[i], i, title_words))[:max_bullets]
+    bullets = [clip(sentences[i], limit) for i in sorted(ranked)]
+    return Summary(bullets or ["No description was given beyond the title."], _signals(body))
+
+
+def _sentences(body: str) -> list[str]:
+    found: list[str] = []
+    for line in plain(body).splitlines():
+        if not line.strip() or _HEADING.match(line) or line.lstrip().startswith(">"):
+            continue
+        line = _LIST_ITEM.sub("", line)
+        for sentence in _SENTENCE_END.split(line.strip()):
+            if len(_words(sentence)) >= 3 and not _is_boilerplate(sentence):
+                found.append(sentence.strip())
+    return list(dict.fromkeys(found))
+
+
+def _is_boilerplate(sentence: str) -> bool:
+    lowered = sentence.lower()
+    return any(phrase in lowered for phrase in _BOILERPLATE)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
+
+
+def _score(sentence: str, index: int, title_words: set[str]) -> float:
+    words = _words(sentence)
+    overlap = len(words & title_words) / (len(title_words) or 1)
+    cues = len(words & _CUES)
+    return 2.0 * overlap + 0.5 * min(cues, 3) + 1.0 / (1 + index)
+
+
+def _signals(body: str) -> list[str]:
+    visible = strip_html_comments(body)
+    signals = []
+    if _STEPS.search(visible):
+        signals.append("has steps to reproduce")
+    if _TRACE.search(visible):
+        signals.append("includes a stack trace")
+    elif has_code_block(visible):
+        signals.append("includes code or logs")
+    if _VERSION.search(visible):
+        signals.append("mentions a version")
+    return signals
+
+
+# -- keyword labels -------------------------------------------------------------------------
+
+# Other names repositories give the default labels, compared after normalising.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "bug": ("bug", "defect", "kind bug", "type bug", "bug report"),
+    "enhancement": ("enhancement", "feature", "feature request", "type feature",
+                    "kind feature", "type enhancement", "improvement"),
+    "documentation": ("documentation", "docs", "doc", "type docs", "kind documentation",
+                      "type documentation"),
+    "question": ("question", "type question", "kind question", "support"),
+}
+_NORMALISE = re.compile(r"[^a-z0-9]+")
+
+
+def normalise(name: str) -> str:
+    return " ".join(_NORMALISE.sub(" ", name.lower()).split())
+
+
+def resolve_label(rule: str, available: list[str]) -> str | None:
+    """The repository label a rule stands for: same name first, then a known alias."""
+    by_norm = {normalise(name): name for name in available}
+    wanted = [normalise(rule), *(normalise(a) for a in ALIASES.get(normalise(rule), ()))]
+    for norm in wanted:
+        if norm in by_norm:
+            return by_norm[norm]
+    return None
+
+
+def keyword_scores(title: str, body: str, rules: dict[str, list[str]]) -> dict[str, float]:
+    """rule → score: 2 per keyword found in the title, 1 per keyword found in the body."""
+    title_text, body_text = title.lower(), plain(body).lower()
+    scores: dict[str, float] = {}
+    for rule, keywords in rules.items():
+        score = 0.0
+        for keyword in keywords:
+            pattern = _keyword_pattern(keyword)
+            score += 2 * bool(pattern.search(title_text)) + bool(pattern.search(body_text))
+        if score:
+            scores[rule] = score
+    return scores
+
+
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    parts = [re.escape(part) for part in keyword.lower().split()]
+    return re.compile(r"(?<![\w-])" + r"\s+".join(parts) + r"(?![\w-])")

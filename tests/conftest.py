@@ -1,0 +1,99 @@
+"""Shared fixtures: an isolated environment, the fake GitHub, and the real CLI in-process."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from typer.testing import CliRunner
+
+from fakes.github import FakeGitHub
+from ossbot.cli import app
+
+REPO = "acme/widgets"
+BOT_TOKEN = "ghs_actions_token"  # an installation token, as GITHUB_TOKEN is in Actions
+BOT = "github-actions[bot]"
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No test sees the developer's or the runner's GitHub settings, home or state."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("GITHUB_", "OSSBOT_", "LLM_", "OPENAI_", "GEMINI_", "RUNNER_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("OSSBOT_STATE", str(tmp_path / "state.db"))
+    monkeypatch.setenv("OSSBOT_WRITE_INTERVAL", "0")
+    monkeypatch.setenv("OSSBOT_RETRY_BACKOFF", "0")
+    monkeypatch.setenv("COLUMNS", "100")
+    return tmp_path
+
+
+@pytest.fixture
+def gh(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The fake GitHub with one repository, the usual labels, and the Actions bot's token."""
+    with FakeGitHub() as fake:
+        fake.add_user(BOT, type="Bot")
+        fake.add_token(BOT_TOKEN, BOT, kind="installation")
+        fake.add_repo(REPO)
+        for name in ("bug", "enhancement", "documentation", "question", "good first issue"):
+            fake.add_label(REPO, name)
+        monkeypatch.setenv("GITHUB_API_URL", fake.url)
+        monkeypatch.setenv("GITHUB_TOKEN", BOT_TOKEN)
+        yield fake
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def ossbot(*args: str) -> Ran:
+    """The real CLI, in-process (so the fake's state and request log are visible to the test)."""
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def issue_event(fake: Any, number: int, action: str = "opened", sender: str | None = None,
+                repo: str = REPO) -> dict[str, Any]:
+    """A webhook payload for an issue as the fake holds it now."""
+    issue = fake.issue(repo, number)
+    login = sender or issue["user"]["login"]
+    return {
+        "action": action,
+        "issue": issue,
+        "repository": {"full_name": repo, "name": repo.split("/")[1], "default_branch": "main",
+                       "private": False, "owner": {"login": repo.split("/")[0]}},
+        "sender": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
+    }
+
+
+def write_event(path: Path, payload: Any) -> str:
+    path.write_text(json.dumps(payload) if not isinstance(payload, str) else payload)
+    return str(path)
+
+
+def edit_issue(fake: Any, number: int, repo: str = REPO, **fields: Any) -> dict[str, Any]:
+    """A maintainer edits the issue through the API, as on github.com."""
+    fake.add_user("maintainer")
+    fake.add_token("ghp_maintainer", "maintainer")
+    answer = requests.patch(f"{fake.url}/repos/{repo}/issues/{number}", json=fields,
+                            headers={"Authorization": "token ghp_maintainer"}, timeout=10)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def writes(fake: Any) -> list[Any]:
+    return [r for r in fake.requests if r.method != "GET"]

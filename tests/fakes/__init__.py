@@ -1,0 +1,1 @@
+"""Fakes of the services ossbot talks to, for tests."""

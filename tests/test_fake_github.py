@@ -1,0 +1,396 @@
+"""Tests of the fake GitHub server, driven through unmodified PyGithub as ossbot drives GitHub."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from github import (
+    Auth,
+    BadCredentialsException,
+    Github,
+    GithubException,
+    GithubRetry,
+    RateLimitExceededException,
+    UnknownObjectException,
+)
+
+from fakes.github import FakeGitHub
+
+TOKEN = "ghp_maintainer"
+REPO = "octo-org/widgets"
+HELLO_BLOB = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad"  # `printf 'hello world\n' | git hash-object --stdin`
+DOCS_TREE = "68aba62e560c0ebc3396e8ae9335232cd93a3f60"  # git write-tree of a folder holding only hello.txt
+
+
+@pytest.fixture
+def fake():
+    with FakeGitHub() as server:
+        server.add_user("octo-org", type="Organization")
+        server.add_token(TOKEN, "maintainer")
+        server.add_repo(REPO)
+        server.set_permission(REPO, "maintainer", "maintain")
+        yield server
+
+
+def connect(fake: FakeGitHub, token: str | None = TOKEN, **options) -> Github:
+    options.setdefault("retry", None)
+    auth = Auth.Token(token) if token else None
+    return Github(auth=auth, base_url=fake.url, seconds_between_requests=0, seconds_between_writes=0, **options)
+
+
+@pytest.fixture
+def github(fake):
+    client = connect(fake)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def repo(github):
+    return github.get_repo(REPO)
+
+
+def test_pagination_returns_every_issue(fake, repo):
+    for n in range(250):
+        fake.add_issue(REPO, f"issue {n}")
+    fake.clear_log()
+
+    numbers = [issue.number for issue in repo.get_issues(state="all")]
+
+    assert sorted(numbers) == list(range(1, 251))
+    assert numbers[0] == 250  # newest first, as GitHub sorts by default
+    pages = [call.query.get("page", "1") for call in fake.calls("GET", r"/issues$")]
+    assert pages == [str(n) for n in range(1, 10)]
+    assert repo.get_issues(state="all").totalCount == 250
+
+
+def links(header: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """Parse a Link header, checking GitHub's exact layout: <URL>; rel="name", joined by ", "."""
+    parsed = {}
+    for part in header.split(", "):
+        url, rel = re.fullmatch(r'<([^>]+)>; rel="(\w+)"', part).groups()
+        parsed[rel] = (url.partition("?")[0], dict(parse_qsl(urlsplit(url).query)))
+    return parsed
+
+
+def test_link_header_has_githubs_format(fake, github):
+    for n in range(250):
+        fake.add_issue(REPO, f"issue {n}")
+    issues = f"{fake.url}/repos/{REPO}/issues"
+
+    headers, page = github.requester.requestJsonAndCheck(
+        "GET", f"/repos/{REPO}/issues", parameters={"state": "all", "per_page": 100, "page": 2}
+    )
+
+    assert len(page) == 100
+    assert list(links(headers["link"])) == ["prev", "next", "last", "first"]
+    assert links(headers["link"]) == {
+        rel: (issues, {"state": "all", "per_page": "100", "page": str(n)})
+        for rel, n in [("prev", 1), ("next", 3), ("last", 3), ("first", 1)]
+    }
+    headers, _ = github.requester.requestJsonAndCheck("GET", f"/repos/{REPO}/issues", parameters={"per_page": 100})
+    assert headers["link"] == f'<{issues}?per_page=100&page=2>; rel="next", <{issues}?per_page=100&page=3>; rel="last"'
+    headers, _ = github.requester.requestJsonAndCheck("GET", f"/repos/{REPO}/labels")
+    assert "link" not in headers
+
+
+def test_answers_carry_githubs_headers(fake, github):
+    headers, _ = github.requester.requestJsonAndCheck("GET", f"/repos/{REPO}")
+    headers2, _ = github.requester.requestJsonAndCheck("GET", f"/repos/{REPO}")
+
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["x-ratelimit-limit"] == "5000"
+    assert int(headers2["x-ratelimit-remaining"]) == int(headers["x-ratelimit-remaining"]) - 1
+    assert int(headers2["x-ratelimit-used"]) == int(headers["x-ratelimit-used"]) + 1
+    assert headers["x-ratelimit-resource"] == "core"
+    assert headers["x-github-api-version-selected"] == "2022-11-28"
+    assert headers["x-github-request-id"] != headers2["x-github-request-id"]
+    assert github.rate_limiting == (int(headers2["x-ratelimit-remaining"]), 5000)
+    assert github.get_rate_limit().resources.core.limit == 5000
+
+
+def test_create_issue_and_read_it_back(fake, repo):
+    fake.add_user("helper")
+
+    created = repo.create_issue("Crash on start", body="Stack trace here", labels=["bug"], assignees=["helper"])
+    again = repo.get_issue(created.number)
+
+    assert (again.title, again.body, again.state) == ("Crash on start", "Stack trace here", "open")
+    assert again.user.login == "maintainer"
+    assert [label.name for label in again.labels] == ["bug"]
+    assert [user.login for user in again.assignees] == ["helper"]
+    assert again.html_url == f"https://github.com/{REPO}/issues/{created.number}"
+    assert fake.issue(REPO, created.number)["author_association"] == "COLLABORATOR"
+    assert re.fullmatch(r"2026-11-21T\d\d:\d\d:00Z", fake.issue(REPO, created.number)["created_at"])
+    assert fake.calls("POST", r"/issues$")[0].body["title"] == "Crash on start"
+
+
+def test_missing_title_is_a_validation_error(repo):
+    with pytest.raises(GithubException) as failure:
+        repo.create_issue("")
+
+    assert failure.value.status == 422
+    assert failure.value.data["message"] == "Validation Failed"
+    assert failure.value.data["errors"] == [{"resource": "Issue", "code": "missing_field", "field": "title"}]
+
+
+def test_close_issue_records_who_and_why(fake, repo):
+    fake.add_issue(REPO, "Stale")
+
+    repo.get_issue(1).edit(state="closed", state_reason="not_planned")
+
+    closed = fake.issue(REPO, 1)
+    assert (closed["state"], closed["state_reason"]) == ("closed", "not_planned")
+    assert closed["closed_by"]["login"] == "maintainer"
+    assert closed["closed_at"] == closed["updated_at"] > closed["created_at"]
+
+
+def test_comments_follow_on_the_issue(fake, repo):
+    fake.add_issue(REPO, "Question", user="visitor")
+    before = fake.issue(REPO, 1)["updated_at"]
+    issue = repo.get_issue(1)
+
+    comment = issue.create_comment("Thanks for the report")
+    fake.add_comment(REPO, 1, "Me too", user="visitor")
+
+    assert comment.user.login == "maintainer"
+    assert fake.issue(REPO, 1)["comments"] == 2
+    assert fake.issue(REPO, 1)["updated_at"] > before
+    assert [c.body for c in issue.get_comments()] == ["Thanks for the report", "Me too"]
+    assert [c["author_association"] for c in fake.comments(REPO, 1)] == ["COLLABORATOR", "NONE"]
+    comment.edit("Thanks!")
+    assert repo.get_issue(1).get_comment(comment.id).body == "Thanks!"
+    comment.delete()
+    assert fake.issue(REPO, 1)["comments"] == 1
+
+
+def test_label_crud_is_case_insensitive(fake, repo):
+    repo.create_label("bug", "d73a4a", "Something isn't working")
+
+    assert repo.get_label("BUG").description == "Something isn't working"
+    with pytest.raises(GithubException) as failure:
+        repo.create_label("Bug", "ffffff")
+    assert failure.value.status == 422
+    assert failure.value.data["errors"][0]["code"] == "already_exists"
+
+    repo.get_label("bug").edit("type: bug", "b60205")
+    assert [(label["name"], label["color"]) for label in fake.labels(REPO)] == [("type: bug", "b60205")]
+    repo.get_label("type: bug").delete()
+    assert fake.labels(REPO) == []
+
+
+def test_adding_an_unknown_label_creates_it(fake, repo):
+    fake.add_label(REPO, "bug", color="d73a4a")
+    fake.add_issue(REPO, "Slow", labels=["bug"])
+    issue = repo.get_issue(1)
+
+    issue.add_to_labels("needs-triage", "BUG")
+
+    colors = {label["name"]: label["color"] for label in fake.labels(REPO)}
+    assert colors == {"bug": "d73a4a", "needs-triage": "ededed"}
+    assert [label["name"] for label in fake.issue(REPO, 1)["labels"]] == ["bug", "needs-triage"]
+    assert fake.calls("POST", r"/issues/1/labels$")[0].status == 200
+    issue.remove_from_labels("bug")
+    issue.set_labels("perf")
+    assert [label.name for label in repo.get_issue(1).get_labels()] == ["perf"]
+
+
+def test_issue_list_filters_like_github(fake, repo):
+    fake.add_issue(REPO, "old bug", labels=["bug"], created_at="2026-01-01T00:00:00Z")
+    fake.add_issue(REPO, "closed bug", labels=["bug", "ui"], state="closed")
+    fake.add_issue(REPO, "feature", labels=["feature"])
+    fake.add_pull(REPO, "Fix the bug")
+
+    def titles(**filters):
+        return [issue.title for issue in repo.get_issues(**filters)]
+
+    assert titles() == ["Fix the bug", "feature", "old bug"]
+    assert titles(state="closed") == ["closed bug"]
+    assert titles(state="all", labels=["bug"]) == ["closed bug", "old bug"]
+    assert titles(state="all", labels=["bug", "ui"]) == ["closed bug"]
+    assert titles(sort="created", direction="asc") == ["old bug", "feature", "Fix the bug"]
+    assert titles(since=repo.get_issue(3).updated_at) == ["Fix the bug", "feature"]
+
+
+def test_pull_request_and_its_files(fake, repo):
+    files = [
+        {"filename": "src/app.py", "status": "modified", "additions": 3, "deletions": 1, "patch": "@@ -1 +1,3 @@"},
+        {"filename": "README.md", "status": "added", "additions": 10, "deletions": 0, "patch": "@@ -0,0 +1,10 @@"},
+    ]
+    fake.add_issue(REPO, "An issue first")
+    fake.add_pull(REPO, "Add app", "Adds the app", user="contributor", head="add-app", files=files)
+
+    pull = repo.get_pull(2)
+
+    assert (pull.title, pull.head.ref, pull.base.ref, pull.user.login) == ("Add app", "add-app", "main", "contributor")
+    assert (pull.additions, pull.deletions, pull.changed_files) == (13, 1, 2)
+    assert [(f.filename, f.status, f.patch) for f in pull.get_files()] == [
+        ("src/app.py", "modified", "@@ -1 +1,3 @@"), ("README.md", "added", "@@ -0,0 +1,10 @@"),
+    ]
+    as_issue = fake.issue(REPO, 2)
+    assert as_issue["pull_request"]["url"] == f"{fake.url}/repos/{REPO}/pulls/2"
+    assert as_issue["pull_request"]["merged_at"] is None
+    assert "pull_request" not in fake.issue(REPO, 1)
+    with pytest.raises(UnknownObjectException):
+        repo.get_pull(1)
+
+
+def test_missing_objects_raise_unknown_object(fake, github, repo):
+    with pytest.raises(UnknownObjectException) as failure:
+        repo.get_issue(999)
+    not_found = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}
+    assert failure.value.data == not_found
+    with pytest.raises(UnknownObjectException):
+        github.get_repo("octo-org/nothing")
+    assert [call.status for call in fake.calls("GET")][-2:] == [404, 404]
+
+
+def test_bad_token_raises_bad_credentials(fake):
+    with pytest.raises(BadCredentialsException) as failure:
+        connect(fake, "ghp_wrong").get_repo(REPO)
+
+    assert failure.value.status == 401
+    assert failure.value.data["message"] == "Bad credentials"
+    assert fake.requests[-1].status == 401
+
+
+def test_anonymous_reads_public_repositories_only(fake):
+    fake.add_repo("octo-org/secret", private=True)
+    anonymous = connect(fake, token=None)
+
+    repo = anonymous.get_repo(REPO)
+
+    with pytest.raises(GithubException) as failure:
+        repo.create_issue("Drive-by")
+    assert (failure.value.status, failure.value.data["message"]) == (401, "Requires authentication")
+    with pytest.raises(UnknownObjectException):
+        anonymous.get_repo("octo-org/secret")
+    assert "Authorization" not in fake.requests[-1].headers
+
+
+def test_secondary_rate_limit_then_success_with_retry(fake):
+    fake.secondary_rate_limit("POST", r"/issues$", retry_after=0)
+    repo = connect(fake, retry=GithubRetry()).get_repo(REPO)
+
+    issue = repo.create_issue("Posted after a retry")
+
+    assert issue.number == 1
+    assert [call.status for call in fake.calls("POST", r"/issues$")] == [403, 201]
+    assert len(fake.issues(REPO)) == 1
+
+
+def test_secondary_rate_limit_without_retry_raises(fake, repo):
+    fake.secondary_rate_limit("POST", r"/issues$", retry_after=30)
+
+    with pytest.raises(RateLimitExceededException) as failure:
+        repo.create_issue("Too fast")
+
+    assert failure.value.status == 403
+    assert failure.value.headers["retry-after"] == "30"
+    assert fake.issues(REPO) == []
+
+
+def test_server_error_then_success_with_retry(fake):
+    fake.add_issue(REPO, "Flaky")
+    fake.fail("GET", r"/issues/1$", 502)
+    repo = connect(fake, retry=GithubRetry(backoff_factor=0)).get_repo(REPO)
+
+    assert repo.get_issue(1).title == "Flaky"
+    assert [call.status for call in fake.calls("GET", r"/issues/1$")] == [502, 200]
+
+
+def test_faults_are_consumed_in_order(fake, github):
+    fake.fail("GET", rf"/repos/{REPO}$", 500, times=2)
+    fake.fail("GET", rf"/repos/{REPO}$", 418, body={"message": "teapot"}, headers={"X-Custom": "yes"})
+
+    for status in (500, 500, 418):
+        with pytest.raises(GithubException) as failure:
+            github.get_repo(REPO)
+        assert failure.value.status == status
+    assert failure.value.data == {"message": "teapot"}
+    assert failure.value.headers["x-custom"] == "yes"
+    assert github.get_repo(REPO).full_name == REPO
+
+
+def test_file_contents_decode_and_carry_git_shas(fake, repo):
+    readme = "# Widgets\n\n" + "Ünïcode and a line long enough to wrap the base64 payload. " * 5
+    fake.put_file(REPO, "README.md", readme)
+    fake.put_file(REPO, "docs/hello.txt", b"hello world\n")
+    fake.put_file(REPO, "docs/hello.txt", "hello branch\n", ref="dev")
+
+    content = repo.get_contents("README.md")
+
+    assert content.decoded_content.decode() == readme
+    data = readme.encode()
+    assert content.sha == hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    assert all(len(line) <= 60 for line in content.content.split("\n"))
+    assert repo.get_contents("docs/hello.txt").sha == HELLO_BLOB
+    assert repo.get_contents("docs/hello.txt", ref="dev").decoded_content == b"hello branch\n"
+    root = {entry.name: (entry.type, entry.sha) for entry in repo.get_contents("")}
+    assert root == {"README.md": ("file", content.sha), "docs": ("dir", DOCS_TREE)}
+    with pytest.raises(UnknownObjectException):
+        repo.get_contents("missing.txt")
+
+
+def test_permission_uses_githubs_legacy_mapping(fake, repo):
+    for login, role in [("ana", "admin"), ("max", "maintain"), ("wes", "write"), ("tia", "triage"), ("rey", "read")]:
+        fake.set_permission(REPO, login, role)
+    fake.add_user("stranger")
+
+    seen = {
+        login: (repo.get_collaborator_permission(login), repo.get_collaborator_role_name(login))
+        for login in ("ana", "max", "wes", "tia", "rey", "stranger", "octo-org")
+    }
+
+    assert seen == {
+        "ana": ("admin", "admin"), "max": ("write", "maintain"), "wes": ("write", "write"),
+        "tia": ("read", "triage"), "rey": ("read", "read"), "stranger": ("read", "read"),
+        "octo-org": ("admin", "admin"),
+    }
+    fake.add_repo("octo-org/secret", private=True)
+    fake.set_permission("octo-org/secret", "maintainer", "admin")
+    secret = connect(fake).get_repo("octo-org/secret")
+    assert secret.get_collaborator_permission("stranger") == "none"
+
+
+def test_installation_token_cannot_read_the_user_but_writes_as_the_bot(fake):
+    fake.add_token("ghs_installation", "ossbot[bot]", kind="installation")
+    fake.add_issue(REPO, "Needs triage")
+    bot = connect(fake, "ghs_installation")
+
+    with pytest.raises(GithubException) as failure:
+        bot.get_user().login
+    comment = bot.get_repo(REPO).get_issue(1).create_comment("Triaged")
+
+    assert failure.value.status == 403
+    assert failure.value.data["message"] == "Resource not accessible by integration"
+    assert (comment.user.login, comment.user.type) == ("ossbot[bot]", "Bot")
+    assert connect(fake).get_user().login == "maintainer"
+
+
+def test_git_trees_and_blobs_follow_the_contents_shas():
+    import base64
+
+    from github import Auth, Github
+
+    from fakes.github import FakeGitHub
+
+    with FakeGitHub() as fake:
+        fake.add_repo("o/r")
+        fake.add_token("t", "octocat")
+        fake.put_file("o/r", ".github/ossbot/templates/a.md.j2", "hello")
+        fake.put_file("o/r", ".github/ossbot.yml", "x: 1\n")
+        gh = Github(auth=Auth.Token("t"), base_url=fake.url, seconds_between_requests=0,
+                    seconds_between_writes=0)
+        repo = gh.get_repo("o/r")
+        listing = {c.name: c.sha for c in repo.get_contents(".github")}
+        tree = repo.get_git_tree(listing["ossbot"], recursive=True)
+        paths = {e.path: (e.type, e.sha) for e in tree.tree}
+        assert paths["templates"][0] == "tree" and paths["templates/a.md.j2"][0] == "blob"
+        blob = repo.get_git_blob(paths["templates/a.md.j2"][1])
+        assert base64.b64decode(blob.content) == b"hello"
+        flat = repo.get_git_tree(listing["ossbot"])
+        assert [e.path for e in flat.tree] == ["templates"]
