@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import hashlib
 import re
 from urllib.parse import parse_qsl, urlsplit
@@ -362,7 +364,7 @@ def test_installation_token_cannot_read_the_user_but_writes_as_the_bot(fake):
     bot = connect(fake, "ghs_installation")
 
     with pytest.raises(GithubException) as failure:
-        bot.get_user().login
+        _ = bot.get_user().login
     comment = bot.get_repo(REPO).get_issue(1).create_comment("Triaged")
 
     assert failure.value.status == 403
@@ -371,26 +373,13 @@ def test_installation_token_cannot_read_the_user_but_writes_as_the_bot(fake):
     assert connect(fake).get_user().login == "maintainer"
 
 
-def test_git_trees_and_blobs_follow_the_contents_shas():
-    import base64
-
-    from github import Auth, Github
-
-    from fakes.github import FakeGitHub
-
-    with FakeGitHub() as fake:
-        fake.add_repo("o/r")
-        fake.add_token("t", "octocat")
-        fake.put_file("o/r", ".github/ossbot/templates/a.md.j2", "hello")
-        fake.put_file("o/r", ".github/ossbot.yml", "x: 1\n")
-        gh = Github(auth=Auth.Token("t"), base_url=fake.url, seconds_between_requests=0,
-                    seconds_between_writes=0)
-        repo = gh.get_repo("o/r")
-        listing = {c.name: c.sha for c in repo.get_contents(".github")}
-        tree = repo.get_git_tree(listing["ossbot"], recursive=True)
-        paths = {e.path: (e.type, e.sha) for e in tree.tree}
-        assert paths["templates"][0] == "tree" and paths["templates/a.md.j2"][0] == "blob"
-        blob = repo.get_git_blob(paths["templates/a.md.j2"][1])
-        assert base64.b64decode(blob.content) == b"hello"
-        flat = repo.get_git_tree(listing["ossbot"])
-        assert [e.path for e in flat.tree] == ["templates"]
+def test_git_trees_and_blobs_follow_the_contents_shas(fake):
+    fake.put_file(REPO, ".github/ossbot/templates/a.md.j2", "hello")
+    fake.put_file(REPO, ".github/ossbot.yml", "x: 1\n")
+    repo = connect(fake).get_repo(REPO)
+    listing = {c.name: c.sha for c in repo.get_contents(".github")}
+    paths = {e.path: (e.type, e.sha) for e in repo.get_git_tree(listing["ossbot"], recursive=True).tree}
+    assert paths["templates"][0] == "tree" and paths["templates/a.md.j2"][0] == "blob"
+    blob = repo.get_git_blob(paths["templates/a.md.j2"][1])
+    assert base64.b64decode(blob.content) == b"hello"
+    assert [e.path for e in repo.get_git_tree(listing["ossbot"]).tree] == ["templates"]

@@ -8,13 +8,17 @@ import traceback
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
 from rich.console import Console
 
 from ossbot import __version__
 from ossbot.errors import InputError, OssbotError
+
+if TYPE_CHECKING:
+    from ossbot.runner import Outcome
+    from ossbot.settings import Settings
 
 app = typer.Typer(
     name="ossbot",
@@ -119,7 +123,7 @@ def _execute(job: str | None, event_path: Path | None, event_name: str | None, r
     _show(outcome, fmt, settings)
 
 
-def _show(outcome, fmt: Format, settings) -> None:  # type: ignore[no-untyped-def]
+def _show(outcome: Outcome, fmt: Format, settings: Settings) -> None:
     from ossbot.preview import job_summary, print_json, print_text
 
     console = Console()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -29,7 +29,6 @@ class Context:
     gateway: Gateway | None
     store: StateStore
     config_path: Path | None = None
-    notes: list[str] = field(default_factory=list)
 
     @cached_property
     def reader(self) -> Gateway | OfflineReader:

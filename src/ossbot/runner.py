@@ -42,7 +42,8 @@ def run_job(job: str, settings: Settings, event: Event, *, dry_run: bool,
         raise UnsupportedEvent(f"'{job}' handles {' and '.join(events)} events, not '{event.name}'")
     base = Plan(job=job, event=f"{event.name}.{event.action}", repo=event.repo, number=event.number)
     if event.sender is not None and event.sender.is_bot:
-        return Outcome(base.model_copy(update={"skipped": f"the event was caused by a bot ({event.sender.login})"}), dry_run)
+        reason = f"the event was caused by a bot ({event.sender.login})"
+        return Outcome(base.model_copy(update={"skipped": reason}), dry_run)
     ctx = ctx or build_context(settings, event.repo, dry_run=dry_run, config_path=config_path,
                                state_path=state_path)
     try:

@@ -354,7 +354,7 @@ class _Views:
             "url": api, "repository_url": repo_api, "labels_url": api + "/labels{/name}",
             "comments_url": api + "/comments", "events_url": api + "/events", "html_url": self._issue_html(repo, issue),
             "id": issue["id"], "node_id": issue["node_id"], "number": number, "title": issue["title"],
-            "user": self._user_json(issue["user"]), "labels": [self._label_json(repo, l) for l in issue["labels"]],
+            "user": self._user_json(issue["user"]), "labels": [self._label_json(repo, label) for label in issue["labels"]],
             "state": issue["state"], "locked": False, "assignee": assignees[0] if assignees else None,
             "assignees": assignees, "milestone": None,
             "comments": self._comment_count(repo, number),

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from ossbot import __version__
 from ossbot.errors import GitHubError, InputError
-from ossbot.events import Comment, Label, PullRequest
+from ossbot.events import Comment, Label
 
 if TYPE_CHECKING:
     from github import Github
@@ -125,9 +125,6 @@ class Gateway:
             if exc.status == 404:
                 raise InputError(f"{repo}#{number} was not found (or the token cannot see it)") from exc
             raise
-
-    def pull(self, repo: str, number: int) -> PullRequest:
-        return PullRequest.model_validate(self._call("GET", f"/repos/{repo}/pulls/{number}"))
 
     def repo_labels(self, repo: str) -> list[Label]:
         return self._memoized(("labels", repo), lambda: [

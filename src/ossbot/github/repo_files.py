@@ -27,13 +27,11 @@ class RepoFiles:
     def config(self) -> tuple[str, str] | None:
         """(path, text) of the repository's config file, or None."""
         entries = self._entries()
-        for name in CONFIG_NAMES:
-            kind, sha = entries.get(name, ("", ""))
-            if kind == "file":
-                path = f".github/{name}"
-                text = self._cached(f"blob:{sha}", lambda: self.reader.file_text(self.repo, path) or "")
-                return path, text
-        return None
+        name = next((n for n in CONFIG_NAMES if entries.get(n, ("",))[0] == "file"), None)
+        if name is None:
+            return None
+        path = f".github/{name}"
+        return path, self._cached(f"blob:{entries[name][1]}", lambda: self.reader.file_text(self.repo, path) or "")
 
     def template(self, name: str) -> str | None:
         """The repository's override of a template, or None."""
