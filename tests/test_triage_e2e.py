@@ -260,3 +260,27 @@ def test_the_config_is_cached_by_content_so_a_warm_run_costs_five_requests(tmp_p
     third = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     assert triage(tmp_path, gh, third, name="third.json").exit_code == 0
     assert _labels_on(gh, third) == []
+
+
+def test_with_a_personal_token_the_bot_is_the_tokens_user(tmp_path, gh, monkeypatch):
+    gh.add_user("maint-bot")
+    gh.add_token("ghp_personal", "maint-bot")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_personal")
+    number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
+    assert triage(tmp_path, gh, number).exit_code == 0
+    assert len(gh.calls("GET", r"^/user$")) == 1
+    edit_issue(gh, number, body=BUG[1] + "\nIt also fails on Linux machines.")
+    assert triage(tmp_path, gh, number, action="edited", name="edited.json").exit_code == 0
+    assert len(gh.calls("GET", r"^/user$")) == 1  # the login is cached in the state
+    mine = [c for c in gh.comments(REPO, number) if c["user"]["login"] == "maint-bot"]
+    assert len(mine) == 1 and "Linux" in mine[0]["body"]
+
+
+def test_bot_login_flag_decides_whose_comment_is_ossbots(tmp_path, gh):
+    number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
+    assert triage(tmp_path, gh, number).exit_code == 0
+    edit_issue(gh, number, body=BUG[1] + "\nIt also fails on Linux machines.")
+    # Told that ossbot is someone else, it does not recognise the bot's comment and adds its own.
+    assert triage(tmp_path, gh, number, "--bot-login", "other[bot]", action="edited",
+                  name="edited.json").exit_code == 0
+    assert len(_own_comments(gh, number)) == 2

@@ -55,6 +55,9 @@ TokenOpt = Annotated[Optional[str], typer.Option(
 StateOpt = Annotated[Optional[Path], typer.Option(
     "--state", help="State database file. Default: $OSSBOT_STATE, else ~/.local/state/ossbot/state.db.",
     show_default=False)]
+BotLoginOpt = Annotated[Optional[str], typer.Option(
+    "--bot-login", help="The bot's login, to recognise its own comments. Default: $OSSBOT_BOT_LOGIN, "
+    "bot.login in the config, else derived from the token.", show_default=False)]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
 
@@ -76,34 +79,36 @@ def _root(
 def triage(
     event: EventOpt = None, event_name: EventNameOpt = None, repo: RepoOpt = None,
     issue: IssueOpt = None, dry_run: DryRunOpt = False, format: FormatOpt = Format.text,
-    config: ConfigOpt = None, token: TokenOpt = None, state: StateOpt = None, debug: DebugOpt = False,
+    config: ConfigOpt = None, token: TokenOpt = None, state: StateOpt = None,
+    bot_login: BotLoginOpt = None, debug: DebugOpt = False,
 ) -> None:
     """Summarize an issue and label it from the repository's own labels."""
     with _errors(debug):
-        _execute("triage", event, event_name, repo, issue, dry_run, format, config, token, state)
+        _execute("triage", event, event_name, repo, issue, dry_run, format, config,
+                 dict(github_token=token, ossbot_state=state, ossbot_bot_login=bot_login))
 
 
 @app.command()
 def run(
     event: EventOpt = None, event_name: EventNameOpt = None, dry_run: DryRunOpt = False,
     format: FormatOpt = Format.text, config: ConfigOpt = None, token: TokenOpt = None,
-    state: StateOpt = None, debug: DebugOpt = False,
+    state: StateOpt = None, bot_login: BotLoginOpt = None, debug: DebugOpt = False,
 ) -> None:
     """Handle the GitHub Actions event ($GITHUB_EVENT_NAME, $GITHUB_EVENT_PATH): what the Action calls."""
     with _errors(debug):
-        _execute(None, event, event_name, None, None, dry_run, format, config, token, state)
+        _execute(None, event, event_name, None, None, dry_run, format, config,
+                 dict(github_token=token, ossbot_state=state, ossbot_bot_login=bot_login))
 
 
 def _execute(job: str | None, event_path: Path | None, event_name: str | None, repo: str | None,
              number: int | None, dry_run: bool, fmt: Format, config: Path | None,
-             token: str | None, state: Path | None) -> None:
+             flags: dict[str, object]) -> None:
     from ossbot.context import build_context
     from ossbot.events import load_event
     from ossbot.runner import job_for, live_issue_event, run_job
     from ossbot.settings import load_settings
 
-    settings = load_settings(github_token=token, github_event_path=event_path,
-                             github_event_name=event_name, ossbot_state=state)
+    settings = load_settings(github_event_path=event_path, github_event_name=event_name, **flags)
     ctx = None
     if repo is not None or number is not None:
         if not (repo and number):
