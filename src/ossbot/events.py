@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ossbot.errors import InputError
 
 SUPPORTED_EVENTS = ("issues", "issue_comment", "pull_request")
+
+
+# GitHub sends `"body": null` for an empty body.
+Body = Annotated[str, BeforeValidator(lambda value: value or "")]
 
 
 class _Model(BaseModel):
@@ -44,7 +48,7 @@ class Repository(_Model):
 class Issue(_Model):
     number: int
     title: str
-    body: str = ""
+    body: Body = ""
     user: User
     labels: list[Label] = Field(default_factory=list)
     state: str = "open"
@@ -53,11 +57,6 @@ class Issue(_Model):
     assignees: list[User] = Field(default_factory=list)
     author_association: str | None = None
     is_pull_request: bool = False
-
-    @field_validator("body", mode="before")
-    @classmethod
-    def _none_body(cls, value: Any) -> Any:
-        return value or ""
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Issue:
@@ -70,15 +69,10 @@ class Issue(_Model):
 
 class Comment(_Model):
     id: int
-    body: str = ""
+    body: Body = ""
     user: User
     html_url: str | None = None
     author_association: str | None = None
-
-    @field_validator("body", mode="before")
-    @classmethod
-    def _none_body(cls, value: Any) -> Any:
-        return value or ""
 
 
 class Ref(_Model):
@@ -89,17 +83,12 @@ class Ref(_Model):
 class PullRequest(_Model):
     number: int
     title: str
-    body: str = ""
+    body: Body = ""
     user: User
     html_url: str | None = None
     head: Ref
     base: Ref
     draft: bool = False
-
-    @field_validator("body", mode="before")
-    @classmethod
-    def _none_body(cls, value: Any) -> Any:
-        return value or ""
 
 
 class Event(_Model):
