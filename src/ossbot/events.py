@@ -58,10 +58,6 @@ class Issue(_Model):
     author_association: str | None = None
     is_pull_request: bool = False
 
-    @classmethod
-    def from_api(cls, data: dict[str, Any]) -> Issue:
-        return cls.model_validate({**data, "is_pull_request": bool(data.get("pull_request"))})
-
     @property
     def label_names(self) -> list[str]:
         return [label.name for label in self.labels]
