@@ -12,6 +12,7 @@ import requests
 from typer.testing import CliRunner
 
 from fakes.github import FakeGitHub
+from fakes.llm_server import FakeLLM
 from ossbot.cli import app
 
 REPO = "acme/widgets"
@@ -26,12 +27,14 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     import os
 
     for name in list(os.environ):
-        if name.startswith(("GITHUB_", "OSSBOT_", "LLM_", "OPENAI_", "GEMINI_", "RUNNER_")):
+        if name.startswith(("GITHUB_", "OSSBOT_", "LLM_", "OPENAI_", "GEMINI_", "GOOGLE_", "AZURE_",
+                            "OPENROUTER_", "RUNNER_")):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("OSSBOT_STATE", str(tmp_path / "state.db"))
     monkeypatch.setenv("OSSBOT_WRITE_INTERVAL", "0")
     monkeypatch.setenv("OSSBOT_RETRY_BACKOFF", "0")
+    monkeypatch.setenv("LLM_RETRY_BACKOFF", "0")
     monkeypatch.setenv("COLUMNS", "100")
     return tmp_path
 
@@ -47,6 +50,17 @@ def gh(monkeypatch: pytest.MonkeyPatch) -> Any:
             fake.add_label(REPO, name)
         monkeypatch.setenv("GITHUB_API_URL", fake.url)
         monkeypatch.setenv("GITHUB_TOKEN", BOT_TOKEN)
+        yield fake
+
+
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The fake LLM server, configured as a custom OpenAI-compatible provider."""
+    with FakeLLM() as fake:
+        monkeypatch.setenv("LLM_PROVIDER", "custom")
+        monkeypatch.setenv("LLM_ENDPOINT", fake.openai_base)
+        monkeypatch.setenv("LLM_MODEL_NAME", "fake-model")
+        monkeypatch.setenv("LLM_API_KEY", "test-key")
         yield fake
 
 

@@ -16,6 +16,10 @@ from rich.console import Console
 from ossbot import __version__
 from ossbot.errors import InputError, OssbotError
 
+
+class ProviderCheckFailed(OssbotError):
+    """`ossbot llm check` found a provider that does not answer (exit 1)."""
+
 if TYPE_CHECKING:
     from ossbot.runner import Outcome
     from ossbot.settings import Settings
@@ -98,6 +102,53 @@ def run(
     with _errors(debug):
         _execute(None, event, event_name, None, None, dry_run, format, config,
                  dict(github_token=token, ossbot_state=state, ossbot_bot_login=bot_login))
+
+
+llm_app = typer.Typer(help="The LLM layer: check the configured providers.", no_args_is_help=True)
+app.add_typer(llm_app, name="llm")
+
+
+@llm_app.command("check")
+def llm_check(
+    config: Annotated[Optional[Path], typer.Option(
+        "--config", help="A config file whose llm section to use (default: environment only).",
+        show_default=False)] = None,
+    format: FormatOpt = Format.text, debug: DebugOpt = False,
+) -> None:
+    """Make one small call to each configured provider: latency, tokens, structured output."""
+    with _errors(debug):
+        from ossbot.context import _read_local
+        from ossbot.llm.check import check
+        from ossbot.llm.config import resolve
+        from ossbot.repo_config import RepoConfig, parse_repo_config
+        from ossbot.settings import load_settings
+
+        repo_config = parse_repo_config(_read_local(config), str(config)) if config else RepoConfig()
+        setup = resolve(load_settings(), repo_config.llm)
+        if not setup.enabled:
+            typer.echo("No provider is configured (LLM_PROVIDER is none): ossbot uses its offline engine.")
+            return
+        results = check(setup)
+        _show_check(results, format)
+        failed = [r for r in results if not r.ok]
+        if failed:
+            raise ProviderCheckFailed("; ".join(r.error for r in failed))
+
+
+def _show_check(results: list, fmt: Format) -> None:  # list[CheckResult]
+    if fmt is Format.json:
+        from dataclasses import asdict
+
+        typer.echo(json.dumps({"providers": [asdict(r) for r in results]}, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table("provider", "model", "endpoint", "answer", "latency", "structured output", "tokens in/out")
+    for r in results:
+        table.add_row(r.provider, r.model, r.endpoint, "ok" if r.ok else "failed",
+                      f"{r.seconds:.2f} s" if r.ok else "—", r.structured if r.ok else "—",
+                      f"{r.prompt_tokens}/{r.completion_tokens}" if r.ok else "—")
+    Console().print(table)
 
 
 def _execute(job: str | None, event_path: Path | None, event_name: str | None, repo: str | None,

@@ -11,6 +11,9 @@ from ossbot.errors import ConfigError, GitHubError, MissingToken
 from ossbot.github.gateway import Gateway
 from ossbot.github.offline import OfflineReader
 from ossbot.github.repo_files import RepoFiles
+from ossbot.llm.client import LLMClient
+from ossbot.llm.config import resolve as resolve_llm
+from ossbot.llm.prompts import Prompts
 from ossbot.repo_config import RepoConfig, parse_repo_config
 from ossbot.settings import Settings
 from ossbot.state.store import StateStore
@@ -55,6 +58,15 @@ class Context:
     @cached_property
     def templates(self) -> Templates:
         return Templates(overrides=self.repo_files.template)
+
+    @cached_property
+    def llm(self) -> LLMClient:
+        """The configured chain, or a disabled client (provider none): no SDK is imported here."""
+        return LLMClient(resolve_llm(self.settings, self.config.llm), self.store)
+
+    @cached_property
+    def prompts(self) -> Prompts:
+        return Prompts(overrides=self.repo_files.prompt, budget=self.config.llm.input_budget)
 
     @cached_property
     def bot_login(self) -> str:

@@ -17,7 +17,7 @@ from ossbot.runner import Outcome
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
     plan = outcome.plan.model_dump(mode="json")
-    return {**plan, "dry_run": outcome.dry_run, "requests": outcome.requests,
+    return {**plan, "dry_run": outcome.dry_run, "requests": outcome.requests, "llm": outcome.llm,
             "results": [result.model_dump(mode="json") for result in outcome.results]}
 
 
@@ -39,6 +39,8 @@ def print_text(console: Console, outcome: Outcome) -> None:
         console.print(_render_action(action, result))
     for note in plan.notes:
         console.print(Text(f"note: {note}", style="dim"))
+    if outcome.llm:
+        console.print(Text(f"model: {outcome.llm}", style="dim"))
 
 
 def _render_action(action: Any, result: Any) -> Any:
@@ -63,7 +65,8 @@ def job_summary(outcome: Outcome) -> str:
         result = outcome.results[index].result if index < len(outcome.results) else "planned"
         lines.append(f"- {action.describe()}: **{result}**")
     lines += [f"- note: {note}" for note in plan.notes]
-    lines.append(f"\n<sub>{outcome.requests} GitHub API request(s)</sub>")
+    footer = f"{outcome.requests} GitHub API request(s)" + (f" · model: {outcome.llm}" if outcome.llm else "")
+    lines.append(f"\n<sub>{footer}</sub>")
     return "\n".join(lines) + "\n"
 
 

@@ -69,10 +69,38 @@ class TriageConfig(_Section):
         description="Issue actions that start triage.")
 
 
+ProviderName = Literal["none", "openai", "azure_openai", "openrouter", "deepseek", "deepseek_r1",
+                       "ollama", "custom", "gemini"]
+
+
+class FallbackConfig(_Section):
+    provider: ProviderName | None = Field(None, description="Provider tried when the first one fails.")
+    model: str | None = Field(None, description="Its model (default: the provider's default).")
+    endpoint: str | None = Field(None, description="Its endpoint (never inherited from the first).")
+
+
+class LLMConfig(_Section):
+    provider: ProviderName = Field(
+        "none", description="none (offline engine), openai, azure_openai, openrouter, deepseek, "
+        "deepseek_r1, ollama, custom or gemini. Keys come only from the environment.")
+    model: str | None = Field(None, description="Model name (Azure: the deployment). Default: the provider's.")
+    endpoint: str | None = Field(None, description="API base URL. Default: the provider's.")
+    api_version: str | None = Field(None, description="Azure OpenAI API version.")
+    structured: Literal["auto", "json_schema", "json_object", "prompt"] = Field(
+        "auto", description="How JSON answers are asked for: the provider's native schema support "
+        "(auto), or JSON mode, or instructions in the prompt.")
+    timeout: float = Field(120.0, gt=0, description="Seconds per request (reasoning models are slow).")
+    max_retries: int = Field(3, ge=0, le=10, description="Retries on 429, 5xx and timeouts.")
+    cache_ttl_hours: float = Field(168.0, ge=0, description="How long answers are reused (0: never).")
+    input_budget: int = Field(12000, ge=500, description="Most input tokens one prompt may use.")
+    fallback: FallbackConfig = Field(default_factory=FallbackConfig)
+
+
 class RepoConfig(_Section):
     bot: BotConfig = Field(default_factory=BotConfig)
     triage: TriageConfig = Field(default_factory=TriageConfig)
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
 
 
 def parse_repo_config(text: str | None, source: str = ".github/ossbot.yml") -> RepoConfig:

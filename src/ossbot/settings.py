@@ -32,6 +32,23 @@ class Settings(BaseSettings):
     ossbot_max_rate_limit_wait: float = Field(600.0, ge=0)
     ossbot_http_timeout: float = Field(30.0, gt=0)
 
+    # LLM (see llm/config.py): the non-secret ones may also come from .github/ossbot.yml.
+    llm_provider: str | None = None
+    llm_api_key: str | None = None
+    llm_model_name: str | None = None
+    llm_endpoint: str | None = None
+    azure_openai_api_version: str | None = None
+    gemini_api_key: str | None = None
+    openrouter_site_url: str | None = None
+    openrouter_app_name: str | None = None
+    llm_fallback_provider: str | None = None
+    llm_fallback_api_key: str | None = None
+    llm_fallback_model_name: str | None = None
+    llm_fallback_endpoint: str | None = None
+    llm_timeout: float | None = Field(None, gt=0)
+    llm_max_retries: int | None = Field(None, ge=0, le=10)
+    llm_retry_backoff: float = Field(2.0, ge=0)
+
     @property
     def token(self) -> str | None:
         return (self.github_token or "").strip() or None

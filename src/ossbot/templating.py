@@ -20,10 +20,13 @@ OverrideSource = Callable[[str], "str | None"]
 class Templates:
     """`overrides(name)` returns a repository's version of a template, or None."""
 
-    def __init__(self, overrides: OverrideSource | None = None) -> None:
+    def __init__(self, overrides: OverrideSource | None = None, *, packaged: bool = True) -> None:
         self._overrides = overrides or (lambda name: None)
+        loaders: list = [FunctionLoader(self._override)]
+        if packaged:
+            loaders.append(PackageLoader("ossbot", "templates"))
         self.env = SandboxedEnvironment(
-            loader=ChoiceLoader([FunctionLoader(self._override), PackageLoader("ossbot", "templates")]),
+            loader=ChoiceLoader(loaders),
             undefined=StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,

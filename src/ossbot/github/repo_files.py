@@ -1,5 +1,5 @@
-"""The repository's own ossbot files on the default branch: `.github/ossbot.yml` and template
-overrides under `.github/ossbot/templates/`.
+"""The repository's own ossbot files on the default branch: `.github/ossbot.yml`, and overrides
+of templates and prompts under `.github/ossbot/templates/` and `.github/ossbot/prompts/`.
 
 One listing of `.github` tells what exists and the content hashes; contents are cached in the
 state DB by git sha (content-addressed, never stale), so a warm run costs one request.
@@ -34,13 +34,21 @@ class RepoFiles:
         return path, self._cached(f"blob:{entries[name][1]}", lambda: self.reader.file_text(self.repo, path) or "")
 
     def template(self, name: str) -> str | None:
-        """The repository's override of a template, or None."""
+        """The repository's override of a comment template, or None."""
+        return self.override("templates", name)
+
+    def prompt(self, name: str) -> str | None:
+        """The repository's override of a prompt, or None."""
+        return self.override("prompts", name)
+
+    def override(self, folder: str, name: str) -> str | None:
+        """`.github/ossbot/<folder>/<name>` on the default branch, or None."""
         kind, tree_sha = self._entries().get("ossbot", ("", ""))
         if kind != "dir":
             return None
         listing = json.loads(self._cached(
             f"tree:{tree_sha}", lambda: json.dumps(self.reader.tree(self.repo, tree_sha))))
-        blob_sha = listing.get(f"templates/{name}")
+        blob_sha = listing.get(f"{folder}/{name}")
         if blob_sha is None:
             return None
         return self._cached(f"blob:{blob_sha}", lambda: self.reader.blob_text(self.repo, blob_sha))

@@ -23,8 +23,20 @@ def _m0001_ledger(db: Database) -> None:
     db["cache"].create({"key": str, "value": str, "stored_at": str}, pk="key")
 
 
+def _m0002_llm(db: Database) -> None:
+    db["llm_cache"].create({
+        "key": str, "provider": str, "model": str, "text": str, "prompt_tokens": int,
+        "completion_tokens": int, "stored_at": str, "expires_at": str,
+    }, pk="key")
+    db["llm_calls"].create({
+        "id": int, "purpose": str, "provider": str, "model": str, "outcome": str,
+        "prompt_tokens": int, "completion_tokens": int, "latency_ms": int, "at": str,
+    }, pk="id")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_ledger", _m0001_ledger),
+    ("0002_llm", _m0002_llm),
 ]
 
 

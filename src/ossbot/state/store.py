@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -85,3 +85,29 @@ class StateStore:
 
     def cache_set(self, key: str, value: str) -> None:
         self.db["cache"].upsert({"key": key, "value": value, "stored_at": _now()}, pk="key")
+
+    # -- LLM answers and calls ---------------------------------------------------------------
+
+    def llm_cached(self, key: str) -> dict[str, Any] | None:
+        rows = list(self.db["llm_cache"].rows_where("key = ? AND expires_at > ?", [key, _now()], limit=1))
+        return rows[0] if rows else None
+
+    def llm_store(self, key: str, *, provider: str, model: str, text: str, prompt_tokens: int,
+                  completion_tokens: int, ttl_hours: float) -> None:
+        expires = datetime.now(timezone.utc) + timedelta(hours=ttl_hours)
+        self.db["llm_cache"].upsert({
+            "key": key, "provider": provider, "model": model, "text": text,
+            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+            "stored_at": _now(), "expires_at": expires.isoformat(timespec="seconds"),
+        }, pk="key")
+
+    def record_llm_call(self, *, purpose: str, provider: str, model: str, outcome: str,
+                        prompt_tokens: int = 0, completion_tokens: int = 0, latency_ms: int = 0) -> None:
+        self.db["llm_calls"].insert({
+            "purpose": purpose, "provider": provider, "model": model, "outcome": outcome,
+            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+            "latency_ms": latency_ms, "at": _now(),
+        })
+
+    def llm_calls(self) -> list[dict[str, Any]]:
+        return list(self.db["llm_calls"].rows_where(order_by="id"))

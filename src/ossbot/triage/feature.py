@@ -1,24 +1,41 @@
-"""Triage of an issue: compute the plan (summary comment, labels). Reads only; never writes."""
+"""Triage of an issue: compute the plan (summary comment, labels). Reads only; never writes.
+
+With a model configured, the model writes the summary and picks labels from the allowed set;
+without one, or when every provider fails, the offline engine does (and the output says so)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, Field
+
 from ossbot.context import Context
 from ossbot.events import Event, Issue
 from ossbot.github.markers import Marker, find_marker
+from ossbot.llm import guard
+from ossbot.llm.client import AllProvidersFailed
 from ossbot.plan import AddLabels, CreateLabel, Plan, UpsertComment, find_own_comment
 from ossbot.repo_config import LabelsConfig
 from ossbot.text import safe_inline
-from ossbot.triage.offline import keyword_scores, resolve_label, summarize
+from ossbot.triage.offline import Summary, keyword_scores, resolve_label, summarize
 
 SUMMARY_MARKER = "triage-summary"
 MIN_KEYWORD_SCORE = 2.0  # one keyword in the title, or two in the body
 
 
+class TriageAnswer(BaseModel):
+    """What the model is asked for."""
+
+    summary: list[str] = Field(description="Short bullet points about the issue.")
+    labels: list[str] = Field(description="Names of labels that clearly apply.")
+
+
 @dataclass
-class LabelChoice:
-    add: list[str] = field(default_factory=list)
+class Analysis:
+    bullets: list[str]
+    signals: list[str]
+    picked: list[str]
+    engine: str
     create: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -33,15 +50,16 @@ def plan_triage(ctx: Context, event: Event) -> Plan:
     previous = find_own_comment(ctx.reader, event.repo, issue.number, SUMMARY_MARKER, ctx.bot_login)
     marker = find_marker(previous.body, SUMMARY_MARKER) if previous else None
     applied_before = marker.get_list("labels") if marker else []
-    choice = choose_labels(ctx, issue, applied_before)
-    actions: list = [CreateLabel(repo=event.repo, name=name) for name in choice.create]
-    if choice.add:
-        actions.append(AddLabels(repo=event.repo, number=issue.number, labels=choice.add))
+    analysis = analyse(ctx, issue)
+    add = _labels_to_add(analysis.picked, issue, applied_before)
+    actions: list = [CreateLabel(repo=event.repo, name=name) for name in analysis.create if name in add]
+    if add:
+        actions.append(AddLabels(repo=event.repo, number=issue.number, labels=add))
     if ctx.config.triage.summary:
-        record = sorted({*applied_before, *choice.add}, key=str.lower)
-        body = _summary_body(ctx, issue, record)
-        actions.append(UpsertComment(repo=event.repo, number=issue.number, marker=SUMMARY_MARKER, body=body))
-    notes = choice.notes + ([] if ctx.online else [
+        record = sorted({*applied_before, *add}, key=str.lower)
+        actions.append(UpsertComment(repo=event.repo, number=issue.number, marker=SUMMARY_MARKER,
+                                     body=_summary_body(ctx, analysis, record)))
+    notes = analysis.notes + ([] if ctx.online else [
         "no token: the repository's labels, config and comments were not read"])
     return plan.model_copy(update={"actions": actions, "notes": notes})
 
@@ -59,29 +77,66 @@ def _skip_reason(ctx: Context, event: Event, issue: Issue) -> str | None:
     return None
 
 
-def choose_labels(ctx: Context, issue: Issue, applied_before: list[str]) -> LabelChoice:
-    """Labels from keyword rules, restricted to the repository's labels and the allow/deny
-    lists, capped. A label ossbot applied before and a human removed is not added again."""
+def analyse(ctx: Context, issue: Issue) -> Analysis:
+    summary = summarize(issue.title, issue.body, ctx.config.triage.summary_bullets)
+    if ctx.llm.enabled:
+        try:
+            return _with_model(ctx, issue, summary.signals)
+        except AllProvidersFailed as failure:
+            analysis = _offline(ctx, issue, summary)
+            analysis.engine = "offline (model unavailable)"
+            analysis.notes.insert(0, f"the model was unavailable, so offline triage was used: {failure}")
+            return analysis
+    return _offline(ctx, issue, summary)
+
+
+def _offline(ctx: Context, issue: Issue, summary: Summary) -> Analysis:
+    analysis = Analysis([safe_inline(b) for b in summary.bullets], summary.signals, [], "offline")
     cfg = ctx.config.labels
-    choice = LabelChoice()
     if not cfg.enabled or cfg.max == 0:
-        return choice
+        return analysis
     scores = keyword_scores(issue.title, issue.body, cfg.effective_rules())
     ranked = [rule for rule, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
               if score >= MIN_KEYWORD_SCORE]
-    if not ranked:
-        return choice
+    if ranked:
+        analysis.picked = _pick_by_rules(ctx, cfg, ranked, analysis)
+    return analysis
+
+
+def _with_model(ctx: Context, issue: Issue, signals: list[str]) -> Analysis:
+    cfg = ctx.config.labels
+    eligible = _eligible_labels(ctx, cfg) if cfg.enabled and cfg.max else []
+    names = [label["name"] for label in eligible]
+    prompt = ctx.prompts.render("triage.j2", repo=ctx.repo, title=issue.title, body=issue.body,
+                                labels=eligible, bullets=ctx.config.triage.summary_bullets,
+                                max_labels=cfg.max)
+    schema = guard.enum_schema(TriageAnswer.model_json_schema(), "labels", names, cfg.max)
+    answer = ctx.llm.generate(prompt, TriageAnswer, purpose="triage", json_schema=schema)
+    value = answer.value
+    assert value is not None
+    bullets = guard.clean_lines(value.summary, most=ctx.config.triage.summary_bullets, limit=220)
+    engine = answer.model + (" (fallback)" if answer.fallback else "")
+    return Analysis(bullets or ["No summary was given."], signals,
+                    guard.allowed_labels(value.labels, names, cfg.max), engine)
+
+
+def _eligible_labels(ctx: Context, cfg: LabelsConfig) -> list[dict[str, str]]:
+    """The labels a model may choose from: the repository's, narrowed by allow and deny."""
+    available = ctx.reader.repo_labels(ctx.repo)
+    if available is None:  # no token: only what the config names
+        pool = [{"name": name, "description": ""} for name in (cfg.allow or cfg.effective_rules())]
+    else:
+        pool = [{"name": label.name, "description": label.description or ""} for label in available]
+    allow = {name.lower() for name in cfg.allow}
+    deny = {name.lower() for name in cfg.deny}
+    return [label for label in pool
+            if (not allow or label["name"].lower() in allow) and label["name"].lower() not in deny]
+
+
+def _pick_by_rules(ctx: Context, cfg: LabelsConfig, ranked: list[str], analysis: Analysis) -> list[str]:
+    """Keyword rules mapped to the repository's labels, restricted by allow/deny, capped."""
     available = ctx.reader.repo_labels(ctx.repo)
     names = None if available is None else [label.name for label in available]
-    picked = _pick(cfg, ranked, names, choice)
-    current = {name.lower() for name in issue.label_names}
-    before = {name.lower() for name in applied_before}
-    choice.add = [name for name in picked if name.lower() not in current | before]
-    choice.create = [name for name in choice.add if names is not None and name not in names]
-    return choice
-
-
-def _pick(cfg: LabelsConfig, ranked: list[str], names: list[str] | None, choice: LabelChoice) -> list[str]:
     allow = {name.lower() for name in cfg.allow}
     deny = {name.lower() for name in cfg.deny}
     picked: list[str] = []
@@ -89,8 +144,9 @@ def _pick(cfg: LabelsConfig, ranked: list[str], names: list[str] | None, choice:
         name = rule if names is None else resolve_label(rule, names)
         if name is None and cfg.create_missing:
             name = rule
+            analysis.create.append(rule)
         if name is None:
-            choice.notes.append(f"label '{rule}' matched but the repository has no such label")
+            analysis.notes.append(f"label '{rule}' matched but the repository has no such label")
             continue
         if (allow and name.lower() not in allow) or name.lower() in deny:
             continue
@@ -99,17 +155,22 @@ def _pick(cfg: LabelsConfig, ranked: list[str], names: list[str] | None, choice:
     return picked[: cfg.max]
 
 
-def _summary_body(ctx: Context, issue: Issue, record: list[str]) -> str:
+def _labels_to_add(picked: list[str], issue: Issue, applied_before: list[str]) -> list[str]:
+    """Not already on the issue, and not applied before by ossbot (a human may have removed it)."""
+    skip = {name.lower() for name in issue.label_names} | {name.lower() for name in applied_before}
+    return [name for name in picked if name.lower() not in skip]
+
+
+def _summary_body(ctx: Context, analysis: Analysis, record: list[str]) -> str:
     """`record`: every label ossbot has added to this issue. It is shown, and kept in the marker,
     so that a re-run with a stale payload renders the same text and writes nothing."""
-    summary = summarize(issue.title, issue.body, ctx.config.triage.summary_bullets)
     text = ctx.templates.render(
         "triage-summary.md.j2",
-        summary=[safe_inline(bullet) for bullet in summary.bullets],
-        signals=summary.signals,
+        summary=analysis.bullets,
+        signals=analysis.signals,
         applied=record,
         suggested=[],
-        engine="offline",
+        engine=analysis.engine,
         notes=[],
     )
     return text + "\n" + Marker(SUMMARY_MARKER, {"labels": record}).render() + "\n"

@@ -1,0 +1,1 @@
+"""Prompt templates (Jinja), shipped as the package ossbot.prompts; see README, "Prompts"."""

@@ -1,0 +1,245 @@
+"""Providers: one method (`complete`) over an SDK, with their failures made uniform.
+
+OpenAI, OpenRouter, DeepSeek, Ollama and custom endpoints go through the openai SDK with a base
+URL; Azure through its Azure client; Gemini through google-genai. SDK retries are off: the client
+retries uniformly (client.py). SDKs are imported on first call only."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal
+
+from ossbot.errors import ConfigError, OssbotError
+from ossbot.llm.config import ProviderSpec
+
+ErrorKind = Literal["rate_limit", "quota", "server", "timeout", "connection", "auth", "not_found",
+                    "bad_request", "empty"]
+RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "connection"})
+_THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
+
+
+class ProviderError(OssbotError):
+    """A provider failed. `kind` says whether trying again can help."""
+
+    def __init__(self, provider: str, kind: ErrorKind, message: str, *, status: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(f"{provider}: {_describe(kind)}: {message}")
+        self.provider, self.kind, self.status, self.retry_after = provider, kind, status, retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE
+
+
+def _describe(kind: str) -> str:
+    return {
+        "rate_limit": "rate limited", "quota": "quota exhausted", "server": "server error",
+        "timeout": "timed out", "connection": "unreachable", "auth": "the key was refused",
+        "not_found": "unknown model or endpoint", "bad_request": "request refused",
+        "empty": "empty answer",
+    }[kind]
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+Messages = list[dict[str, str]]
+
+
+def _sdk(module: str) -> Any:
+    """The provider's SDK, or a clear error telling how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ConfigError(f"the {module} package is not installed: pip install 'ossbot[llm]'") from exc
+
+
+def make_provider(spec: ProviderSpec) -> OpenAIProvider | GeminiProvider:
+    return GeminiProvider(spec) if spec.kind.sdk == "gemini" else OpenAIProvider(spec)
+
+
+def strip_reasoning(text: str) -> str:
+    """Reasoning models' thinking (`<think>…</think>`) never reaches a comment."""
+    return _THINK.sub("", text).strip()
+
+
+class OpenAIProvider:
+    def __init__(self, spec: ProviderSpec) -> None:
+        self.spec = spec
+
+    @property
+    def supports_schema(self) -> bool:
+        return self.spec.structured == "json_schema"
+
+    @cached_property
+    def _client(self) -> Any:
+        openai = _sdk("openai")
+        spec = self.spec
+        common = dict(api_key=spec.api_key or "unused", timeout=spec.timeout, max_retries=0,
+                      default_headers=spec.headers or None)
+        if spec.kind.sdk == "azure":
+            return openai.AzureOpenAI(azure_endpoint=spec.endpoint, api_version=spec.api_version, **common)
+        return openai.OpenAI(base_url=spec.endpoint, **common)
+
+    def complete(self, messages: Messages, schema: dict[str, Any] | None = None,
+                 schema_name: str = "answer") -> Completion:
+        import openai
+
+        request: dict[str, Any] = {"model": self.spec.model, "messages": messages}
+        if schema is not None and self.spec.structured == "json_schema":
+            request["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": schema_name, "schema": strict_schema(schema), "strict": True}}
+        elif schema is not None and self.spec.structured == "json_object":
+            request["response_format"] = {"type": "json_object"}
+        try:
+            response = self._client.chat.completions.create(**request)
+        except openai.APIError as exc:
+            raise _openai_error(self.spec.name, exc) from exc
+        if not response.choices:
+            raise ProviderError(self.spec.name, "empty", "the answer had no choices")
+        usage = response.usage
+        return Completion(strip_reasoning(response.choices[0].message.content or ""),
+                          getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
+
+
+def _openai_error(provider: str, exc: Any) -> ProviderError:
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return ProviderError(provider, "timeout", "no answer in time")
+    if isinstance(exc, openai.APIConnectionError):
+        return ProviderError(provider, "connection", str(exc))
+    status = getattr(exc, "status_code", None)
+    body = getattr(exc, "body", None)
+    code = body.get("code") if isinstance(body, dict) else getattr(exc, "code", None)
+    detail = body.get("message") if isinstance(body, dict) else None
+    message = _short(detail or getattr(exc, "message", None) or str(exc))
+    retry_after = _retry_after(getattr(exc, "response", None))
+    return ProviderError(provider, _kind(status, code), message, status=status, retry_after=retry_after)
+
+
+def _kind(status: int | None, code: Any = None) -> ErrorKind:
+    if status == 429:
+        return "quota" if code in ("insufficient_quota", "billing_hard_limit_reached") else "rate_limit"
+    if status in (401, 403):
+        return "auth"
+    if status == 404:
+        return "not_found"
+    if status is not None and status >= 500:
+        return "server"
+    return "bad_request"
+
+
+def _retry_after(response: Any) -> float | None:
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _short(text: str) -> str:
+    first = " ".join(str(text).split())
+    return first[:300]
+
+
+def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema as OpenAI's strict structured outputs accept it: every object closed, every
+    property required, keywords strict mode rejects dropped (answers are validated anyway)."""
+    result = copy.deepcopy(schema)
+    _close(result)
+    return result
+
+
+_UNSUPPORTED_IN_STRICT = ("default", "maxItems", "minItems", "maxLength", "minLength", "pattern", "format")
+
+
+def _close(node: Any) -> None:
+    if isinstance(node, dict):
+        for keyword in _UNSUPPORTED_IN_STRICT:
+            if not isinstance(node.get(keyword), dict):
+                node.pop(keyword, None)
+        if node.get("type") == "object" or "properties" in node:
+            node["additionalProperties"] = False
+            node["required"] = list(node.get("properties", {}))
+        for value in node.values():
+            _close(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close(value)
+
+
+class GeminiProvider:
+    def __init__(self, spec: ProviderSpec) -> None:
+        self.spec = spec
+
+    supports_schema = True
+
+    @cached_property
+    def _client(self) -> Any:
+        genai = _sdk("google.genai")
+        from google.genai import types
+
+        options = types.HttpOptions(base_url=self.spec.endpoint, timeout=int(self.spec.timeout * 1000),
+                                    retry_options=types.HttpRetryOptions(attempts=1))
+        return genai.Client(api_key=self.spec.api_key, http_options=options)
+
+    def complete(self, messages: Messages, schema: dict[str, Any] | None = None,
+                 schema_name: str = "answer") -> Completion:
+        from google.genai import types
+
+        system = "\n\n".join(m["content"] for m in messages if m["role"] == "system") or None
+        contents = [types.Content(role="model" if m["role"] == "assistant" else "user",
+                                  parts=[types.Part(text=m["content"])])
+                    for m in messages if m["role"] != "system"]
+        config = types.GenerateContentConfig(
+            system_instruction=system,
+            response_mime_type="application/json" if schema is not None else None,
+            response_json_schema=schema)
+        try:
+            response = self._client.models.generate_content(model=self.spec.model, contents=contents,
+                                                            config=config)
+        except Exception as exc:  # noqa: BLE001 - mapped to a ProviderError or re-raised below
+            raise _gemini_error(self.spec.name, exc) from exc
+        return Completion(_gemini_text(response), *_gemini_usage(response))
+
+
+def _gemini_text(response: Any) -> str:
+    parts = []
+    for candidate in response.candidates or []:
+        content = candidate.content
+        parts += [p.text for p in (content.parts or []) if p.text and not p.thought] if content else []
+        break
+    return strip_reasoning("".join(parts))
+
+
+def _gemini_usage(response: Any) -> tuple[int, int]:
+    usage = response.usage_metadata
+    if usage is None:
+        return 0, 0
+    return usage.prompt_token_count or 0, usage.candidates_token_count or 0
+
+
+def _gemini_error(provider: str, exc: Exception) -> Exception:
+    from google.genai import errors
+
+    if isinstance(exc, errors.APIError):
+        message = _short(exc.message or str(exc))
+        return ProviderError(provider, _kind(exc.code), message, status=exc.code,
+                             retry_after=_retry_after(getattr(exc, "response", None)))
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return ProviderError(provider, "timeout", "no answer in time")
+    if "Connect" in name or isinstance(exc, OSError):
+        return ProviderError(provider, "connection", _short(str(exc)))
+    return exc
