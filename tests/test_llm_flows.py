@@ -188,3 +188,10 @@ def test_azure_over_the_wire(fake, tmp_path):
     request = fake.requests[0]
     assert request.path == "/openai/deployments/my-deployment/chat/completions"
     assert request.query["api-version"] == "2024-10-21" and request.headers["api-key"] == "az"
+
+
+def test_a_prompt_over_the_budget_is_never_sent(fake, tmp_path):
+    llm = client(fake, tmp_path, config="llm:\n  input_budget: 500\n")
+    with pytest.raises(AllProvidersFailed, match="over llm.input_budget"):
+        llm.generate(Prompt("s", "x" * 4000), Hello, purpose="t")
+    assert fake.requests == []

@@ -98,3 +98,15 @@ def test_llm_check_fails_with_the_cause(llm, monkeypatch):
 def test_llm_check_with_no_provider(monkeypatch):
     result = ossbot("llm", "check")
     assert result.exit_code == 0 and "offline engine" in result.stdout
+
+
+def test_a_huge_issue_with_many_labels_is_fitted_to_the_budget(tmp_path, gh, llm):
+    for index in range(150):
+        gh.add_label(REPO, f"area/{index}", description="Things about area number %d of the product" % index)
+    number = gh.add_issue(REPO, "Export crashes", "The export crashes. " * 20_000, user="jdoe")["number"]
+    llm.default = json_answer({"summary": ["Export crashes."], "labels": ["bug"]})
+    assert _triage(tmp_path, gh, number).exit_code == 0
+    [request] = llm.requests
+    sent = " ".join(m["content"] for m in request.body["messages"])
+    assert len(sent) // 4 <= 12_000 and "truncated" in sent and "area/149" in sent
+    assert _labels(gh, number) == ["bug"]

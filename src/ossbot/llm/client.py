@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from ossbot.errors import OssbotError
 from ossbot.llm.config import LLMSetup, ProviderSpec
-from ossbot.llm.prompts import Prompt
+from ossbot.llm.prompts import Prompt, estimate_tokens
 from ossbot.llm.providers import Completion, Messages, ProviderError, make_provider
 from ossbot.llm.structured import InvalidModelOutput, parse, schema_of
 from ossbot.state.store import StateStore
@@ -24,6 +24,10 @@ JSON_INSTRUCTION = ("Answer with only a JSON object (no prose, no code fence) th
                     "JSON schema:\n{schema}")
 REPAIR_INSTRUCTION = ("Your answer was not valid: {error}. Answer again with only the corrected JSON "
                       "object.")
+
+
+class OverBudget(OssbotError):
+    """A prompt larger than the input budget is never sent."""
 
 
 class AllProvidersFailed(OssbotError):
@@ -103,8 +107,8 @@ class LLMClient:
             try:
                 generation = self._generate_with(provider, prompt, schema, sent_schema, purpose,
                                                  cache=use_cache and index == 0)
-            except (ProviderError, InvalidModelOutput) as exc:
-                errors.append(exc if isinstance(exc, ProviderError) else
+            except (ProviderError, InvalidModelOutput, OverBudget) as exc:
+                errors.append(exc if not isinstance(exc, InvalidModelOutput) else
                               InvalidModelOutput(f"{provider.spec.name}: invalid answer: {exc}"))
                 self.usage.failures.append(str(errors[-1]))
                 continue
@@ -123,6 +127,10 @@ class LLMClient:
             self._record(purpose, spec, "cached")
             return Generation(hit["text"], value, spec.name, spec.model, cached=True)
         messages = _messages(prompt, sent_schema, native=provider.supports_schema)
+        tokens = sum(estimate_tokens(message["content"]) for message in messages)
+        if tokens > self.setup.input_budget:
+            raise OverBudget(f"{spec.name}: the prompt (about {tokens} tokens) is over llm.input_budget "
+                             f"({self.setup.input_budget}); it was not sent")
         generation = self._complete(provider, messages, sent_schema, purpose)
         if schema is not None:
             generation.value = self._validated(provider, messages, sent_schema, schema, generation, purpose)

@@ -14,6 +14,7 @@ from ossbot.events import Event, Issue
 from ossbot.github.markers import Marker, find_marker
 from ossbot.llm import guard
 from ossbot.llm.client import AllProvidersFailed
+from ossbot.llm.prompts import estimate_tokens
 from ossbot.plan import AddLabels, CreateLabel, Plan, UpsertComment, find_own_comment
 from ossbot.repo_config import LabelsConfig
 from ossbot.text import safe_inline
@@ -21,6 +22,7 @@ from ossbot.triage.offline import Summary, keyword_scores, resolve_label, summar
 
 SUMMARY_MARKER = "triage-summary"
 MIN_KEYWORD_SCORE = 2.0  # one keyword in the title, or two in the body
+PROMPT_OVERHEAD = 1000  # tokens of instructions, title, system prompt and JSON schema around the body
 
 
 class TriageAnswer(BaseModel):
@@ -107,9 +109,12 @@ def _with_model(ctx: Context, issue: Issue, signals: list[str]) -> Analysis:
     cfg = ctx.config.labels
     eligible = _eligible_labels(ctx, cfg) if cfg.enabled and cfg.max else []
     names = [label["name"] for label in eligible]
+    label_tokens = sum(estimate_tokens(f"{label['name']} {label['description'][:160]}") + 2
+                       for label in eligible)
+    body_budget = max(ctx.prompts.budget - label_tokens - PROMPT_OVERHEAD, 200)
     prompt = ctx.prompts.render("triage.j2", repo=ctx.repo, title=issue.title, body=issue.body,
                                 labels=eligible, bullets=ctx.config.triage.summary_bullets,
-                                max_labels=cfg.max)
+                                max_labels=cfg.max, body_budget=body_budget)
     schema = guard.enum_schema(TriageAnswer.model_json_schema(), "labels", names, cfg.max)
     answer = ctx.llm.generate(prompt, TriageAnswer, purpose="triage", json_schema=schema)
     value = answer.value
