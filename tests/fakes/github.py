@@ -30,9 +30,10 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode
+
+from .loopback import LoopbackHandler, LoopbackServer, Wire
 
 DOCS = "https://docs.github.com/rest"
 HTML = "https://github.com"
@@ -471,7 +472,7 @@ class FakeGitHub(_Views):
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._server = _Server(self)
+        self._server = LoopbackServer(_Handler, self)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread: threading.Thread | None = None
         cls = type(self)
@@ -1150,53 +1151,14 @@ class FakeGitHub(_Views):
 # ---------------------------------------------------------------- HTTP plumbing
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Handler(LoopbackHandler):
+    """Turns requests into Requests for FakeGitHub and its Replies into JSON (none for a 204)."""
 
-    def __init__(self, fake: FakeGitHub):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-        self.open_sockets: set[socket.socket] = set()
-
-    def handle_error(self, request, client_address) -> None:
-        """Clients hanging up are normal; anything else is a bug worth the traceback."""
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Turns HTTP/1.1 requests into Requests for FakeGitHub and writes its Replies (keep-alive safe)."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: avoid the 40 ms delayed-ACK stall
     server_version = "GitHub.com"
-    sys_version = ""
-    server: _Server
 
-    def setup(self) -> None:
-        super().setup()
-        self.server.open_sockets.add(self.connection)
-
-    def finish(self) -> None:
-        self.server.open_sockets.discard(self.connection)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: FakeGitHub.requests is the log."""
-
-    def _answer(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        url = urlsplit(self.path)
-        query = dict(parse_qsl(url.query, keep_blank_values=True))
-        request = Request(self.command, url.path, query, dict(self.headers.items()), _parse_json(raw), raw)
+    def answer(self, path: str, query: dict[str, str], raw: bytes) -> Wire:
+        request = Request(self.command, path, query, dict(self.headers.items()), _parse_json(raw), raw)
         reply = self.server.fake._dispatch(request)
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        data = b"" if reply.status == 204 else json.dumps(reply.body).encode()
-        if reply.status != 204:  # RFC 9110: a 204 carries no Content-Length
-            self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
+        if reply.status == 204:  # RFC 9110: a 204 carries no Content-Length
+            return reply.status, reply.headers, None
+        return reply.status, reply.headers, json.dumps(reply.body).encode()

@@ -26,15 +26,15 @@ import itertools
 import json
 import re
 import socket
-import sys
 import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple, Self
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote
+
+from .loopback import LoopbackHandler, LoopbackServer, Wire
 
 FAKE_MODEL = "fake-model"
 OPENAI_ERROR_TYPES = {401: "authentication_error", 429: "rate_limit_error"}
@@ -200,7 +200,7 @@ class FakeLLM:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = _Server(self)
+        self._server = LoopbackServer(_Handler, self)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.openai_base = f"{self.url}/v1"
         self._thread: threading.Thread | None = None
@@ -327,54 +327,15 @@ def _not_found(req: Request) -> dict:
 # ---------------------------------------------------------------- HTTP plumbing
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Handler(LoopbackHandler):
+    """Turns requests into Requests for FakeLLM and its Replies into JSON, after any wait."""
 
-    def __init__(self, fake: FakeLLM):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-        self.open_sockets: set[socket.socket] = set()
-
-    def handle_error(self, request, client_address) -> None:
-        """Clients hanging up (say, after a timeout) are normal; anything else is a bug worth the traceback."""
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Turns HTTP/1.1 requests into Requests for FakeLLM and writes its Replies (keep-alive safe)."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: avoid the 40 ms delayed-ACK stall
     server_version = "FakeLLM"
-    sys_version = ""
-    server: _Server
 
-    def setup(self) -> None:
-        super().setup()
-        self.server.open_sockets.add(self.connection)
-
-    def finish(self) -> None:
-        self.server.open_sockets.discard(self.connection)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: FakeLLM.requests is the log."""
-
-    def _answer(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        url = urlsplit(self.path)
-        query = dict(parse_qsl(url.query, keep_blank_values=True))
+    def answer(self, path: str, query: dict[str, str], raw: bytes) -> Wire:
         headers = {name.lower(): value for name, value in self.headers.items()}
-        request = Request(self.command, url.path, query, headers, _parse_json(raw), raw)
+        request = Request(self.command, path, query, headers, _parse_json(raw), raw)
         reply = self.server.fake._dispatch(request)
         self.server.fake._pause(reply.wait)
-        data = json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        for name, value in {"content-type": "application/json; charset=utf-8", **reply.headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+        sent = {"content-type": "application/json; charset=utf-8", **reply.headers}
+        return reply.status, sent, json.dumps(reply.body).encode()
