@@ -29,7 +29,7 @@ def test_provider_none_is_the_default_and_disabled():
     ("openrouter", "https://openrouter.ai/api/v1", "openai/gpt-4.1-mini", "json_schema"),
     ("deepseek", "https://api.deepseek.com", "deepseek-chat", "json_object"),
     ("deepseek_r1", "https://api.deepseek.com", "deepseek-reasoner", "prompt"),
-    ("gemini", None, "gemini-2.5-flash", "json_schema"),
+    ("gemini", None, "gemini-flash-latest", "json_schema"),
 ])
 def test_provider_defaults(provider, endpoint, model, structured):
     spec = _setup(llm_provider=provider, llm_api_key="k").providers[0]

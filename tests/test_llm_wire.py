@@ -85,7 +85,7 @@ def test_ollama_needs_no_real_key_and_openrouter_sends_attribution():
 def test_gemini_sends_a_system_instruction_and_a_response_schema():
     request, body = _recorded("gemini")
     assert request.uri.startswith("https://generativelanguage.googleapis.com/")
-    assert request.uri.endswith("/models/gemini-2.5-flash:generateContent")
+    assert request.uri.endswith("/models/gemini-flash-latest:generateContent")
     assert body["systemInstruction"]["parts"][0]["text"] == "You label issues."
     assert body["contents"] == [{"parts": [{"text": MESSAGES[1]["content"]}], "role": "user"}]
     config = body["generationConfig"]

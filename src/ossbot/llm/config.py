@@ -38,7 +38,7 @@ KINDS: dict[str, ProviderKind] = {
                                 structured="prompt"),
     "ollama": ProviderKind("openai", endpoint="http://localhost:11434/v1", model="llama3.1", needs_key=False),
     "custom": ProviderKind("openai", structured="prompt", needs_key=False, needs_endpoint=True),
-    "gemini": ProviderKind("gemini", model="gemini-2.5-flash"),
+    "gemini": ProviderKind("gemini", model="gemini-flash-latest"),
 }
 AZURE_DEFAULT_API_VERSION = "2024-10-21"
 
