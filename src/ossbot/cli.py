@@ -21,6 +21,7 @@ class ProviderCheckFailed(OssbotError):
     """`ossbot llm check` found a provider that does not answer (exit 1)."""
 
 if TYPE_CHECKING:
+    from ossbot.llm.check import CheckResult
     from ossbot.runner import Outcome
     from ossbot.settings import Settings
 
@@ -135,7 +136,7 @@ def llm_check(
             raise ProviderCheckFailed("; ".join(r.error for r in failed))
 
 
-def _show_check(results: list, fmt: Format) -> None:  # list[CheckResult]
+def _show_check(results: list[CheckResult], fmt: Format) -> None:
     if fmt is Format.json:
         from dataclasses import asdict
 

@@ -22,11 +22,9 @@ import hashlib
 import itertools
 import json
 import re
-import socket
 import sys
 import threading
 import time
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
@@ -474,7 +472,6 @@ class FakeGitHub(_Views):
         self._lock = threading.RLock()
         self._server = LoopbackServer(_Handler, self)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread: threading.Thread | None = None
         cls = type(self)
         self._routes = [
             (*getattr(cls, name).route, getattr(self, name))
@@ -494,19 +491,11 @@ class FakeGitHub(_Views):
     # -- lifecycle
 
     def start(self) -> FakeGitHub:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
-        self._thread.start()
+        self._server.serve_in_background()
         return self
 
     def stop(self) -> None:
-        if self._thread:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        for sock in list(self._server.open_sockets):
-            with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        self._server.server_close()
+        self._server.close()
 
     def __enter__(self) -> FakeGitHub:
         return self.start()

@@ -25,10 +25,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import socket
 import threading
 import time
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Any, NamedTuple, Self
@@ -203,7 +201,6 @@ class FakeLLM:
         self._server = LoopbackServer(_Handler, self)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.openai_base = f"{self.url}/v1"
-        self._thread: threading.Thread | None = None
         self._queue: list[Answer] = []
         self._numbers = itertools.count(1)
         self.default: Answer = text("ok")
@@ -212,20 +209,12 @@ class FakeLLM:
     # -- lifecycle
 
     def start(self) -> Self:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
-        self._thread.start()
+        self._server.serve_in_background()
         return self
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._thread:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        for sock in list(self._server.open_sockets):
-            with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        self._server.server_close()
+        self._server.close()
 
     def __enter__(self) -> Self:
         return self.start()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import socket
 import sys
+import threading
+from contextlib import suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -28,6 +30,23 @@ class LoopbackServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), handler)
         self.fake = fake
         self.open_sockets: set[socket.socket] = set()
+
+    _thread: threading.Thread | None = None
+
+    def serve_in_background(self) -> None:
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.01,), daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop serving, cut the kept-alive connections, release the port."""
+        if self._thread:
+            self.shutdown()
+            self._thread.join()
+            self._thread = None
+        for sock in list(self.open_sockets):
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.server_close()
 
     def handle_error(self, request, client_address) -> None:
         """Clients hanging up (say, after a timeout) are normal; anything else is a bug worth the traceback."""

@@ -83,7 +83,7 @@ class Usage:
 
 
 class LLMClient:
-    """`providers` (one per spec) can be given for tests that drive a provider directly."""
+    """The chain of `setup.providers`; `sleep` is how it waits between retries."""
 
     def __init__(self, setup: LLMSetup, store: StateStore | None = None, *,
                  sleep: Callable[[float], None] = time.sleep) -> None:
