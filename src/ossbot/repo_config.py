@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -55,6 +56,13 @@ class LabelsConfig(_Section):
     create_missing: bool = Field(
         False, description="Create a chosen label that the repository does not have yet.")
 
+    def permits(self, name: str) -> bool:
+        """In `allow` (when it is set) and not in `deny`, case-insensitively."""
+        lowered = name.lower()
+        if self.allow and lowered not in {label.lower() for label in self.allow}:
+            return False
+        return lowered not in {label.lower() for label in self.deny}
+
     def effective_rules(self) -> dict[str, list[str]]:
         merged = {**DEFAULT_RULES, **self.rules}
         return {label: words for label, words in merged.items() if words}
@@ -101,6 +109,17 @@ class RepoConfig(_Section):
     triage: TriageConfig = Field(default_factory=TriageConfig)
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+
+
+def load_repo_config_file(path: Path) -> RepoConfig:
+    """A local config file (`--config`)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    return parse_repo_config(text, source=str(path))
 
 
 def parse_repo_config(text: str | None, source: str = ".github/ossbot.yml") -> RepoConfig:

@@ -132,18 +132,13 @@ def _eligible_labels(ctx: Context, cfg: LabelsConfig) -> list[dict[str, str]]:
         pool = [{"name": name, "description": ""} for name in (cfg.allow or cfg.effective_rules())]
     else:
         pool = [{"name": label.name, "description": label.description or ""} for label in available]
-    allow = {name.lower() for name in cfg.allow}
-    deny = {name.lower() for name in cfg.deny}
-    return [label for label in pool
-            if (not allow or label["name"].lower() in allow) and label["name"].lower() not in deny]
+    return [label for label in pool if cfg.permits(label["name"])]
 
 
 def _pick_by_rules(ctx: Context, cfg: LabelsConfig, ranked: list[str], analysis: Analysis) -> list[str]:
     """Keyword rules mapped to the repository's labels, restricted by allow/deny, capped."""
     available = ctx.reader.repo_labels(ctx.repo)
     names = None if available is None else [label.name for label in available]
-    allow = {name.lower() for name in cfg.allow}
-    deny = {name.lower() for name in cfg.deny}
     picked: list[str] = []
     for rule in ranked:
         name = rule if names is None else resolve_label(rule, names)
@@ -153,9 +148,7 @@ def _pick_by_rules(ctx: Context, cfg: LabelsConfig, ranked: list[str], analysis:
         if name is None:
             analysis.notes.append(f"label '{rule}' matched but the repository has no such label")
             continue
-        if (allow and name.lower() not in allow) or name.lower() in deny:
-            continue
-        if name not in picked:
+        if cfg.permits(name) and name not in picked:
             picked.append(name)
     return picked[: cfg.max]
 
@@ -174,8 +167,6 @@ def _summary_body(ctx: Context, analysis: Analysis, record: list[str]) -> str:
         summary=analysis.bullets,
         signals=analysis.signals,
         applied=record,
-        suggested=[],
         engine=analysis.engine,
-        notes=[],
     )
     return text + "\n" + Marker(SUMMARY_MARKER, {"labels": record}).render() + "\n"
