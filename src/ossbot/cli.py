@@ -14,11 +14,7 @@ import typer
 from rich.console import Console
 
 from ossbot import __version__
-from ossbot.errors import InputError, OssbotError
-
-
-class ProviderCheckFailed(OssbotError):
-    """`ossbot llm check` found a provider that does not answer (exit 1)."""
+from ossbot.errors import InputError, OssbotError, ProviderCheckFailed
 
 if TYPE_CHECKING:
     from ossbot.llm.check import CheckResult
@@ -118,13 +114,12 @@ def llm_check(
 ) -> None:
     """Make one small call to each configured provider: latency, tokens, structured output."""
     with _errors(debug):
-        from ossbot.context import _read_local
         from ossbot.llm.check import check
         from ossbot.llm.config import resolve
-        from ossbot.repo_config import RepoConfig, parse_repo_config
+        from ossbot.repo_config import RepoConfig, load_repo_config_file
         from ossbot.settings import load_settings
 
-        repo_config = parse_repo_config(_read_local(config), str(config)) if config else RepoConfig()
+        repo_config = load_repo_config_file(config) if config else RepoConfig()
         setup = resolve(load_settings(), repo_config.llm)
         if not setup.enabled:
             typer.echo("No provider is configured (LLM_PROVIDER is none): ossbot uses its offline engine.")

@@ -14,7 +14,7 @@ from ossbot.github.repo_files import RepoFiles
 from ossbot.llm.client import LLMClient
 from ossbot.llm.config import resolve as resolve_llm
 from ossbot.llm.prompts import Prompts
-from ossbot.repo_config import RepoConfig, parse_repo_config
+from ossbot.repo_config import RepoConfig, load_repo_config_file, parse_repo_config
 from ossbot.settings import Settings
 from ossbot.state.store import StateStore
 from ossbot.templating import Templates
@@ -48,7 +48,7 @@ class Context:
     @cached_property
     def config(self) -> RepoConfig:
         if self.config_path is not None:
-            return parse_repo_config(_read_local(self.config_path), source=str(self.config_path))
+            return load_repo_config_file(self.config_path)
         found = self.repo_files.config()
         if found is None:
             return RepoConfig()
@@ -63,6 +63,12 @@ class Context:
     def llm(self) -> LLMClient:
         """The configured chain, or a disabled client (provider none): no SDK is imported here."""
         return LLMClient(resolve_llm(self.settings, self.config.llm), self.store)
+
+    def llm_usage(self) -> str | None:
+        """What the model calls of this run cost; None when no model was used (the client is
+        not built just to ask)."""
+        client = self.__dict__.get("llm")
+        return client.usage.summary() if client is not None and client.enabled else None
 
     @cached_property
     def prompts(self) -> Prompts:
@@ -101,7 +107,7 @@ def build_context(settings: Settings, repo: str, *, dry_run: bool, config_path: 
     if token is None and not dry_run:
         raise MissingToken("a write needs a token: set GITHUB_TOKEN or pass --token "
                            "(or preview with --dry-run)")
-    if config_path is not None and not Path(config_path).is_file():
+    if config_path is not None and not Path(config_path).is_file():  # fail before any request
         raise ConfigError(f"config file not found: {config_path}")
     gateway = make_gateway(settings) if token or anonymous_reads else None
     store = StateStore(state_path or settings.state_path(), scratch=dry_run)
@@ -119,10 +125,3 @@ def make_gateway(settings: Settings) -> Gateway:
         max_rate_limit_wait=settings.ossbot_max_rate_limit_wait,
         timeout=settings.ossbot_http_timeout,
     )
-
-
-def _read_local(path: Path) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from exc

@@ -31,5 +31,9 @@ class GitHubError(OssbotError):
     status: int | None = None
 
 
+class ProviderCheckFailed(OssbotError):
+    """`ossbot llm check` found a provider that does not answer."""
+
+
 class StateError(OssbotError):
     """The state database could not be read or written."""

@@ -70,14 +70,7 @@ def _run(ctx: Context, feature: Feature, event: Event, base: Plan) -> Outcome:
         outcome = plan.skipped or f"{len(results)} action(s)"
         ctx.store.record_event(event.key, name=event.name, action=event.action, repo=event.repo,
                                number=event.number, job=plan.job, outcome=outcome)
-    return Outcome(plan, ctx.dry_run, results, _requests(ctx), _llm_usage(ctx))
-
-
-def _llm_usage(ctx: Context) -> str | None:
-    client = ctx.__dict__.get("llm")  # only if this run built one
-    if client is None or not client.enabled:
-        return None
-    return client.usage.summary()
+    return Outcome(plan, ctx.dry_run, results, _requests(ctx), ctx.llm_usage())
 
 
 def _requests(ctx: Context) -> int:

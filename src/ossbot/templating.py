@@ -18,15 +18,14 @@ OverrideSource = Callable[[str], "str | None"]
 
 
 class Templates:
-    """`overrides(name)` returns a repository's version of a template, or None."""
+    """`overrides(name)` returns a repository's version of a template, or None; the shipped
+    ones come from `package` (a package name and a folder in it)."""
 
-    def __init__(self, overrides: OverrideSource | None = None, *, packaged: bool = True) -> None:
+    def __init__(self, overrides: OverrideSource | None = None, *,
+                 package: tuple[str, str] = ("ossbot", "templates")) -> None:
         self._overrides = overrides or (lambda name: None)
-        loaders: list = [FunctionLoader(self._override)]
-        if packaged:
-            loaders.append(PackageLoader("ossbot", "templates"))
         self.env = SandboxedEnvironment(
-            loader=ChoiceLoader(loaders),
+            loader=ChoiceLoader([FunctionLoader(self._override), PackageLoader(*package)]),
             undefined=StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,

@@ -15,7 +15,7 @@ from ossbot.errors import OssbotError
 from ossbot.llm.config import LLMSetup, ProviderSpec
 from ossbot.llm.prompts import Prompt, estimate_tokens
 from ossbot.llm.providers import Completion, Messages, ProviderError, make_provider
-from ossbot.llm.structured import InvalidModelOutput, parse, schema_of
+from ossbot.llm.structured import InvalidModelOutput, parse
 from ossbot.state.store import StateStore
 
 T = TypeVar("T", bound=BaseModel)
@@ -101,7 +101,7 @@ class LLMClient:
                  json_schema: dict[str, Any] | None = None, use_cache: bool = True) -> Generation[T]:
         """The first provider that answers validly; `json_schema` overrides the schema sent (the
         answer is still validated against `schema`). Raises AllProvidersFailed."""
-        sent_schema = json_schema or (schema_of(schema) if schema else None)
+        sent_schema = json_schema or (schema.model_json_schema() if schema else None)
         errors: list[Exception] = []
         for index, provider in enumerate(self._providers):
             try:

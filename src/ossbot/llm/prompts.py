@@ -4,7 +4,6 @@ truncated to a token budget."""
 
 from __future__ import annotations
 
-import importlib.resources
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,18 +45,12 @@ class Prompt:
         return estimate_tokens(self.system) + estimate_tokens(self.user)
 
 
-def _packaged(name: str) -> str | None:
-    resource = importlib.resources.files("ossbot.prompts").joinpath(name)
-    return resource.read_text(encoding="utf-8") if resource.is_file() else None
-
-
 class Prompts:
     """Renders `system.j2` plus the named prompt. `overrides(name)` gives a repository's version."""
 
     def __init__(self, overrides: OverrideSource | None = None, budget: int = 12000) -> None:
         self.budget = budget
-        override = overrides or (lambda name: None)
-        self._templates = Templates(lambda name: override(name) or _packaged(name), packaged=False)
+        self._templates = Templates(overrides, package=("ossbot.prompts", "."))
         self._templates.env.filters["untrusted"] = untrusted
 
     def render(self, name: str, **values: Any) -> Prompt:

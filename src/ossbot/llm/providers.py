@@ -215,12 +215,10 @@ class GeminiProvider:
 
 
 def _gemini_text(response: Any) -> str:
-    parts = []
-    for candidate in response.candidates or []:
-        content = candidate.content
-        parts += [p.text for p in (content.parts or []) if p.text and not p.thought] if content else []
-        break
-    return strip_reasoning("".join(parts))
+    """The first candidate's text parts, its thought parts left out."""
+    content = response.candidates[0].content if response.candidates else None
+    parts = content.parts or [] if content is not None else []
+    return strip_reasoning("".join(p.text for p in parts if p.text and not p.thought))
 
 
 def _gemini_usage(response: Any) -> tuple[int, int]:

@@ -44,7 +44,3 @@ def parse(text: str, model: type[T]) -> T:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
         raise InvalidModelOutput(f"{where}: {first['msg']}") from exc
-
-
-def schema_of(model: type[BaseModel]) -> dict[str, Any]:
-    return model.model_json_schema()
