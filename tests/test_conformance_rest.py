@@ -35,8 +35,16 @@ OPERATIONS = [
     "issues/list-labels-for-repo", "issues/create-label", "issues/get-label", "issues/update-label",
     "issues/list-labels-on-issue", "issues/add-labels", "issues/set-labels", "issues/remove-label",
     "repos/get", "repos/get-content", "repos/get-collaborator-permission-level",
-    "pulls/get", "pulls/list-files", "users/get-authenticated", "users/get-by-username", "rate-limit/get",
+    "pulls/get", "pulls/list-files", "pulls/update", "users/get-authenticated", "users/get-by-username",
+    "rate-limit/get", "issues/list-suggestions", "issues/approve-suggestion", "issues/dismiss-suggestion",
 ]
+# The schema of each timeline event the fake produces (components/schemas of the OpenAPI description).
+TIMELINE_SCHEMAS = {
+    "labeled": "labeled-issue-event", "unlabeled": "unlabeled-issue-event",
+    "assigned": "timeline-assigned-issue-event", "unassigned": "timeline-unassigned-issue-event",
+    "closed": "state-change-issue-event", "reopened": "state-change-issue-event",
+    "commented": "timeline-comment-event", "cross-referenced": "timeline-cross-referenced-event",
+}
 # Keys GitHub itself sends only for objects these samples do not create.
 CONDITIONAL = {
     "pull_request": "issues that are pull requests",
@@ -116,6 +124,8 @@ def fake():
         files = [{"filename": "file1.txt", "status": "added", "additions": 103, "deletions": 21, "patch": patch}]
         server.add_pull(REPO, "Amazing new feature", "Please pull these awesome changes in!", files=files)
         server.put_file(REPO, "README.md", "# hello-world\n")
+        server.enable_suggestions(REPO)
+        server.add_suggestion(REPO, 1, "needs-repro", rationale="A stack trace in the description.", confidence="high")
         yield server
 
 
@@ -134,6 +144,7 @@ def test_answer_has_the_official_example_shape(fake, operation_id):
     path = template.format(
         owner=owner, repo=name, issue_number=1, pull_number=2, name="triage", path="README.md",
         username="octocat", comment_id=fake.comments(REPO, 1)[0]["id"],
+        suggestion_id=fake.suggestions(REPO, 1)[0]["id"],
     )
     official = examples(operation_id)
     response_key = next(key for key in official if key[0] == "2")
@@ -146,3 +157,51 @@ def test_answer_has_the_official_example_shape(fake, operation_id):
         expected, answer = expected[0], answer[0]
     assert status == int(response_key.partition(":")[0])
     assert mismatches(expected, answer) == []
+
+
+def schema_errors(name: str, value) -> list[str]:
+    """Where VALUE breaks the OpenAPI description's schema NAME (OpenAPI 3.0 "nullable" made JSON Schema)."""
+    jsonschema = pytest.importorskip("jsonschema")
+
+    def convert(node):
+        if isinstance(node, list):
+            return [convert(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return {"$ref": "#/$defs/" + node["$ref"].rsplit("/", 1)[1]}
+        out = {key: convert(item) for key, item in node.items() if key not in ("nullable", "example", "discriminator")}
+        return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") else out
+
+    schemas = {key: convert(schema) for key, schema in spec()["components"]["schemas"].items()}
+    validator = jsonschema.Draft202012Validator({"$defs": schemas, "$ref": f"#/$defs/{name}"})
+    return [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(value)]
+
+
+def test_timeline_events_have_the_official_shapes(fake):
+    fake.add_pull(REPO, "Fix the bug", "Fixes #1", state="merged")
+    call(fake, "PATCH", f"/repos/{REPO}/issues/1", {"state": "closed"})
+
+    status, timeline = call(fake, "GET", f"/repos/{REPO}/issues/1/timeline", None)
+
+    by_event = {item["event"]: item for item in timeline}
+    assert status == 200
+    assert set(by_event) == {"labeled", "assigned", "commented", "cross-referenced", "closed"}
+    official = {item["event"]: item for item in resolve(examples("issues/list-events-for-timeline")["200:default"])}
+    for event in ("labeled", "commented"):
+        assert mismatches(official[event], by_event[event]) == []
+    for event, item in by_event.items():
+        assert schema_errors(TIMELINE_SCHEMAS[event], item) == [], event
+    source = by_event["cross-referenced"]["source"]["issue"]
+    assert mismatches(resolve(examples("issues/get")["200:default"]), source) == []
+    assert schema_errors("pull-request", call(fake, "GET", f"/repos/{REPO}/pulls/3", None)[1]) == []
+
+
+def test_suggestions_match_their_schema(fake):
+    suggestion_id = fake.suggestions(REPO, 1)[0]["id"]
+
+    status, approved = call(fake, "POST", f"/repos/{REPO}/issues/1/suggestions/{suggestion_id}/approve", None)
+
+    assert status == 200
+    assert schema_errors("issue-suggestion", approved) == []
+    assert schema_errors("issue-suggestion", approved | {"confidence": "high"}) != []  # the check has teeth

@@ -1,4 +1,5 @@
-"""Tests of the fake GitHub server, driven through unmodified PyGithub as ossbot drives GitHub."""
+"""Tests of the fake GitHub server, driven through unmodified PyGithub as ossbot drives GitHub,
+and through plain ``requests`` for the endpoints PyGithub does not cover (issue suggestions)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import requests
 from github import (
     Auth,
     BadCredentialsException,
@@ -383,3 +385,206 @@ def test_git_trees_and_blobs_follow_the_contents_shas(fake):
     blob = repo.get_git_blob(paths["templates/a.md.j2"][1])
     assert base64.b64decode(blob.content) == b"hello"
     assert [e.path for e in repo.get_git_tree(listing["ossbot"]).tree] == ["templates"]
+
+
+# ---------------------------------------------------------------- over plain HTTP: timeline, suggestions
+
+
+def api(fake: FakeGitHub, method: str, path: str, body=None, **params) -> requests.Response:
+    """One call to the repository's API PATH, authenticated as the maintainer."""
+    headers = {"Authorization": f"token {TOKEN}", "Accept": "application/vnd.github+json"}
+    return requests.request(method, f"{fake.url}/repos/{REPO}{path}", json=body, params=params or None,
+                            headers=headers, timeout=5)
+
+
+def cross_references(fake: FakeGitHub, number: int) -> list[tuple[int, str]]:
+    """(source number, actor) of each cross-referenced event on issue NUMBER's timeline, over HTTP."""
+    timeline = api(fake, "GET", f"/issues/{number}/timeline").json()
+    return [(e["source"]["issue"]["number"], e["actor"]["login"]) for e in timeline if e["event"] == "cross-referenced"]
+
+
+def test_timeline_has_cross_references_from_mentions(fake):
+    fake.add_issue(REPO, "Crash on start", "Mentions itself: #1")
+    fake.add_issue(REPO, "Same crash", "Looks like #1.", user="ana")
+    fake.add_issue(REPO, "Unrelated", "See #12, abc#1, other/repo#1 and issue 1")
+    fake.add_pull(REPO, "Fix the crash", "fixes #1", user="bob", state="merged")
+    fake.add_issue(REPO, "Tracking octo-org/widgets#1", user="cy")
+    fake.add_comment(REPO, 3, "Maybe a duplicate of #1?", user="dee")
+
+    assert cross_references(fake, 1) == [(2, "ana"), (4, "bob"), (5, "cy"), (3, "dee")]
+    assert cross_references(fake, 3) == [] and cross_references(fake, 2) == []
+    assert api(fake, "GET", "/issues/12/timeline").status_code == 404
+    event = fake.timeline(REPO, 1)[1]
+    source = event["source"]["issue"]
+    assert (event["source"]["type"], source["state"], source["repository"]["full_name"]) == ("issue", "closed", REPO)
+    assert event["created_at"] == event["updated_at"] == fake.issue(REPO, 4)["created_at"]
+    assert source["pull_request"]["merged_at"] == source["closed_at"] is not None
+    assert "pull_request" not in fake.timeline(REPO, 1)[0]["source"]["issue"]
+
+
+def test_timeline_records_what_the_writes_did(fake, repo):
+    fake.add_user("helper")
+    issue = repo.create_issue("Slow", labels=["bug"], assignees=["helper"])
+    issue.add_to_labels("perf")
+    issue.remove_from_labels("bug")
+    issue.create_comment("Looking")
+    issue.edit(state="closed", state_reason="not_planned")
+
+    timeline = api(fake, "GET", f"/issues/{issue.number}/timeline").json()
+
+    def detail(e):
+        return e.get("label", {}).get("name") or e.get("assignee", {}).get("login") or e.get("state_reason")
+    assert [(e["event"], detail(e), e["actor"]["login"]) for e in timeline] == [
+        ("labeled", "bug", "maintainer"), ("assigned", "helper", "maintainer"), ("labeled", "perf", "maintainer"),
+        ("unlabeled", "bug", "maintainer"), ("commented", None, "maintainer"), ("closed", "not_planned", "maintainer"),
+    ]
+    assert timeline[0]["label"] == {"name": "bug", "color": "ededed"}
+    assert timeline[4]["body"] == "Looking"
+    assert timeline[0]["url"] == f"{fake.url}/repos/{REPO}/issues/events/{timeline[0]['id']}"
+
+
+def test_timeline_is_paginated(fake):
+    fake.add_issue(REPO, "Popular")
+    for n in range(35):
+        fake.add_issue(REPO, f"Me too {n}", "Same as #1")
+
+    first = api(fake, "GET", "/issues/1/timeline")
+    second = api(fake, "GET", "/issues/1/timeline", page=2)
+
+    assert (len(first.json()), len(second.json())) == (30, 5)
+    assert first.links["next"]["url"] == f"{fake.url}/repos/{REPO}/issues/1/timeline?page=2"
+
+
+def test_pull_requests_close_merge_and_stay_merged(fake, repo):
+    fake.add_pull(REPO, "Open")
+    fake.add_pull(REPO, "Closed", state="closed")
+    fake.add_pull(REPO, "Merged", user="contributor", state="merged")
+
+    assert [(p.number, p.state, p.merged) for p in map(repo.get_pull, (1, 2, 3))] == [
+        (1, "open", False), (2, "closed", False), (3, "closed", True)]
+    assert repo.get_pull(3).merged_by.login == "contributor"
+    assert fake.issue(REPO, 2)["pull_request"]["merged_at"] is None
+    repo.get_pull(1).edit(state="closed")
+    assert fake.issue(REPO, 1)["state"] == "closed"
+    assert api(fake, "PATCH", "/pulls/2", {"state": "open"}).json()["state"] == "open"
+    assert api(fake, "PATCH", "/pulls/3", {"state": "open"}).status_code == 422
+    assert api(fake, "PATCH", "/issues/3", {"state": "open"}).status_code == 422
+    with pytest.raises(ValueError):
+        fake.add_pull(REPO, "Bad", state="draft")
+
+
+def test_issue_list_by_creator_includes_pull_requests(fake):
+    fake.add_issue(REPO, "First report", user="newcomer", state="closed")
+    fake.add_issue(REPO, "Someone else's", user="regular")
+    fake.add_pull(REPO, "First fix", user="NewComer")
+
+    listed = api(fake, "GET", "/issues", creator="newcomer", state="all").json()
+
+    assert [(i["number"], "pull_request" in i) for i in listed] == [(3, True), (1, False)]
+    assert [i["number"] for i in api(fake, "GET", "/issues", creator="newcomer").json()] == [3]
+    assert api(fake, "GET", "/issues", creator="nobody", state="all").json() == []
+
+
+def suggest(name: str, **extra) -> dict:
+    return {"name": name, "suggest": True, **extra}
+
+
+def label_names(fake: FakeGitHub, suggestions: list[dict]) -> list[str]:
+    by_id = {label["id"]: label["name"] for label in fake.labels(REPO)}
+    return [by_id[s["target_id"]] for s in suggestions]
+
+
+@pytest.fixture
+def suggesting(fake):
+    """The fake with issue suggestions on, the maintainer's user id, and issue 1."""
+    fake.enable_suggestions(REPO)
+    fake.add_label(REPO, "triage")
+    fake.add_issue(REPO, "Crash", labels=["triage"])
+    return fake.add_user("maintainer")["id"]
+
+
+def test_suggested_labels_wait_for_a_maintainer(fake, suggesting):
+    body = {"labels": [suggest("bug", rationale="Stack trace", confidence="high"), "needs-repro"]}
+
+    answer = api(fake, "POST", "/issues/1/labels", body)
+    api(fake, "POST", "/issues/1/labels", [suggest("bug"), suggest("triage"), suggest("perf", confidence="low")])
+
+    assert [label["name"] for label in answer.json()] == ["triage", "needs-repro"]
+    pending = api(fake, "GET", "/issues/1/suggestions").json()
+    assert pending == fake.suggestions(REPO, 1)
+    assert label_names(fake, pending) == ["bug", "perf"]
+    assert {k: pending[0][k] for k in ("action", "state", "rationale", "confidence", "actor_id", "issue_id")} == {
+        "action": "add_label", "state": "pending", "rationale": "Stack trace", "confidence": "HIGH",
+        "actor_id": suggesting, "issue_id": fake.issue(REPO, 1)["id"]}
+    assert (pending[1]["confidence"], pending[1]["rationale"]) == ("LOW", None)
+    assert [label["name"] for label in fake.issue(REPO, 1)["labels"]] == ["triage", "needs-repro"]
+
+
+def test_approve_applies_the_label_and_dismiss_does_not(fake, suggesting):
+    api(fake, "POST", "/issues/1/labels", {"labels": [suggest("bug"), suggest("perf")]})
+    bug, perf = (s["id"] for s in fake.suggestions(REPO, 1))
+
+    approved = api(fake, "POST", f"/issues/1/suggestions/{bug}/approve").json()
+    dismissed = api(fake, "POST", f"/issues/1/suggestions/{perf}/dismiss").json()
+
+    assert (approved["state"], approved["resolved_by"]) == ("approved", suggesting)
+    assert (dismissed["state"], dismissed["resolved_by"]) == ("dismissed", suggesting)
+    assert dismissed["issue_event_id"] is None
+    assert [label["name"] for label in fake.issue(REPO, 1)["labels"]] == ["triage", "bug"]
+    labeled = fake.timeline(REPO, 1)[-1]
+    assert (labeled["event"], labeled["label"]["name"], labeled["id"]) == ("labeled", "bug", approved["issue_event_id"])
+    assert api(fake, "GET", "/issues/1/suggestions").json() == []
+    every = api(fake, "GET", "/issues/1/suggestions", state="all").json()
+    assert [s["state"] for s in every] == ["approved", "dismissed"]
+    assert len(api(fake, "GET", "/issues/1/suggestions", state="dismissed", action="add_label").json()) == 1
+    assert api(fake, "GET", "/issues/1/suggestions", state="all", action="set_type").json() == []
+    assert api(fake, "POST", f"/issues/1/suggestions/{bug}/dismiss").status_code == 422
+    assert api(fake, "POST", f"/issues/1/suggestions/{perf}/approve").status_code == 422
+
+
+def test_suggestion_errors(fake, suggesting):
+    fake.add_issue(REPO, "Other")
+    fake.add_pull(REPO, "A pull")
+    pending = fake.add_suggestion(REPO, 1, "bug", confidence="medium")
+
+    assert api(fake, "POST", f"/issues/2/suggestions/{pending['id']}/approve").status_code == 404
+    assert api(fake, "POST", "/issues/1/suggestions/999/dismiss").status_code == 404
+    assert api(fake, "GET", "/issues/3/suggestions").status_code == 404  # pull requests have none
+    assert api(fake, "GET", "/issues/9/suggestions").status_code == 404
+    assert api(fake, "GET", "/issues/1/suggestions", state="bogus").status_code == 422
+    assert api(fake, "GET", "/issues/1/suggestions", action="bogus").status_code == 422
+    assert api(fake, "POST", "/issues/1/labels", [suggest("bug", confidence="HIGH")]).status_code == 422
+    assert api(fake, "POST", "/issues/1/labels", [{"suggest": True}]).status_code == 422
+    assert fake.suggestions(REPO, 1) == [pending] and pending["confidence"] == "MEDIUM"
+
+
+def test_suggest_flag_applies_labels_where_the_feature_is_off(fake):
+    fake.add_issue(REPO, "Crash")
+    fake.add_pull(REPO, "Fix")
+    fake.add_repo("octo-org/other")
+    fake.enable_suggestions("octo-org/other")  # the switch is per repository
+
+    answer = api(fake, "POST", "/issues/1/labels", {"labels": [suggest("bug", confidence="high")]})
+
+    assert [label["name"] for label in answer.json()] == ["bug"]
+    assert fake.suggestions(REPO, 1) == []
+    assert api(fake, "GET", "/issues/1/suggestions").status_code == 404
+    fake.enable_suggestions(REPO)
+    assert [label["name"] for label in api(fake, "POST", "/issues/2/labels", [suggest("bug")]).json()] == ["bug"]
+    assert fake.suggestions(REPO, 2) == []
+
+
+def test_update_issue_labels_can_suggest(fake, suggesting):
+    answer = api(fake, "PATCH", "/issues/1", {"labels": ["question", suggest("bug", rationale="trace")]})
+
+    assert [label["name"] for label in answer.json()["labels"]] == ["question"]
+    assert label_names(fake, fake.suggestions(REPO, 1)) == ["bug"]
+
+
+def test_deleting_a_label_invalidates_its_suggestions(fake, suggesting):
+    fake.add_suggestion(REPO, 1, "bug")
+
+    assert api(fake, "DELETE", "/labels/bug").status_code == 204
+
+    assert [s["state"] for s in fake.suggestions(REPO, 1)] == ["invalidated"]
+    assert api(fake, "GET", "/issues/1/suggestions").json() == []

@@ -4,8 +4,18 @@ Tests point unmodified clients (PyGithub, or ossbot itself through GITHUB_API_UR
 ``FakeGitHub().url`` and meet GitHub's behaviour for the endpoints ossbot uses: token
 authentication, rate-limit headers, Link pagination, GitHub's error bodies, and state
 that follows the writes (labels created on demand, comment counts, advancing timestamps).
-Tests seed state with the ``add_*`` methods, read what was asked from ``requests`` and
-``calls()``, and inject failures with ``fail()`` and ``secondary_rate_limit()``.
+Tests seed state with the ``add_*`` methods (``add_pull(..., state="merged")`` for a closed or
+merged pull request), read what was asked from ``requests`` and ``calls()`` and the state
+from ``issue()``, ``issues()``, ``comments()``, ``labels()``, ``timeline()`` and
+``suggestions()``, and inject failures with ``fail()`` and ``secondary_rate_limit()``.
+
+Issue timelines list the labeled/unlabeled, assigned/unassigned and closed/reopened events the
+writes caused, the comments, and a ``cross-referenced`` event for every other issue, pull
+request or comment of the repository that mentions the issue ("#12", "fixes #12"), computed
+when asked. Issue suggestions (label suggestions a maintainer approves or dismisses) are off
+until ``enable_suggestions(repo)``; while off (and on pull requests), add-labels ignores
+``"suggest": true`` and applies the label: the worst case, which a client that does not check
+for the feature first must be caught out by.
 
 Response shapes follow GitHub's official REST examples (tests/test_conformance_rest.py
 checks them). To add an endpoint, write one method on FakeGitHub (or a subclass)
@@ -66,6 +76,8 @@ ID_STARTS = {
     "Issue": 3_600_000_001,
     "PullRequest": 2_100_000_001,
     "IssueComment": 3_500_000_001,
+    "IssueEvent": 6_430_000_001,
+    "IssueSuggestion": 4_100_001,
 }
 REPO_LINKS = {
     "forks_url": "/forks", "keys_url": "/keys{/key_id}", "collaborators_url": "/collaborators{/collaborator}",
@@ -86,6 +98,15 @@ REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 ISSUE = REPO + r"/issues/(?P<number>\d+)"
 LABEL = r"/labels/(?P<label>.+)"
 COMMENT = REPO + r"/issues/comments/(?P<comment_id>\d+)"
+SUGGESTION = ISSUE + r"/suggestions/(?P<suggestion_id>\d+)"
+REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")
+CONFIDENCES = ("low", "medium", "high")
+SUGGESTION_STATES = ("pending", "applied", "approved", "dismissed", "replaced", "invalidated")
+SUGGESTION_ACTIONS = ("set_type", "add_label", "add_field", "add_assignee", "close_issue")
+EVENT_KINDS = {
+    "labeled": "LabeledEvent", "unlabeled": "UnlabeledEvent", "assigned": "AssignedEvent",
+    "unassigned": "UnassignedEvent", "closed": "ClosedEvent", "reopened": "ReopenedEvent",
+}
 
 
 # ---------------------------------------------------------------- small helpers
@@ -168,12 +189,36 @@ def _parse_json(raw: bytes) -> Any:
         return None
 
 
-def _label_names(body: Any) -> list[str]:
-    """Names from an add/set-labels body: {"labels": [...]} or a bare list, of names or {"name": ...}."""
+def _label_items(body: Any) -> list[dict]:
+    """The labels of an issue or labels write: {"labels": [...]} or a bare list (or one name), each a
+    name or an object {"name", "suggest", "rationale", "confidence"}; normalized to such objects."""
     items = body.get("labels", []) if isinstance(body, dict) else body or []
     if isinstance(items, str):
         items = [items]
-    return [item["name"] if isinstance(item, dict) else str(item) for item in items]
+    found = []
+    for item in items:
+        item = item if isinstance(item, dict) else {"name": str(item)}
+        if not isinstance(item.get("name"), str) or not item["name"]:
+            raise _invalid("Label", "name")
+        if item.get("confidence") is not None and item["confidence"] not in CONFIDENCES:
+            raise _invalid("Label", "confidence", "invalid")
+        found.append({"name": item["name"], "suggest": item.get("suggest") is True,
+                      "rationale": item.get("rationale"), "confidence": item.get("confidence")})
+    return found
+
+
+def _label_names(body: Any) -> list[str]:
+    """Names from an add/set-labels body (see _label_items)."""
+    return [item["name"] for item in _label_items(body)]
+
+
+def _mentions(text: str | None, full_name: str) -> set[int]:
+    """The issue numbers TEXT references in repository FULL_NAME: "#12", "fixes #12", "owner/repo#12"."""
+    found = set()
+    for match in re.finditer(r"(?<![\w#/])(?:([\w.-]+/[\w.-]+))?#(\d+)\b", text or ""):
+        if match[1] is None or match[1].lower() == full_name.lower():
+            found.add(int(match[2]))
+    return found
 
 
 def _assignee_matches(wanted: str, assigned: list[str]) -> bool:
@@ -317,7 +362,7 @@ class _Views:
             "disabled": False, "open_issues_count": open_count, "license": None, "allow_forking": True,
             "is_template": False, "web_commit_signoff_required": False, "topics": [],
             "visibility": "private" if repo["private"] else "public", "forks": 0, "open_issues": open_count,
-            "watchers": 0, "default_branch": repo["default_branch"], "temp_clone_token": None,
+            "watchers": 0, "default_branch": repo["default_branch"], "temp_clone_token": "",
             "allow_squash_merge": True, "allow_merge_commit": True, "allow_rebase_merge": True,
             "allow_auto_merge": False, "delete_branch_on_merge": False, "allow_update_branch": False,
             "use_squash_pr_title_as_default": False, "network_count": 0, "subscribers_count": 0,
@@ -368,7 +413,7 @@ class _Views:
             out["draft"] = False
             out["pull_request"] = {
                 "url": f"{repo_api}/pulls/{number}", "html_url": html,
-                "diff_url": html + ".diff", "patch_url": html + ".patch", "merged_at": None,
+                "diff_url": html + ".diff", "patch_url": html + ".patch", "merged_at": issue["pull"]["merged_at"],
             }
         return out
 
@@ -380,6 +425,7 @@ class _Views:
 
     def _pull_json(self, repo: dict, issue: dict) -> dict:
         pull, shared, repo_api = issue["pull"], self._issue_json(repo, issue), self._repo_api(repo)
+        merged = pull["merged_at"] is not None
         api, html = f"{repo_api}/pulls/{issue['number']}", self._issue_html(repo, issue)
         links = {
             "self": api, "html": html, "issue": shared["url"], "comments": shared["comments_url"],
@@ -394,12 +440,15 @@ class _Views:
             "commits_url": links["commits"], "review_comments_url": links["review_comments"],
             "review_comment_url": links["review_comment"], "comments_url": links["comments"],
             "statuses_url": links["statuses"], **{key: shared[key] for key in copied},
-            "merged_at": None, "merge_commit_sha": None, "requested_reviewers": [], "requested_teams": [],
+            "merged_at": pull["merged_at"], "requested_reviewers": [], "requested_teams": [],
+            "merge_commit_sha": pull["merged_at"] and _fake_sha(repo["full_name"], "merge", str(issue["number"])),
             "head": self._branch_json(repo, pull["head"], pull["head_sha"]),
             "base": self._branch_json(repo, pull["base"], pull["base_sha"]),
             "_links": {key: {"href": href} for key, href in links.items()},
             "author_association": shared["author_association"], "auto_merge": None, "draft": False,
-            "merged": False, "mergeable": True, "rebaseable": True, "mergeable_state": "clean", "merged_by": None,
+            "merged": merged, "mergeable": None if merged else True, "rebaseable": None if merged else True,
+            "mergeable_state": "unknown" if merged else "clean",
+            "merged_by": self._user_json(issue["closed_by"]) if merged else None,
             "comments": shared["comments"], "review_comments": 0, "maintainer_can_modify": False, "commits": 1,
             "additions": sum(f["additions"] for f in pull["files"]),
             "deletions": sum(f["deletions"] for f in pull["files"]), "changed_files": len(pull["files"]),
@@ -429,6 +478,54 @@ class _Views:
             "author_association": self._association(repo, comment["user"]), "body": comment["body"],
             "performed_via_github_app": None, "pin": None, "minimized": None,
         }
+
+    def _event_json(self, repo: dict, event: dict) -> dict:
+        """An issue event (labeled, assigned, closed...) as the timeline lists it."""
+        out = {
+            "id": event["id"], "node_id": event["node_id"],
+            "url": f"{self._repo_api(repo)}/issues/events/{event['id']}", "actor": self._user_json(event["actor"]),
+            "event": event["event"], "commit_id": None, "commit_url": None, "created_at": event["created_at"],
+            "performed_via_github_app": None,
+        }
+        if "label" in event:
+            out["label"] = dict(event["label"])
+        if "assignee" in event:
+            out["assignee"] = self._user_json(event["assignee"])
+        if "state_reason" in event:
+            out["state_reason"] = event["state_reason"]
+        return out
+
+    def _cross_reference_json(self, repo: dict, source: dict, actor: str, at: str) -> dict:
+        """A cross-referenced timeline event: SOURCE (an issue or pull request) mentioned this issue."""
+        issue = self._issue_json(repo, source) | {"repository": self._repo_json(repo)}
+        return {
+            "actor": self._user_json(actor), "created_at": at, "updated_at": at,
+            "source": {"type": "issue", "issue": issue}, "event": "cross-referenced",
+        }
+
+    def _timeline_json(self, repo: dict, issue: dict) -> list[dict]:
+        """ISSUE's timeline, oldest first: its events and comments, and the issues, pull requests and
+        comments elsewhere in the repository that mention it (computed now, dated when they were written)."""
+        number, full = issue["number"], repo["full_name"]
+        items = [self._event_json(repo, event) for event in repo["events"] if event["issue"] == number]
+        for comment in repo["comments"].values():
+            if comment["issue"] == number:
+                shown = self._comment_json(repo, comment)
+                reactions = {"url": shown["url"] + "/reactions", "total_count": 0} | dict.fromkeys(REACTIONS, 0)
+                items.append(shown | {"reactions": reactions, "event": "commented", "actor": shown["user"]})
+            elif number in _mentions(comment["body"], full):
+                source = repo["issues"][comment["issue"]]
+                items.append(self._cross_reference_json(repo, source, comment["user"], comment["created_at"]))
+        for other in repo["issues"].values():
+            if other is not issue and number in _mentions(f"{other['title']}\n{other['body'] or ''}", full):
+                items.append(self._cross_reference_json(repo, other, other["user"], other["created_at"]))
+        return sorted(items, key=lambda item: _parse_time(item["created_at"]))
+
+    def _suggestion_json(self, repo: dict, suggestion: dict) -> dict:
+        fields = ("id", "action", "state", "target_id", "target_value", "rationale", "confidence", "actor_id",
+                  "issue_event_id", "resolved_by", "created_at", "updated_at")
+        issue_id = repo["issues"][suggestion["issue"]]["id"]
+        return {"id": suggestion["id"], "issue_id": issue_id, **{key: suggestion[key] for key in fields[1:]}}
 
     def _entry_json(self, repo: dict, ref: str, path: str) -> dict:
         """The contents entry of PATH at REF: a file when it holds data, else a folder."""
@@ -526,7 +623,7 @@ class FakeGitHub(_Views):
                 **self._ident("Repository"), "owner": self._user(owner)["login"], "name": name,
                 "full_name": full_name, "private": private, "default_branch": default_branch,
                 "created_at": self._now(), "roles": {}, "labels": {}, "issues": {}, "comments": {},
-                "trees": {default_branch: {}},
+                "trees": {default_branch: {}}, "events": [], "suggestions": {}, "suggestions_enabled": False,
             }
             self._repos[full_name.lower()] = repo
             return self._repo_json(repo)
@@ -551,26 +648,47 @@ class FakeGitHub(_Views):
             issue = self._new_issue(record, title, body, user, labels=self._labels_from(record, labels),
                                     assignees=[self._user(a)["login"] for a in assignees], created_at=created_at)
             if state != "open":
-                self._set_state(issue, state, None, user, issue["created_at"])
+                self._set_state(record, issue, state, None, user, issue["created_at"])
             return self._issue_json(record, issue)
 
     def add_pull(self, repo: str, title: str, body: str = "", *, user: str = "octocat", head: str = "feature",
-                 base: str = "main", files=()) -> dict:
+                 base: str = "main", files=(), state: str = "open", created_at: datetime | str | None = None) -> dict:
+        """A pull request (also issue number N); STATE is "open", "closed" or "merged" (closed and merged)."""
+        if state not in ("open", "closed", "merged"):
+            raise ValueError(f"pull request state must be open, closed or merged, not {state!r}")
         with self._lock:
             record = self._seeded(repo)
             number = str(len(record["issues"]) + 1)
             pull = {
                 **self._ident("PullRequest"), "head": head, "base": base,
                 "head_sha": _fake_sha(repo, head, number), "base_sha": _fake_sha(repo, base, number),
-                "files": [_pull_file(spec) for spec in files],
+                "files": [_pull_file(spec) for spec in files], "merged_at": None,
             }
-            issue = self._new_issue(record, title, body, user, labels=[], assignees=[], pull=pull)
+            issue = self._new_issue(record, title, body, user, labels=[], assignees=[], pull=pull,
+                                    created_at=created_at)
+            if state != "open":
+                self._set_state(record, issue, "closed", None, user, issue["created_at"])
+                pull["merged_at"] = issue["closed_at"] if state == "merged" else None
             return self._issue_json(record, issue)
 
     def add_comment(self, repo: str, number: int, body: str, *, user: str) -> dict:
         with self._lock:
             record = self._seeded(repo)
             return self._comment_json(record, self._new_comment(record, self._issue(record, number), body, user))
+
+    def enable_suggestions(self, repo: str, enabled: bool = True) -> None:
+        """Turn on (or off) issue suggestions for REPO; like GitHub, the fake starts with them off."""
+        with self._lock:
+            self._seeded(repo)["suggestions_enabled"] = enabled
+
+    def add_suggestion(self, repo: str, number: int, label: str, *, user: str = "octocat",
+                       rationale: str | None = None, confidence: str | None = None) -> dict:
+        """A pending add_label suggestion on issue NUMBER (the label is created when missing)."""
+        with self._lock:
+            record = self._seeded(repo)
+            issue, (target,) = self._issue(record, number), self._labels_from(record, [label])
+            found = self._new_suggestion(record, issue, target, user, rationale, confidence)
+            return self._suggestion_json(record, found)
 
     def put_file(self, repo: str, path: str, content: str | bytes, *, ref: str | None = None) -> None:
         """Store a file; a ref that does not exist yet starts as a copy of the default branch."""
@@ -612,6 +730,17 @@ class FakeGitHub(_Views):
         with self._lock:
             record = self._seeded(repo)
             return [self._issue_json(record, issue) for issue in record["issues"].values()]
+
+    def timeline(self, repo: str, number: int) -> list[dict]:
+        with self._lock:
+            record = self._seeded(repo)
+            return self._timeline_json(record, self._issue(record, number))
+
+    def suggestions(self, repo: str, number: int) -> list[dict]:
+        """Every suggestion on issue NUMBER, whatever its state, oldest first."""
+        with self._lock:
+            record = self._seeded(repo)
+            return [self._suggestion_json(record, s) for s in record["suggestions"].values() if s["issue"] == number]
 
     # -- faults
 
@@ -676,12 +805,75 @@ class FakeGitHub(_Views):
         now = _iso(created_at) if created_at else self._now()
         issue = {
             **self._ident("Issue"), "number": len(repo["issues"]) + 1, "title": title, "body": body or None,
-            "user": self._user(user)["login"], "state": "open", "state_reason": None, "labels": labels,
-            "assignees": assignees, "created_at": now, "updated_at": now, "closed_at": None, "closed_by": None,
+            "user": self._user(user)["login"], "state": "open", "state_reason": None, "labels": [],
+            "assignees": [], "created_at": now, "updated_at": now, "closed_at": None, "closed_by": None,
             "pull": pull,
         }
         repo["issues"][issue["number"]] = issue
+        self._relabel(repo, issue, labels, user, now)
+        self._reassign(repo, issue, assignees, user, now)
         return issue
+
+    def _event(self, repo: dict, issue: dict, event: str, actor: str, now: str, **detail: Any) -> dict:
+        """Record an issue event (for the timeline) that ACTOR caused at NOW."""
+        record = {
+            **self._ident(EVENT_KINDS[event], "IssueEvent"), "issue": issue["number"], "event": event,
+            "actor": self._user(actor)["login"], "created_at": now, **detail,
+        }
+        repo["events"].append(record)
+        return record
+
+    def _relabel(self, repo: dict, issue: dict, labels: list[dict], actor: str, now: str) -> list[dict]:
+        """Give ISSUE exactly LABELS, recording the labeled and unlabeled events; returns the events."""
+        events = [
+            self._event(repo, issue, kind, actor, now, label={"name": label["name"], "color": label["color"]})
+            for kind, gone, kept in (("unlabeled", issue["labels"], labels), ("labeled", labels, issue["labels"]))
+            for label in gone if label not in kept
+        ]
+        issue["labels"] = labels
+        return events
+
+    def _reassign(self, repo: dict, issue: dict, logins: list[str], actor: str, now: str) -> None:
+        """Give ISSUE exactly the assignees LOGINS, recording the assigned and unassigned events."""
+        for kind, gone, kept in (("unassigned", issue["assignees"], logins), ("assigned", logins, issue["assignees"])):
+            for login in gone:
+                if login not in kept:
+                    self._event(repo, issue, kind, actor, now, assignee=login)
+        issue["assignees"] = logins
+
+    def _new_suggestion(self, repo: dict, issue: dict, label: dict, actor: str, rationale: str | None,
+                        confidence: str | None) -> dict:
+        now = self._now()
+        suggestion = {
+            "id": next(self._ids["IssueSuggestion"]), "issue": issue["number"], "action": "add_label",
+            "state": "pending", "target_id": label["id"], "target_value": None, "rationale": rationale,
+            "confidence": confidence and confidence.upper(), "actor_id": self._user(actor)["id"],
+            "issue_event_id": None, "resolved_by": None, "created_at": now, "updated_at": now,
+        }
+        repo["suggestions"][suggestion["id"]] = suggestion
+        return suggestion
+
+    def _pending_label(self, repo: dict, issue: dict, label: dict) -> bool:
+        return any(
+            s["issue"] == issue["number"] and s["state"] == "pending" and s["action"] == "add_label"
+            and s["target_id"] == label["id"]
+            for s in repo["suggestions"].values()
+        )
+
+    def _label_or_suggest(self, repo: dict, issue: dict, keep: list[dict], items: list[dict], login: str,
+                          now: str) -> None:
+        """Label ISSUE with KEEP plus the label ITEMS; where the repository has suggestions on, an item
+        marked "suggest" becomes a pending suggestion instead (unless the issue has the label or a
+        pending suggestion for it). Without the feature, or on a pull request, GitHub ignores the flag."""
+        suggesting = repo["suggestions_enabled"] and not issue["pull"]
+        direct = [item["name"] for item in items if not (suggesting and item["suggest"])]
+        labels = self._labels_from(repo, [*(label["name"] for label in keep), *direct])
+        for item in items:
+            if suggesting and item["suggest"]:
+                (label,) = self._labels_from(repo, [item["name"]])
+                if label not in labels and not self._pending_label(repo, issue, label):
+                    self._new_suggestion(repo, issue, label, login, item["rationale"], item["confidence"])
+        self._relabel(repo, issue, labels, login, now)
 
     def _new_comment(self, repo: dict, issue: dict, body: str, user: str) -> dict:
         now = self._now()
@@ -693,18 +885,25 @@ class FakeGitHub(_Views):
         issue["updated_at"] = now
         return comment
 
-    def _set_state(self, issue: dict, state: str, reason: str | None, login: str, now: str) -> None:
+    def _set_state(self, repo: dict, issue: dict, state: str, reason: str | None, login: str, now: str) -> None:
+        resource = "PullRequest" if issue["pull"] else "Issue"
         if state not in ("open", "closed"):
-            raise _invalid("Issue", "state", "invalid")
+            raise _invalid(resource, "state", "invalid")
         if reason not in (None, "completed", "not_planned", "duplicate", "reopened"):
             raise _invalid("Issue", "state_reason", "invalid")
-        if state == "closed" and issue["state"] == "open":
+        if state == "open" and issue["pull"] and issue["pull"]["merged_at"]:
+            raise _invalid(resource, "state", "invalid")  # a merged pull request cannot be reopened
+        before = issue["state"]
+        if state == "closed" and before == "open":
             issue["closed_at"], issue["closed_by"] = now, self._user(login)["login"]
-        if state == "open" and issue["state"] == "closed":
+        if state == "open" and before == "closed":
             issue["closed_at"], issue["closed_by"] = None, None
             reason = reason or "reopened"
         issue["state"] = state
         issue["state_reason"] = reason or ("completed" if state == "closed" else issue["state_reason"])
+        if state != before:
+            self._event(repo, issue, "closed" if state == "closed" else "reopened", login, now,
+                        state_reason=issue["state_reason"])
 
     # -- request handling
 
@@ -978,9 +1177,12 @@ class FakeGitHub(_Views):
     @route("DELETE", REPO + LABEL)
     def delete_label(self, req: Request, owner: str, name: str, label: str) -> Reply:
         repo = self._repo(req, owner, name)
-        record = repo["labels"].pop(self._label(repo, label)["name"].lower())
+        record, now = repo["labels"].pop(self._label(repo, label)["name"].lower()), self._now()
         for issue in repo["issues"].values():
             issue["labels"] = [other for other in issue["labels"] if other is not record]
+        for suggestion in repo["suggestions"].values():  # a suggestion of a deleted label can no longer apply
+            if suggestion["state"] == "pending" and suggestion["target_id"] == record["id"]:
+                suggestion["state"], suggestion["updated_at"] = "invalidated", now
         return Reply(204, None, {})
 
     # -- endpoints: issues
@@ -1022,20 +1224,29 @@ class FakeGitHub(_Views):
             raise _invalid("Issue", "title")
         assigned = "assignees" in body or "assignee" in body
         assignees = self._api_assignees(body) if assigned else issue["assignees"]
-        if "state" in body or "state_reason" in body:  # validates before it changes anything
-            self._set_state(issue, body.get("state", issue["state"]), body.get("state_reason"), req.login, now)
-        if "labels" in body:
-            issue["labels"] = self._labels_from(repo, _label_names(body))
+        items = _label_items(body) if "labels" in body else None  # validates before anything changes
+        if "state" in body or "state_reason" in body:
+            self._set_state(repo, issue, body.get("state", issue["state"]), body.get("state_reason"), req.login, now)
+        if items is not None:
+            self._label_or_suggest(repo, issue, [], items, req.login, now)
         if "body" in body:
             issue["body"] = body["body"] or None
-        issue["title"], issue["assignees"], issue["updated_at"] = str(body.get("title", issue["title"])), assignees, now
+        self._reassign(repo, issue, assignees, req.login, now)
+        issue["title"], issue["updated_at"] = str(body.get("title", issue["title"])), now
         return self._issue_json(repo, issue)
+
+    @route("GET", ISSUE + r"/timeline")
+    def list_timeline(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        repo = self._repo(req, owner, name)
+        return self._paginate(req, self._timeline_json(repo, self._issue(repo, number)), lambda item: item)
 
     # -- endpoints: labels of an issue
 
-    def _issue_labels(self, repo: dict, issue: dict, labels: list[dict]) -> Reply:
-        issue["labels"], issue["updated_at"] = labels, self._now()
-        return Reply(200, [self._label_json(repo, label) for label in labels], {})
+    def _issue_labels(self, req: Request, repo: dict, issue: dict, keep: list[dict], items: list[dict]) -> Reply:
+        """Label ISSUE with KEEP plus ITEMS (some perhaps only suggested); answers its labels."""
+        issue["updated_at"] = now = self._now()
+        self._label_or_suggest(repo, issue, keep, items, self._login(req), now)
+        return Reply(200, [self._label_json(repo, label) for label in issue["labels"]], {})
 
     @route("GET", ISSUE + r"/labels")
     def list_issue_labels(self, req: Request, owner: str, name: str, number: str) -> Reply:
@@ -1046,19 +1257,18 @@ class FakeGitHub(_Views):
     def add_issue_labels(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
         issue = self._issue(repo, number)
-        return self._issue_labels(repo, issue, self._labels_from(repo, [
-            *(label["name"] for label in issue["labels"]), *_label_names(req.body)]))
+        return self._issue_labels(req, repo, issue, issue["labels"], _label_items(req.body))
 
     @route("PUT", ISSUE + r"/labels")
     def set_issue_labels(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
         issue = self._issue(repo, number)
-        return self._issue_labels(repo, issue, self._labels_from(repo, _label_names(req.body)))
+        return self._issue_labels(req, repo, issue, [], _label_items(req.body))
 
     @route("DELETE", ISSUE + r"/labels")
     def remove_all_issue_labels(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
-        self._issue_labels(repo, self._issue(repo, number), [])
+        self._issue_labels(req, repo, self._issue(repo, number), [], [])
         return Reply(204, None, {})
 
     @route("DELETE", ISSUE + LABEL)
@@ -1068,7 +1278,64 @@ class FakeGitHub(_Views):
         kept = [other for other in issue["labels"] if other["name"].lower() != label.lower()]
         if len(kept) == len(issue["labels"]):
             raise HttpError(404, "Label does not exist")
-        return self._issue_labels(repo, issue, kept)
+        return self._issue_labels(req, repo, issue, kept, [])
+
+    # -- endpoints: issue suggestions (where the repository has the feature; issues only, not pull requests)
+
+    def _suggestible(self, req: Request, owner: str, name: str, number: str) -> tuple[dict, dict]:
+        repo = self._repo(req, owner, name)
+        issue = self._issue(repo, number)
+        if not repo["suggestions_enabled"] or issue["pull"]:
+            raise HttpError(404, "Not Found")
+        return repo, issue
+
+    @route("GET", ISSUE + r"/suggestions")
+    def list_suggestions(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        repo, issue = self._suggestible(req, owner, name, number)
+        state, action = req.query.get("state", "pending"), req.query.get("action")
+        if state not in (*SUGGESTION_STATES, "all"):
+            raise _invalid("IssueSuggestion", "state", "invalid")
+        if action is not None and action not in SUGGESTION_ACTIONS:
+            raise _invalid("IssueSuggestion", "action", "invalid")
+        found = [
+            s for s in repo["suggestions"].values()
+            if s["issue"] == issue["number"] and state in ("all", s["state"]) and action in (None, s["action"])
+        ]
+        return self._paginate(req, found, lambda suggestion: self._suggestion_json(repo, suggestion))
+
+    def _resolve(self, req: Request, owner: str, name: str, number: str, suggestion_id: str) -> tuple[dict, dict]:
+        """The pending suggestion SUGGESTION_ID of the issue, now marked resolved by the caller
+        (404 when it is not the issue's, 422 when it is no longer pending)."""
+        repo, issue = self._suggestible(req, owner, name, number)
+        suggestion = repo["suggestions"].get(int(suggestion_id))
+        if suggestion is None or suggestion["issue"] != issue["number"]:
+            raise HttpError(404, "Not Found")
+        if suggestion["state"] != "pending":
+            raise _invalid("IssueSuggestion", "state", "invalid")
+        suggestion["resolved_by"] = self._user(self._login(req))["id"]
+        suggestion["updated_at"] = self._now()
+        return repo, suggestion
+
+    @route("POST", SUGGESTION + r"/approve")
+    def approve_suggestion(self, req: Request, owner: str, name: str, number: str, suggestion_id: str) -> dict:
+        repo, suggestion = self._resolve(req, owner, name, number, suggestion_id)
+        issue, now = repo["issues"][suggestion["issue"]], suggestion["updated_at"]
+        label = next(label for label in repo["labels"].values() if label["id"] == suggestion["target_id"])
+        if label not in issue["labels"]:
+            (event,) = self._relabel(repo, issue, [*issue["labels"], label], req.login, now)
+            suggestion["issue_event_id"], issue["updated_at"] = event["id"], now
+        for other in repo["suggestions"].values():  # competing suggestions of the same change
+            if other is not suggestion and other["state"] == "pending" and other["issue"] == issue["number"] \
+                    and (other["action"], other["target_id"]) == (suggestion["action"], suggestion["target_id"]):
+                other["state"], other["resolved_by"], other["updated_at"] = "dismissed", suggestion["resolved_by"], now
+        suggestion["state"] = "approved"
+        return self._suggestion_json(repo, suggestion)
+
+    @route("POST", SUGGESTION + r"/dismiss")
+    def dismiss_suggestion(self, req: Request, owner: str, name: str, number: str, suggestion_id: str) -> dict:
+        repo, suggestion = self._resolve(req, owner, name, number, suggestion_id)
+        suggestion["state"] = "dismissed"
+        return self._suggestion_json(repo, suggestion)
 
     # -- endpoints: issue comments
 
@@ -1129,6 +1396,20 @@ class FakeGitHub(_Views):
     def get_pull(self, req: Request, owner: str, name: str, number: str) -> dict:
         repo = self._repo(req, owner, name)
         return self._pull_json(repo, self._pull(repo, number))
+
+    @route("PATCH", REPO + r"/pulls/(?P<number>\d+)")
+    def update_pull(self, req: Request, owner: str, name: str, number: str) -> dict:
+        repo, body, now = self._repo(req, owner, name), self._body(req), self._now()
+        issue = self._pull(repo, number)
+        if "title" in body and not body["title"]:
+            raise _invalid("PullRequest", "title")
+        if "state" in body:
+            self._set_state(repo, issue, body["state"], None, req.login, now)
+        if "body" in body:
+            issue["body"] = body["body"] or None
+        issue["pull"]["base"] = body.get("base") or issue["pull"]["base"]
+        issue["title"], issue["updated_at"] = str(body.get("title", issue["title"])), now
+        return self._pull_json(repo, issue)
 
     @route("GET", REPO + r"/pulls/(?P<number>\d+)/files")
     def list_pull_files(self, req: Request, owner: str, name: str, number: str) -> Reply:
