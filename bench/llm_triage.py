@@ -26,12 +26,15 @@ TOKEN = "ghs_bench"
 SAMPLE = json.loads((ROOT / "examples" / "issue-opened.json").read_text())["issue"]
 
 
-def _run(gh: FakeGitHub, llm: FakeLLM, work: Path, body: str, labels: int) -> tuple[int, int, int]:
+def _run(gh: FakeGitHub, llm: FakeLLM, work: Path, body: str | None, labels: int) -> tuple[int, int, int]:
+    """A new issue with `body`; None: the previous issue again, edited without a change of text."""
     for index in range(labels):
         gh.add_label(REPO, f"area/{len(gh.labels(REPO))}-{index}", description="Part of the product")
-    number = gh.add_issue(REPO, SAMPLE["title"], body, user="jdoe")["number"]
-    event = work / f"e{number}.json"
-    event.write_text(json.dumps({"action": "opened", "issue": gh.issue(REPO, number),
+    action = "opened" if body is not None else "edited"
+    number = gh.add_issue(REPO, SAMPLE["title"], body, user="jdoe")["number"] if body is not None \
+        else len(gh.issues(REPO))
+    event = work / f"e{number}-{action}.json"
+    event.write_text(json.dumps({"action": action, "issue": gh.issue(REPO, number),
                                  "repository": {"full_name": REPO}, "sender": {"login": "jdoe"}}))
     env = {"GITHUB_API_URL": gh.url, "GITHUB_TOKEN": TOKEN, "OSSBOT_STATE": str(work / "state.db"),
            "OSSBOT_WRITE_INTERVAL": "0", "LLM_PROVIDER": "custom", "LLM_ENDPOINT": llm.openai_base,
@@ -55,7 +58,7 @@ def main() -> None:
             gh.add_label(REPO, name)
         llm.default = json_answer({"summary": ["Export crashes on commas."], "labels": ["bug"]})
         cases = (("the sample issue, 4 labels", SAMPLE["body"], 0),
-                 ("the same text again (cache)", SAMPLE["body"], 0),
+                 ("edited, same text (cache)", None, 0),
                  ("a 400 kB issue, 150 labels", "The export crashes. " * 20_000, 146))
         for title, body, labels in cases:
             tokens, calls, rest = _run(gh, llm, Path(tmp), body, labels)

@@ -1,5 +1,6 @@
 """REST calls per triage of a new issue, measured from the fake GitHub's request log, and the
-CLI's start-up time. Prints figures; asserts nothing.
+CLI's start-up time. Prints figures; asserts nothing. "warm" means the state database already
+holds the config and the issue history (labels are learned from it, duplicates found in it).
 
     python bench/rest_calls.py
 """
@@ -29,7 +30,7 @@ BODY = ("Exporting to CSV crashes with a traceback when a name contains a comma.
         "It worked in 2.3 and fails since 2.4.\n\n### Steps to reproduce\n1. Export.\n")
 
 
-def _setup(fake: FakeGitHub, with_config: bool, labels: int) -> None:
+def _setup(fake: FakeGitHub, with_config: bool, labels: int, history: int = 0) -> None:
     fake.add_user("github-actions[bot]", type="Bot")
     fake.add_token(TOKEN, "github-actions[bot]", kind="installation")
     fake.add_repo(REPO)
@@ -37,6 +38,10 @@ def _setup(fake: FakeGitHub, with_config: bool, labels: int) -> None:
         fake.add_label(REPO, f"area-{index}")
     for name in ("bug", "enhancement", "documentation", "question"):
         fake.add_label(REPO, name)
+    for index in range(history):
+        label = ("bug", "enhancement", "documentation", "question")[index % 4]
+        fake.add_issue(REPO, f"Old {label} report {index}", f"Something about {label} number {index}.",
+                       labels=[label], state="closed", user="old")
     if with_config:
         fake.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 2\n")
 
@@ -60,17 +65,18 @@ def _triage(fake: FakeGitHub, work: Path, state: Path) -> tuple[list[str], int]:
 
 
 SCENARIOS = (
-    ("30 labels, no config", False, 30),
-    ("30 labels, .github/ossbot.yml", True, 30),
-    ("140 labels (2 pages), config", True, 140),
+    ("30 labels, no config", False, 30, 0),
+    ("30 labels, .github/ossbot.yml", True, 30, 0),
+    ("30 labels, 300 labelled issues", True, 30, 300),
+    ("140 labels (2 pages), config", True, 140, 0),
 )
 
 
 def rest_calls() -> None:
-    print("REST calls per triage of a new issue (target: at most 5, state store not counted)")
-    for title, with_config, labels in SCENARIOS:
+    print("REST calls per triage of a new issue (target: at most 6 warm, state store not counted)")
+    for title, with_config, labels, history in SCENARIOS:
         with tempfile.TemporaryDirectory() as tmp, FakeGitHub() as fake:
-            _setup(fake, with_config, labels)
+            _setup(fake, with_config, labels, history)
             state = Path(tmp) / "state.db"
             cold, rerun = _triage(fake, Path(tmp), state)
             warm, _ = _triage(fake, Path(tmp), state)

@@ -47,12 +47,9 @@ def test_event_missing_required_fields(tmp_path, gh):
 
 
 def test_event_of_a_type_the_command_does_not_handle(tmp_path, gh):
-    payload = {"action": "opened", "number": 3, "repository": {"full_name": REPO},
-               "pull_request": {"number": 3, "title": "t", "user": {"login": "a"},
-                                "head": {"ref": "f", "sha": "1"}, "base": {"ref": "main", "sha": "2"}}}
-    _assert_bad_input(ossbot("triage", "--event", write_event(tmp_path / "e.json", payload)),
-                      "pull_request")
-    assert gh.requests == []
+    payload = {"ref": "refs/heads/main", "repository": {"full_name": REPO}, "sender": {"login": "a"}}
+    _assert_bad_input(ossbot("triage", "--event", write_event(tmp_path / "e.json", payload),
+                             "--event-name", "push"), "push")
 
 
 def test_no_event_at_all(gh):

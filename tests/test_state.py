@@ -60,3 +60,36 @@ def test_an_old_database_is_brought_up_to_date(tmp_path):
     assert StateStore(path).processed("k") is None
     names = [row["name"] for row in Database(path)[MIGRATIONS_TABLE].rows]
     assert names == [name for name, _ in MIGRATIONS]
+
+
+def _issue(number: int, labels: list[str], updated: str) -> dict:
+    return {"number": number, "title": f"t{number}", "body": "b", "labels": labels, "state": "open",
+            "created_at": updated, "updated_at": updated, "html_url": f"https://x/{number}"}
+
+
+def test_history_is_upserted_ordered_and_trimmed_per_kind(tmp_path):
+    store = StateStore(tmp_path / "state.db")
+    assert store.history_sync("o/r") is None
+    store.history_store("o/r", [_issue(n, ["bug"] if n % 2 else [], f"2026-01-{n:02d}") for n in range(1, 9)],
+                        since="2026-01-08")
+    store.history_store("o/r", [_issue(3, ["docs"], "2026-02-01")], since="2026-02-01")  # updated
+    assert [row["number"] for row in store.history("o/r")][:2] == [3, 8]
+    assert store.history("o/r")[0]["labels"] == ["docs"]
+    assert store.history_sync("o/r")["since"] == "2026-02-01"
+    store.history_trim("o/r", keep=2)
+    kept = store.history("o/r")
+    assert sorted(row["number"] for row in kept) == [3, 6, 7, 8]  # 2 labelled, 2 unlabelled
+    assert store.history("other/repo") == []
+
+
+def test_a_database_of_the_first_schema_is_migrated_with_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    db = Database(path)
+    db[MIGRATIONS_TABLE].create({"name": str, "applied_at": str}, pk="name")
+    MIGRATIONS[0][1](db)
+    db[MIGRATIONS_TABLE].insert({"name": MIGRATIONS[0][0], "applied_at": "2026-01-01"})
+    db["cache"].insert({"key": "k", "value": "v", "stored_at": "2026-01-01"})
+    db.close()
+    store = StateStore(path)
+    assert store.cache_get("k") == "v"
+    assert store.history("o/r") == [] and store.llm_calls() == []

@@ -131,6 +131,85 @@ def llm_check(
             raise ProviderCheckFailed("; ".join(r.error for r in failed))
 
 
+labels_app = typer.Typer(help="Learned labels: backtest them before trusting them.", no_args_is_help=True)
+app.add_typer(labels_app, name="labels")
+
+
+@labels_app.command("eval")
+def labels_eval(
+    train: Annotated[Optional[Path], typer.Option(
+        "--train", help="Labelled issues to learn from: CSV or JSONL with title, body, and labels "
+        "(or label); an optional repo column scores each repository apart.", show_default=False)] = None,
+    test: Annotated[Optional[Path], typer.Option(
+        "--test", help="Labelled issues to score, same format (default: a time split of --train).",
+        show_default=False)] = None,
+    repo: RepoOpt = None,
+    test_fraction: Annotated[float, typer.Option(
+        "--test-fraction", min=0.05, max=0.9, help="Newest share of the issues held out (time split).")] = 0.2,
+    min_examples: Annotated[int, typer.Option(
+        "--min-examples", min=2, help="Labels with fewer training examples are not learned.")] = 5,
+    format: FormatOpt = Format.text, config: ConfigOpt = None, token: TokenOpt = None,
+    state: StateOpt = None, debug: DebugOpt = False,
+) -> None:
+    """Backtest label learning: per-label precision, recall and F1, and macro-F1.
+
+    From files (--train, --test), or from a repository's own history (--repo: the oldest issues
+    teach, the newest are scored, as triage would have labelled them)."""
+    with _errors(debug):
+        from ossbot.labels.evaluate import evaluate, load_examples, time_split
+
+        if (train is None) == (repo is None):
+            raise InputError("give either --train FILE (with --test FILE) or --repo owner/name")
+        if test is not None and train is None:
+            raise InputError("--test goes with --train")
+        if repo is not None:
+            examples = _repo_examples(repo, config, token, state)
+            train_set, test_set = time_split(examples, test_fraction)
+        else:
+            assert train is not None
+            train_set = load_examples(train)
+            test_set = load_examples(test) if test else None
+            if test_set is None:
+                train_set, test_set = time_split(train_set, test_fraction)
+        report = evaluate(train_set, test_set, min_examples=min_examples)
+        _show_report(report, format)
+
+
+def _repo_examples(repo: str, config: Path | None, token: str | None, state: Path | None) -> list:
+    from ossbot.context import build_context
+    from ossbot.settings import load_settings
+    from ossbot.triage.history import labelled_examples
+
+    settings = load_settings(github_token=token, ossbot_state=state)
+    ctx = build_context(settings, repo, dry_run=False, config_path=config, anonymous_reads=True,
+                        need_token=False)
+    try:
+        return labelled_examples(ctx)
+    finally:
+        ctx.close()
+
+
+def _show_report(report: dict, fmt: Format) -> None:
+    if fmt is Format.json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table("label", "precision", "recall", "F1", "support")
+    for name, row in sorted(report["labels"].items()):
+        table.add_row(name, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
+                      str(row["support"]))
+    console = Console()
+    console.print(table)
+    if len(report["groups"]) > 1:
+        groups = Table("repository", "macro-F1", "train", "test")
+        for name, row in sorted(report["groups"].items()):
+            groups.add_row(name, f"{row['macro_f1']:.3f}", str(row["train"]), str(row["test"]))
+        console.print(groups)
+    console.print(f"macro-F1: {report['macro_f1']:.3f}"
+                  + (" (mean over repositories)" if len(report["groups"]) > 1 else ""))
+
+
 def _show_check(results: list[CheckResult], fmt: Format) -> None:
     if fmt is Format.json:
         from dataclasses import asdict

@@ -100,11 +100,13 @@ class Context:
 
 
 def build_context(settings: Settings, repo: str, *, dry_run: bool, config_path: Path | None = None,
-                  state_path: Path | None = None, anonymous_reads: bool = False) -> Context:
+                  state_path: Path | None = None, anonymous_reads: bool = False,
+                  need_token: bool = True) -> Context:
     """No I/O here beyond checks: collaborators do their work on first use. Without a token
-    nothing is read from GitHub, unless `anonymous_reads` (a live object of a public repo)."""
+    nothing is read from GitHub, unless `anonymous_reads` (a live object of a public repo).
+    A run that writes needs a token; `need_token=False` is for commands that only read."""
     token = settings.token
-    if token is None and not dry_run:
+    if token is None and not dry_run and need_token:
         raise MissingToken("a write needs a token: set GITHUB_TOKEN or pass --token "
                            "(or preview with --dry-run)")
     if config_path is not None and not Path(config_path).is_file():  # fail before any request

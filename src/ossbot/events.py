@@ -34,6 +34,7 @@ class User(_Model):
 
 class Label(_Model):
     name: str
+    id: int | None = None
     color: str | None = None
     description: str | None = None
 
@@ -114,6 +115,8 @@ def event_from_payload(payload: Any, name: str | None = None, source: str = "eve
     if not isinstance(payload, dict):
         raise InputError(f"{source}: a webhook payload must be a JSON object")
     name = name or _infer_name(payload, source)
+    if name == "pull_request_target":  # the same payload, run with the base repository's token
+        name = "pull_request"
     if name in ("issues", "issue_comment") and isinstance(payload.get("issue"), dict):
         payload = {**payload, "issue": {**payload["issue"],
                                         "is_pull_request": bool(payload["issue"].get("pull_request"))}}

@@ -32,6 +32,8 @@ class UpsertComment(_Action):
     type: Literal["upsert_comment"] = "upsert_comment"
     marker: str = Field(description="Marker kind, e.g. 'triage-summary'.")
     body: str = Field(description="The full comment, its hidden marker included.")
+    new: bool = Field(False, description="The issue had no comment at all when read during this "
+                      "run, so there is none to find: create without listing the comments.")
 
     def describe(self) -> str:
         return f"comment ({self.marker}) on {self.repo}#{self.number}"
@@ -43,6 +45,25 @@ class AddLabels(_Action):
 
     def describe(self) -> str:
         return f"add labels {', '.join(self.labels)} to {self.repo}#{self.number}"
+
+
+class LabelSuggestion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    confidence: Literal["high", "medium", "low"]
+    rationale: str
+
+
+class SuggestLabels(_Action):
+    """Propose labels through GitHub's issue suggestions, for a maintainer to approve."""
+
+    type: Literal["suggest_labels"] = "suggest_labels"
+    labels: list[LabelSuggestion]
+
+    def describe(self) -> str:
+        names = ", ".join(s.name for s in self.labels)
+        return f"suggest labels {names} on {self.repo}#{self.number} (for a maintainer to approve)"
 
 
 class CreateLabel(BaseModel):
@@ -59,7 +80,7 @@ class CreateLabel(BaseModel):
         return f"create label {self.name} in {self.repo}"
 
 
-Action = Annotated[Union[UpsertComment, AddLabels, CreateLabel], Field(discriminator="type")]
+Action = Annotated[Union[UpsertComment, AddLabels, SuggestLabels, CreateLabel], Field(discriminator="type")]
 
 
 class Plan(BaseModel):
@@ -76,7 +97,7 @@ class Plan(BaseModel):
 
 class Result(BaseModel):
     type: str
-    result: Literal["created", "updated", "unchanged", "added"]
+    result: Literal["created", "updated", "unchanged", "added", "suggested"]
     url: str | None = None
 
 
@@ -103,11 +124,17 @@ class Executor:
         if isinstance(action, AddLabels):
             self.gateway.add_labels(action.repo, action.number, action.labels)
             return Result(type=action.type, result="added")
+        if isinstance(action, SuggestLabels):
+            items = [{"name": s.name, "suggest": True, "confidence": s.confidence,
+                      "rationale": s.rationale} for s in action.labels]
+            self.gateway.add_labels(action.repo, action.number, items)
+            return Result(type=action.type, result="suggested")
         self.gateway.create_label(action.repo, action.name, action.color, action.description)
         return Result(type=action.type, result="created")
 
     def _upsert(self, action: UpsertComment) -> Result:
-        existing = find_own_comment(self.gateway, action.repo, action.number, action.marker, self.bot_login)
+        existing = None if action.new else find_own_comment(
+            self.gateway, action.repo, action.number, action.marker, self.bot_login)
         if existing is None:
             created = self.gateway.create_comment(action.repo, action.number, action.body)
             return Result(type=action.type, result="created", url=created.html_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import fnmatch
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +32,27 @@ DEFAULT_RULES: dict[str, list[str]] = {
 }
 
 
+# Labels that describe where an issue stands rather than what it is: never learned or applied
+# unless `labels.allow` names them. Shell-style patterns, compared case-insensitively.
+STATUS_LIKE: list[str] = [
+    "status*", "state*", "triage*", "needs*", "need *", "awaiting*", "waiting*", "pending*",
+    "blocked*", "in progress", "wip", "stale", "duplicate", "invalid", "wontfix", "won't fix",
+    "not planned", "resolved", "fixed", "released", "confirmed", "pinned", "help wanted",
+    "good first issue", "first-timers-only", "up-for-grabs", "hacktoberfest*", "lgtm", "approved",
+    "priority*", "p0", "p1", "p2", "p3", "size*", "cla*", "do not merge", "dependencies",
+]
+
+ONBOARDING_PHRASES: list[str] = [
+    "can i work on this", "can i work on it", "could i work on this", "may i work on this",
+    "i would like to work on this", "i'd like to work on this", "i want to work on this",
+    "i'm interested in working on this", "i am interested in working on this",
+    "assign this to me", "assign me", "please assign", "can i take this", "can i take it",
+    "can i pick this up", "is this issue still open", "is anyone working on this",
+    "how do i contribute", "how can i contribute", "how to contribute", "where should i start",
+    "where do i start", "new contributor", "first issue", "first contribution", "first time contributor",
+]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -42,30 +64,64 @@ class BotConfig(_Section):
 
 
 class LabelsConfig(_Section):
-    enabled: bool = Field(True, description="Apply labels at all.")
+    enabled: bool = Field(True, description="Label issues at all.")
+    mode: Literal["apply", "comment", "suggest"] = Field(
+        "apply", description="apply: add confident labels, suggest weaker ones in the comment; "
+        "comment: only suggest, in the comment; suggest: GitHub's native issue suggestions for a "
+        "maintainer to approve (where the repository has them, else as comment).")
+    apply_threshold: float = Field(
+        0.7, ge=0, le=1, description="Confidence from which a label is applied (mode apply).")
+    suggest_threshold: float = Field(
+        0.4, ge=0, le=1, description="Confidence from which a label is suggested.")
     allow: list[str] = Field(
         default_factory=list,
-        description="Only these labels may be applied (empty: any label of the repository).")
+        description="Only these labels may be applied (empty: any label of the repository). "
+        "Naming a status-like label here makes it eligible.")
     deny: list[str] = Field(default_factory=list, description="Labels never applied.")
+    exclude: list[str] = Field(
+        default_factory=lambda: list(STATUS_LIKE),
+        description="Patterns of status-like labels (shell-style, case-insensitive) that are never "
+        "learned or applied unless listed in allow.")
     max: int = Field(3, ge=0, le=10, description="At most this many labels per issue.")
+    learn: bool = Field(
+        True, description="Learn labels from the repository's own labelled issues (offline).")
+    history: int = Field(
+        1000, ge=0, le=5000, description="Most recent labelled issues kept and learned from.")
+    min_examples: int = Field(
+        5, ge=2, le=100, description="A label is learned only with at least this many examples.")
     rules: dict[str, list[str]] = Field(
         default_factory=dict,
-        description="Label name → keywords (matched on word boundaries, case-insensitive). "
-        "Merged over the defaults for bug, enhancement, documentation and question; "
-        "a label mapped to [] turns its default rule off.")
+        description="Label name → keywords (matched on word boundaries, case-insensitive), used for "
+        "labels the history does not teach. Merged over the defaults for bug, enhancement, "
+        "documentation and question; a label mapped to [] turns its default rule off.")
     create_missing: bool = Field(
         False, description="Create a chosen label that the repository does not have yet.")
 
     def permits(self, name: str) -> bool:
-        """In `allow` (when it is set) and not in `deny`, case-insensitively."""
+        """In `allow` (when it is set) and not in `deny`; a status-like label only when allowed."""
         lowered = name.lower()
-        if self.allow and lowered not in {label.lower() for label in self.allow}:
+        allowed = {label.lower() for label in self.allow}
+        if allowed and lowered not in allowed:
             return False
-        return lowered not in {label.lower() for label in self.deny}
+        if lowered in {label.lower() for label in self.deny}:
+            return False
+        return lowered in allowed or not self.is_status_like(name)
+
+    def is_status_like(self, name: str) -> bool:
+        lowered = " ".join(name.lower().replace("-", " ").replace("_", " ").split())
+        return any(fnmatch.fnmatchcase(form, pattern.lower())
+                   for form in (name.lower(), lowered) for pattern in self.exclude)
 
     def effective_rules(self) -> dict[str, list[str]]:
         merged = {**DEFAULT_RULES, **self.rules}
         return {label: words for label, words in merged.items() if words}
+
+
+class DuplicatesConfig(_Section):
+    enabled: bool = Field(True, description="List open issues that look like the same problem.")
+    threshold: float = Field(
+        0.45, gt=0, le=1, description="Text similarity (0-1) from which an issue is listed.")
+    max: int = Field(3, ge=1, le=10, description="At most this many possible duplicates.")
 
 
 class TriageConfig(_Section):
@@ -75,6 +131,33 @@ class TriageConfig(_Section):
     actions: list[Literal["opened", "edited", "reopened"]] = Field(
         default_factory=lambda: ["opened", "edited", "reopened"],
         description="Issue actions that start triage.")
+    duplicates: DuplicatesConfig = Field(default_factory=DuplicatesConfig)
+
+
+class OnboardingConfig(_Section):
+    enabled: bool = Field(True, description="Answer comments from people who want to contribute.")
+    phrases: list[str] = Field(
+        default_factory=list, description="More phrases that show intent to contribute "
+        "(added to the built-in ones; word boundaries, case-insensitive).")
+    good_first_label: str = Field(
+        "good first issue", description="The label of issues suited to newcomers.")
+    max_issues: int = Field(5, ge=0, le=10, description="Good first issues listed in a reply.")
+
+
+class MentionsConfig(_Section):
+    enabled: bool = Field(True, description="Answer questions in comments that mention the handle.")
+    handle: str = Field("@ossbot", description="The mention that asks ossbot a question.")
+    max_per_issue: int = Field(5, ge=1, le=50, description="At most this many answers per issue.")
+
+
+class WelcomeConfig(_Section):
+    enabled: bool = Field(False, description="Welcome first-time issue and pull request authors.")
+    issues: bool = Field(True, description="Welcome an author's first issue in this repository.")
+    pull_requests: bool = Field(True, description="Welcome an author's first pull request here.")
+    issue_message: str | None = Field(
+        None, description="Markdown of the issue welcome (default: the welcome-issue.md.j2 template).")
+    pr_message: str | None = Field(
+        None, description="Markdown of the pull request welcome (default: welcome-pr.md.j2).")
 
 
 ProviderName = Literal["none", "openai", "azure_openai", "openrouter", "deepseek", "deepseek_r1",
@@ -108,6 +191,9 @@ class RepoConfig(_Section):
     bot: BotConfig = Field(default_factory=BotConfig)
     triage: TriageConfig = Field(default_factory=TriageConfig)
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
+    onboarding: OnboardingConfig = Field(default_factory=OnboardingConfig)
+    mentions: MentionsConfig = Field(default_factory=MentionsConfig)
+    welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
 
 

@@ -11,13 +11,14 @@ from ossbot.errors import UnsupportedEvent
 from ossbot.events import Event, event_from_payload
 from ossbot.plan import Executor, Plan, Result
 from ossbot.settings import Settings
-from ossbot.triage.feature import plan_triage
+from ossbot.triage.job import EVENTS as TRIAGE_EVENTS
+from ossbot.triage.job import plan_triage
 
 Feature = Callable[[Context, Event], Plan]
 
 # job → (the events it handles, the feature that plans it)
 JOBS: dict[str, tuple[tuple[str, ...], Feature]] = {
-    "triage": (("issues",), plan_triage),
+    "triage": (TRIAGE_EVENTS, plan_triage),
 }
 
 

@@ -17,6 +17,7 @@ class Settings(BaseSettings):
 
     github_token: str | None = None
     github_api_url: str = "https://api.github.com"
+    github_server_url: str = "https://github.com"
     github_event_path: Path | None = None
     github_event_name: str | None = None
     github_actions: bool = False

@@ -44,3 +44,10 @@ class Templates:
             return self.env.get_template(name).render(**values).strip() + "\n"
         except TemplateError as exc:
             raise ConfigError(f"template {name}: {exc.__class__.__name__}: {exc}") from exc
+
+    def render_text(self, source: str, what: str, **values: Any) -> str:
+        """A template given as text (a message from the repository's config), same sandbox."""
+        try:
+            return self.env.from_string(source).render(**values).strip() + "\n"
+        except TemplateError as exc:
+            raise ConfigError(f"{what}: {exc.__class__.__name__}: {exc}") from exc

@@ -97,12 +97,19 @@ class Gateway:
             _, data = self._github.requester.requestJsonAndCheck(verb, path, parameters=params, input=body)
         return data
 
-    def _paginate(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def _paginate(self, path: str, params: dict[str, Any] | None = None, *,
+                  limit: int | None = None) -> list[dict[str, Any]]:
+        """Every item (or the first `limit`: later pages are then not requested)."""
         from github.PaginatedList import PaginatedList
 
         with _translated("GET", path):
             pages = PaginatedList(_raw_class(), self._github.requester, path, dict(params or {}))
-            return [item.data for item in pages]
+            items = []
+            for item in pages:
+                if limit is not None and len(items) >= limit:
+                    break
+                items.append(item.data)
+            return items
 
     def _memoized(self, key: tuple[Any, ...], fetch: Any) -> Any:
         if key not in self._memo:
@@ -130,15 +137,48 @@ class Gateway:
         return self._memoized(("labels", repo), lambda: [
             Label.model_validate(item) for item in self._paginate(f"/repos/{repo}/labels")])
 
+    def recent_issues(self, repo: str, *, since: str | None, limit: int) -> list[dict[str, Any]]:
+        """Issues and pull requests (as the API lists both), most recently updated first."""
+        params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "desc"}
+        if since:
+            params["since"] = since
+        return self._paginate(f"/repos/{repo}/issues", params, limit=limit)
+
+    def issues_by(self, repo: str, login: str, limit: int = PER_PAGE) -> list[dict[str, Any]]:
+        """Issues and pull requests opened by `login` (one page is plenty to tell a newcomer)."""
+        params = {"creator": login, "state": "all", "sort": "created", "direction": "asc"}
+        return self._paginate(f"/repos/{repo}/issues", params, limit=limit)
+
+    def open_issues_labelled(self, repo: str, label: str, limit: int) -> list[dict[str, Any]]:
+        params = {"state": "open", "labels": label, "sort": "created", "direction": "desc"}
+        return self._paginate(f"/repos/{repo}/issues", params, limit=limit)
+
+    def timeline(self, repo: str, number: int) -> list[dict[str, Any]]:
+        return self._memoized(("timeline", repo, number), lambda: self._paginate(
+            f"/repos/{repo}/issues/{number}/timeline"))
+
+    def label_suggestions(self, repo: str, number: int) -> list[dict[str, Any]] | None:
+        """Every label suggestion on the issue, or None when the repository does not have
+        GitHub's issue suggestions (the endpoint exists only while the feature is on)."""
+        try:
+            return self._paginate(f"/repos/{repo}/issues/{number}/suggestions",
+                                  {"state": "all", "action": "add_label"})
+        except GitHubError as exc:
+            if exc.status in (403, 404, 410, 422):
+                return None
+            raise
+
     def issue_comments(self, repo: str, number: int) -> list[Comment]:
         return self._memoized(("comments", repo, number), lambda: [
             Comment.model_validate(item)
             for item in self._paginate(f"/repos/{repo}/issues/{number}/comments")])
 
     def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None:
-        """{name: (type, sha)} of a folder on the default branch, or None when it is absent."""
+        """{name: (type, sha)} of a folder on the default branch ("" for the root), or None
+        when it is absent."""
         def fetch() -> dict[str, tuple[str, str]] | None:
-            data = self._optional("GET", f"/repos/{repo}/contents/{quote(path)}")
+            where = f"/contents/{quote(path)}" if path else "/contents"
+            data = self._optional("GET", f"/repos/{repo}{where}")
             if not isinstance(data, list):
                 return None
             return {entry["name"]: (entry["type"], entry["sha"]) for entry in data}
@@ -180,7 +220,9 @@ class Gateway:
         data = self._call("PATCH", f"/repos/{repo}/issues/comments/{comment_id}", body={"body": body})
         return Comment.model_validate(data)
 
-    def add_labels(self, repo: str, number: int, labels: list[str]) -> list[str]:
+    def add_labels(self, repo: str, number: int, labels: list[str] | list[dict[str, Any]]) -> list[str]:
+        """Plain names are applied; objects with `suggest: true` become pending suggestions
+        (GitHub's issue suggestions) with their rationale and confidence."""
         data = self._call("POST", f"/repos/{repo}/issues/{number}/labels", body={"labels": labels})
         return [item["name"] for item in data]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ossbot.events import Comment, Label
 
 
@@ -18,6 +20,21 @@ class OfflineReader:
         return []
 
     def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None:
+        return None
+
+    def recent_issues(self, repo: str, *, since: str | None, limit: int) -> list[dict[str, Any]]:
+        return []
+
+    def issues_by(self, repo: str, login: str, limit: int = 100) -> list[dict[str, Any]] | None:
+        return None
+
+    def open_issues_labelled(self, repo: str, label: str, limit: int) -> list[dict[str, Any]]:
+        return []
+
+    def timeline(self, repo: str, number: int) -> list[dict[str, Any]]:
+        return []
+
+    def label_suggestions(self, repo: str, number: int) -> list[dict[str, Any]] | None:
         return None
 
     def close(self) -> None:

@@ -34,9 +34,19 @@ def _m0002_llm(db: Database) -> None:
     }, pk="id")
 
 
+def _m0003_history(db: Database) -> None:
+    """The repository's recent issues, for learning labels and finding duplicates."""
+    db["history"].create({
+        "repo": str, "number": int, "title": str, "body": str, "labels": str, "state": str,
+        "created_at": str, "updated_at": str, "html_url": str,
+    }, pk=("repo", "number"))
+    db["history_sync"].create({"repo": str, "since": str, "synced_at": str}, pk="repo")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_ledger", _m0001_ledger),
     ("0002_llm", _m0002_llm),
+    ("0003_history", _m0003_history),
 ]
 
 

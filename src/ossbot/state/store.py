@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
@@ -111,3 +112,34 @@ class StateStore:
 
     def llm_calls(self) -> list[dict[str, Any]]:
         return list(self.db["llm_calls"].rows_where(order_by="id"))
+
+    # -- the repository's issue history -------------------------------------------------------
+
+    def history_sync(self, repo: str) -> dict[str, Any] | None:
+        rows = list(self.db["history_sync"].rows_where("repo = ?", [repo], limit=1))
+        return rows[0] if rows else None
+
+    def history_store(self, repo: str, issues: list[dict[str, Any]], *, since: str) -> None:
+        """Upsert issues ({number, title, body, labels: [names], state, created_at, updated_at,
+        html_url}) and remember how far the history reaches."""
+        with self.db.conn:
+            self.db["history"].upsert_all(
+                [{**issue, "repo": repo, "labels": json.dumps(issue["labels"])} for issue in issues],
+                pk=("repo", "number"))
+            self.db["history_sync"].upsert(
+                {"repo": repo, "since": since, "synced_at": _now()}, pk="repo")
+
+    def history(self, repo: str) -> list[dict[str, Any]]:
+        """Newest update first; `labels` decoded."""
+        rows = self.db["history"].rows_where("repo = ?", [repo], order_by="updated_at desc, number desc")
+        return [{**row, "labels": json.loads(row["labels"])} for row in rows]
+
+    def history_trim(self, repo: str, keep: int) -> None:
+        """Keep the `keep` most recently updated labelled issues and as many unlabelled ones."""
+        for labelled in (True, False):
+            clause = "labels != '[]'" if labelled else "labels = '[]'"
+            self.db.execute(
+                f"DELETE FROM history WHERE repo = ? AND {clause} AND number NOT IN ("
+                f"SELECT number FROM history WHERE repo = ? AND {clause} "
+                "ORDER BY updated_at DESC, number DESC LIMIT ?)", [repo, repo, keep])
+        self.db.conn.commit()

@@ -1,7 +1,10 @@
-"""Triage of an issue: compute the plan (summary comment, labels). Reads only; never writes.
+"""Triage of an issue: compute the plan (summary comment, labels, welcome). Reads only.
 
-With a model configured, the model writes the summary and picks labels from the allowed set;
-without one, or when every provider fails, the offline engine does (and the output says so)."""
+Offline, labels are learned from the repository's own labelled issues (keyword rules cover
+what the history does not teach); with a model configured, the model writes the summary and
+picks labels from the allowed set, shown the nearest labelled issues as examples. When every
+provider fails, the offline engine does the work and the output says so.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +18,20 @@ from ossbot.github.markers import Marker, find_marker
 from ossbot.llm import guard
 from ossbot.llm.client import AllProvidersFailed
 from ossbot.llm.prompts import estimate_tokens
-from ossbot.plan import AddLabels, CreateLabel, Plan, UpsertComment, find_own_comment
+from ossbot.plan import (AddLabels, CreateLabel, LabelSuggestion, Plan, SuggestLabels, UpsertComment,
+                         find_own_comment)
 from ossbot.repo_config import LabelsConfig
 from ossbot.text import safe_inline
-from ossbot.triage.offline import Summary, keyword_scores, resolve_label, summarize
+from ossbot.triage.history import Past, history
+from ossbot.triage.labelling import Candidate, by_keywords, choose, learn
+from ossbot.triage.offline import Summary, summarize
+from ossbot.triage.related import Neighbours, Related
+from ossbot.triage.welcome import plan_welcome
 
 SUMMARY_MARKER = "triage-summary"
-MIN_KEYWORD_SCORE = 2.0  # one keyword in the title, or two in the body
 PROMPT_OVERHEAD = 1000  # tokens of instructions, title, system prompt and JSON schema around the body
+EXAMPLES = 3            # nearest labelled issues shown to a model
+MODEL_SURE, MODEL_UNSURE = 0.9, 0.5  # confidences given to a model's `labels` and `possible_labels`
 
 
 class TriageAnswer(BaseModel):
@@ -30,40 +39,72 @@ class TriageAnswer(BaseModel):
 
     summary: list[str] = Field(description="Short bullet points about the issue.")
     labels: list[str] = Field(description="Names of labels that clearly apply.")
+    possible_labels: list[str] = Field(
+        default_factory=list, description="Names of labels that may apply, for a maintainer to decide.")
 
 
 @dataclass
 class Analysis:
     bullets: list[str]
     signals: list[str]
-    picked: list[str]
     engine: str
+    candidates: list[Candidate] = field(default_factory=list)
     create: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    duplicates: list[Related] = field(default_factory=list)
+    learned: str | None = None  # what the labels were learned from, for the comment's footer
+    live: dict | None = None    # the issue as read from GitHub during this run, if it was
 
 
-def plan_triage(ctx: Context, event: Event) -> Plan:
+def plan_issue(ctx: Context, event: Event) -> Plan:
     issue = event.issue
     assert issue is not None
     plan = Plan(job="triage", event=f"{event.name}.{event.action}", repo=event.repo, number=issue.number)
     reason = _skip_reason(ctx, event, issue)
     if reason:
+        welcome = plan_welcome(ctx, event, issue.user.login, is_pull_request=False)
+        if welcome:
+            return plan.model_copy(update={"actions": welcome, "notes": [f"no triage: {reason}"]})
         return plan.model_copy(update={"skipped": reason})
-    previous = find_own_comment(ctx.reader, event.repo, issue.number, SUMMARY_MARKER, ctx.bot_login)
+    actions, notes, new = _triage(ctx, event, issue)
+    welcome = plan_welcome(ctx, event, issue.user.login, is_pull_request=False, new=new)
+    return plan.model_copy(update={"actions": actions + welcome, "notes": notes})
+
+
+def _triage(ctx: Context, event: Event, issue: Issue) -> tuple[list, list[str], bool]:
+    """The actions and notes, and whether the issue was read live with no comment at all (then
+    there is no earlier comment of ossbot's to look for)."""
+    analysis = analyse(ctx, issue)
+    new = analysis.live is not None and analysis.live.get("comments") == 0
+    previous = None if new else find_own_comment(ctx.reader, event.repo, issue.number, SUMMARY_MARKER,
+                                                 ctx.bot_login)
     marker = find_marker(previous.body, SUMMARY_MARKER) if previous else None
     applied_before = marker.get_list("labels") if marker else []
-    analysis = analyse(ctx, issue)
-    add = _labels_to_add(analysis.picked, issue, applied_before)
-    actions: list = [CreateLabel(repo=event.repo, name=name) for name in analysis.create if name in add]
-    if add:
-        actions.append(AddLabels(repo=event.repo, number=issue.number, labels=add))
+    cfg = ctx.config.labels
+    choice = choose(analysis.candidates, cfg)
+    on_issue = {name.lower() for name in issue.label_names}
+    offered = [c for c in choice.apply + choice.suggest if c.name.lower() not in on_issue]
+    actions: list = []
+    native = False
+    if cfg.mode == "apply":
+        add = _labels_to_add([c.name for c in choice.apply], issue, applied_before)
+        actions += [CreateLabel(repo=event.repo, name=name) for name in analysis.create if name in add]
+        if add:
+            actions.append(AddLabels(repo=event.repo, number=issue.number, labels=add))
+        suggested = [c for c in choice.suggest if c.name.lower() not in on_issue]
+    elif cfg.mode == "suggest" and offered:
+        suggestion, native = _native_suggestions(ctx, issue, offered, analysis)
+        actions += suggestion
+        suggested, add = offered, []
+    else:
+        suggested, add = offered, []
     if ctx.config.triage.summary:
         record = sorted({*applied_before, *add}, key=str.lower)
         actions.append(UpsertComment(repo=event.repo, number=issue.number, marker=SUMMARY_MARKER,
-                                     body=_summary_body(ctx, analysis, record)))
+                                     body=_summary_body(ctx, analysis, record, suggested, native), new=new))
     notes = analysis.notes + ([] if ctx.online else [
-        "no token: the repository's labels, config and comments were not read"])
-    return plan.model_copy(update={"actions": actions, "notes": notes})
+        "no token: the repository's labels, history, config and comments were not read"])
+    return actions, notes, new
 
 
 def _skip_reason(ctx: Context, event: Event, issue: Issue) -> str | None:
@@ -81,52 +122,78 @@ def _skip_reason(ctx: Context, event: Event, issue: Issue) -> str | None:
 
 def analyse(ctx: Context, issue: Issue) -> Analysis:
     summary = summarize(issue.title, issue.body, ctx.config.triage.summary_bullets)
+    known = history(ctx) if _needs_history(ctx) else None
+    past = known.issues if known else []
+    neighbours = Neighbours(issue, past)
     if ctx.llm.enabled:
         try:
-            return _with_model(ctx, issue, summary.signals)
+            analysis = _with_model(ctx, issue, summary.signals, neighbours)
         except AllProvidersFailed as failure:
-            analysis = _offline(ctx, issue, summary)
+            analysis = _offline(ctx, issue, summary, past)
             analysis.engine = "offline (model unavailable)"
             analysis.notes.insert(0, f"the model was unavailable, so offline triage was used: {failure}")
-            return analysis
-    return _offline(ctx, issue, summary)
-
-
-def _offline(ctx: Context, issue: Issue, summary: Summary) -> Analysis:
-    analysis = Analysis([safe_inline(b) for b in summary.bullets], summary.signals, [], "offline")
-    cfg = ctx.config.labels
-    if not cfg.enabled or cfg.max == 0:
-        return analysis
-    scores = keyword_scores(issue.title, issue.body, cfg.effective_rules())
-    ranked = [rule for rule, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-              if score >= MIN_KEYWORD_SCORE]
-    if ranked:
-        analysis.picked = _pick_by_rules(ctx, cfg, ranked, analysis)
+    else:
+        analysis = _offline(ctx, issue, summary, past)
+    dup = ctx.config.triage.duplicates
+    if dup.enabled:
+        analysis.duplicates = neighbours.duplicates(dup.max, dup.threshold)
+    analysis.live = known.live.get(issue.number) if known else None
     return analysis
 
 
-def _with_model(ctx: Context, issue: Issue, signals: list[str]) -> Analysis:
+def _needs_history(ctx: Context) -> bool:
+    labels = ctx.config.labels
+    learning = labels.enabled and labels.max > 0 and (labels.learn or ctx.llm.enabled)
+    return ctx.online and (learning or ctx.config.triage.duplicates.enabled)
+
+
+def _offline(ctx: Context, issue: Issue, summary: Summary, past: list[Past]) -> Analysis:
+    analysis = Analysis([safe_inline(b) for b in summary.bullets], summary.signals, "offline")
+    cfg = ctx.config.labels
+    if not cfg.enabled or cfg.max == 0:
+        return analysis
+    available = ctx.reader.repo_labels(ctx.repo)
+    names = None if available is None else [label.name for label in available]
+    learned = learn(issue, past, [n for n in names or [] if cfg.permits(n)], cfg)
+    if learned.labels:
+        analysis.learned = f"labels learned from {learned.examples} labelled issues"
+    keywords, analysis.create = by_keywords(issue, names, cfg, set(learned.labels), analysis.notes)
+    analysis.candidates = learned.candidates + keywords
+    return analysis
+
+
+def _with_model(ctx: Context, issue: Issue, signals: list[str], neighbours: Neighbours) -> Analysis:
     cfg = ctx.config.labels
     eligible = _eligible_labels(ctx, cfg) if cfg.enabled and cfg.max else []
     names = [label["name"] for label in eligible]
+    examples = [{"title": r.past.title, "labels": [n for n in r.past.labels if n in names]}
+                for r in neighbours.labelled(EXAMPLES, set(names))] if names else []
     label_tokens = sum(estimate_tokens(f"{label['name']} {label['description'][:160]}") + 2
                        for label in eligible)
-    body_budget = max(ctx.prompts.budget - label_tokens - PROMPT_OVERHEAD, 200)
+    label_tokens += 2 * sum(estimate_tokens(name) + 2 for name in names)  # the schema's two enums
+    example_tokens = sum(estimate_tokens(e["title"][:200]) + 12 for e in examples)
+    body_budget = max(ctx.prompts.budget - label_tokens - example_tokens - PROMPT_OVERHEAD, 200)
     prompt = ctx.prompts.render("triage.j2", repo=ctx.repo, title=issue.title, body=issue.body,
-                                labels=eligible, bullets=ctx.config.triage.summary_bullets,
+                                labels=eligible, examples=examples,
+                                bullets=ctx.config.triage.summary_bullets,
                                 max_labels=cfg.max, body_budget=body_budget)
-    schema = guard.enum_schema(TriageAnswer.model_json_schema(), "labels", names, cfg.max)
+    schema = TriageAnswer.model_json_schema()
+    for key in ("labels", "possible_labels"):
+        schema = guard.enum_schema(schema, key, names, cfg.max)
     answer = ctx.llm.generate(prompt, TriageAnswer, purpose="triage", json_schema=schema)
     value = answer.value
     assert value is not None
     bullets = guard.clean_lines(value.summary, most=ctx.config.triage.summary_bullets, limit=220)
     engine = answer.model + (" (fallback)" if answer.fallback else "")
-    return Analysis(bullets or ["No summary was given."], signals,
-                    guard.allowed_labels(value.labels, names, cfg.max), engine)
+    sure = guard.allowed_labels(value.labels, names, cfg.max)
+    unsure = [n for n in guard.allowed_labels(value.possible_labels, names, cfg.max) if n not in sure]
+    candidates = ([Candidate(n, MODEL_SURE, engine) for n in sure]
+                  + [Candidate(n, MODEL_UNSURE, engine) for n in unsure])
+    return Analysis(bullets or ["No summary was given."], signals, engine, candidates)
 
 
 def _eligible_labels(ctx: Context, cfg: LabelsConfig) -> list[dict[str, str]]:
-    """The labels a model may choose from: the repository's, narrowed by allow and deny."""
+    """The labels a model may choose from: the repository's, narrowed by allow, deny and exclude."""
     available = ctx.reader.repo_labels(ctx.repo)
     if available is None:  # no token: only what the config names
         pool = [{"name": name, "description": ""} for name in (cfg.allow or cfg.effective_rules())]
@@ -135,22 +202,28 @@ def _eligible_labels(ctx: Context, cfg: LabelsConfig) -> list[dict[str, str]]:
     return [label for label in pool if cfg.permits(label["name"])]
 
 
-def _pick_by_rules(ctx: Context, cfg: LabelsConfig, ranked: list[str], analysis: Analysis) -> list[str]:
-    """Keyword rules mapped to the repository's labels, restricted by allow/deny, capped."""
-    available = ctx.reader.repo_labels(ctx.repo)
-    names = None if available is None else [label.name for label in available]
-    picked: list[str] = []
-    for rule in ranked:
-        name = rule if names is None else resolve_label(rule, names)
-        if name is None and cfg.create_missing:
-            name = rule
-            analysis.create.append(rule)
-        if name is None:
-            analysis.notes.append(f"label '{rule}' matched but the repository has no such label")
-            continue
-        if cfg.permits(name) and name not in picked:
-            picked.append(name)
-    return picked[: cfg.max]
+def _native_suggestions(ctx: Context, issue: Issue, offered: list[Candidate],
+                        analysis: Analysis) -> tuple[list, bool]:
+    """GitHub's issue suggestions, when the repository has them: labels not suggested before
+    (in any state: a dismissed suggestion is not made again)."""
+    existing = ctx.reader.label_suggestions(ctx.repo, issue.number)
+    if existing is None:
+        if ctx.online:
+            analysis.notes.append("this repository does not have GitHub's issue suggestions: "
+                                  "labels are suggested in the comment instead")
+        return [], False
+    ids = {label.name.lower(): label.id for label in ctx.reader.repo_labels(ctx.repo) or []}
+    seen = {item.get("target_id") for item in existing}
+    fresh = [c for c in offered if ids.get(c.name.lower()) not in seen]
+    if not fresh:
+        return [], True
+    items = [LabelSuggestion(name=c.name, confidence=_level(c.confidence),
+                             rationale=f"{c.percent}% confidence ({c.source})") for c in fresh]
+    return [SuggestLabels(repo=ctx.repo, number=issue.number, labels=items)], True
+
+
+def _level(confidence: float) -> str:
+    return "high" if confidence >= 0.8 else "medium" if confidence >= 0.5 else "low"
 
 
 def _labels_to_add(picked: list[str], issue: Issue, applied_before: list[str]) -> list[str]:
@@ -159,7 +232,8 @@ def _labels_to_add(picked: list[str], issue: Issue, applied_before: list[str]) -
     return [name for name in picked if name.lower() not in skip]
 
 
-def _summary_body(ctx: Context, analysis: Analysis, record: list[str]) -> str:
+def _summary_body(ctx: Context, analysis: Analysis, record: list[str], suggested: list[Candidate],
+                  native: bool) -> str:
     """`record`: every label ossbot has added to this issue. It is shown, and kept in the marker,
     so that a re-run with a stale payload renders the same text and writes nothing."""
     text = ctx.templates.render(
@@ -167,6 +241,12 @@ def _summary_body(ctx: Context, analysis: Analysis, record: list[str]) -> str:
         summary=analysis.bullets,
         signals=analysis.signals,
         applied=record,
+        suggested=[{"name": c.name, "percent": c.percent} for c in suggested],
+        suggested_on_issue=native,
+        duplicates=[{"number": d.past.number, "title": safe_inline(d.past.title, 120),
+                     "url": d.past.html_url, "percent": d.percent} for d in analysis.duplicates],
         engine=analysis.engine,
+        learned=analysis.learned,
     )
     return text + "\n" + Marker(SUMMARY_MARKER, {"labels": record}).render() + "\n"
+

@@ -1,0 +1,1 @@
+"""Labels learned from a repository's labelled issues: the classifier, similarity, and backtests."""

@@ -1,0 +1,35 @@
+"""The triage job: which plan an event gets. Issues are triaged (and their authors welcomed),
+comments on issues may get an onboarding reply or an answer, and a new pull request may get a
+welcome."""
+
+from __future__ import annotations
+
+from ossbot.context import Context
+from ossbot.events import Event
+from ossbot.plan import Plan
+from ossbot.triage.comments import plan_comment
+from ossbot.triage.feature import plan_issue
+from ossbot.triage.welcome import plan_welcome
+
+EVENTS = ("issues", "issue_comment", "pull_request")
+
+
+def plan_triage(ctx: Context, event: Event) -> Plan:
+    if event.name == "issue_comment":
+        return plan_comment(ctx, event)
+    if event.name == "pull_request":
+        return _plan_pull_request(ctx, event)
+    return plan_issue(ctx, event)
+
+
+def _plan_pull_request(ctx: Context, event: Event) -> Plan:
+    pull = event.pull_request
+    assert pull is not None
+    plan = Plan(job="triage", event=f"{event.name}.{event.action}", repo=event.repo, number=pull.number)
+    actions = plan_welcome(ctx, event, pull.user.login, is_pull_request=True)
+    if actions:
+        return plan.model_copy(update={"actions": actions})
+    if not ctx.config.welcome.enabled:
+        return plan.model_copy(update={"skipped": "welcome is off (welcome.enabled: false)"})
+    return plan.model_copy(update={"skipped": "no welcome is due (not a new pull request, or not "
+                                              "the author's first)"})
