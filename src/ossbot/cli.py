@@ -148,6 +148,9 @@ def labels_eval(
         "--test-fraction", min=0.05, max=0.9, help="Newest share of the issues held out (time split).")] = 0.2,
     min_examples: Annotated[int, typer.Option(
         "--min-examples", min=2, help="Labels with fewer training examples are not learned.")] = 5,
+    apart: Annotated[bool, typer.Option(
+        "--apart", help="With a repo column: train one model per repository instead of one model "
+        "with shared and per-repository features.")] = False,
     format: FormatOpt = Format.text, config: ConfigOpt = None, token: TokenOpt = None,
     state: StateOpt = None, debug: DebugOpt = False,
 ) -> None:
@@ -171,7 +174,7 @@ def labels_eval(
             test_set = load_examples(test) if test else None
             if test_set is None:
                 train_set, test_set = time_split(train_set, test_fraction)
-        report = evaluate(train_set, test_set, min_examples=min_examples)
+        report = evaluate(train_set, test_set, min_examples=min_examples, pool=not apart)
         _show_report(report, format)
 
 
