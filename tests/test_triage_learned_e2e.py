@@ -217,3 +217,11 @@ def test_dry_run_writes_nothing_even_in_suggest_mode(tmp_path, gh):
     assert result.exit_code == 0, result.stderr
     assert [a["type"] for a in result.json()["actions"]] == ["suggest_labels", "upsert_comment"]
     assert writes(gh) == []
+
+
+def test_labels_eval_of_a_repository_without_history_or_access_says_what_to_do(tmp_path, gh):
+    empty = ossbot("labels", "eval", "--repo", REPO)
+    assert empty.exit_code == 2 and "no labelled issues" in empty.stderr
+    missing = ossbot("labels", "eval", "--repo", "acme/nowhere")
+    assert missing.exit_code == 2 and "not found" in missing.stderr and "GITHUB_TOKEN" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1

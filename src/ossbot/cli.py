@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from ossbot import __version__
-from ossbot.errors import InputError, OssbotError, ProviderCheckFailed
+from ossbot.errors import GitHubError, InputError, OssbotError, ProviderCheckFailed
 
 if TYPE_CHECKING:
     from ossbot.llm.check import CheckResult
@@ -181,15 +181,24 @@ def labels_eval(
 def _repo_examples(repo: str, config: Path | None, token: str | None, state: Path | None) -> list:
     from ossbot.context import build_context
     from ossbot.settings import load_settings
-    from ossbot.triage.history import labelled_examples
+    from ossbot.triage.labelling import labelled_examples
 
     settings = load_settings(github_token=token, ossbot_state=state)
     ctx = build_context(settings, repo, dry_run=False, config_path=config, anonymous_reads=True,
                         need_token=False)
     try:
-        return labelled_examples(ctx)
+        examples = labelled_examples(ctx)
+    except GitHubError as exc:
+        if exc.status != 404:
+            raise
+        raise InputError(f"{repo} was not found, or the token cannot see it (set GITHUB_TOKEN "
+                         "or pass --token for a private repository)") from exc
     finally:
         ctx.close()
+    if not examples:
+        raise InputError(f"{repo} has no labelled issues with labels triage may apply "
+                         "(see labels.allow, labels.deny and labels.exclude): nothing to backtest")
+    return examples
 
 
 def _show_report(report: dict, fmt: Format) -> None:
