@@ -50,5 +50,10 @@ def find_marker(text: str, kind: str) -> Marker | None:
     return None
 
 
+def marker_kinds(text: str) -> list[str]:
+    """The kinds of every marker in the text, in order."""
+    return [match.group("kind") for match in _MARKER.finditer(text or "")]
+
+
 def strip_markers(text: str) -> str:
     return _MARKER.sub("", text or "")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from ossbot.context import Context
 from ossbot.events import Comment, Event, Issue
-from ossbot.github.markers import Marker, find_marker
+from ossbot.github.markers import Marker, find_marker, marker_kinds
 from ossbot.llm import guard
 from ossbot.llm.client import AllProvidersFailed
 from ossbot.plan import Plan, UpsertComment, find_own_comment
@@ -162,7 +162,7 @@ def _mention(ctx: Context, plan: Plan, issue: Issue, comment: Comment, question:
 
 
 def _is_mention_answer(body: str) -> bool:
-    return bool(re.search(r"<!-- ossbot:mention-\d+ -->", body or ""))
+    return any(kind.startswith("mention-") for kind in marker_kinds(body))
 
 
 def _ask_model(ctx: Context, issue: Issue, question: str, related: list, found: list) -> tuple[list[str], str]:

@@ -23,7 +23,7 @@ from ossbot.plan import (AddLabels, CreateLabel, LabelSuggestion, Plan, SuggestL
 from ossbot.repo_config import LabelsConfig
 from ossbot.text import safe_inline
 from ossbot.triage.history import Past, history
-from ossbot.triage.labelling import Candidate, by_keywords, choose, learn
+from ossbot.triage.labelling import Candidate, by_keywords, choose, learn, permitted_labels
 from ossbot.triage.offline import Summary, summarize
 from ossbot.triage.related import Neighbours, Related
 from ossbot.triage.welcome import plan_welcome
@@ -154,7 +154,7 @@ def _offline(ctx: Context, issue: Issue, summary: Summary, past: list[Past]) -> 
         return analysis
     available = ctx.reader.repo_labels(ctx.repo)
     names = None if available is None else [label.name for label in available]
-    learned = learn(issue, past, [n for n in names or [] if cfg.permits(n)], cfg)
+    learned = learn(issue, past, [label.name for label in permitted_labels(ctx) or []], cfg)
     if learned.labels:
         analysis.learned = f"labels learned from {learned.examples} labelled issues"
     keywords, analysis.create = by_keywords(issue, names, cfg, set(learned.labels), analysis.notes)
@@ -194,12 +194,11 @@ def _with_model(ctx: Context, issue: Issue, signals: list[str], neighbours: Neig
 
 def _eligible_labels(ctx: Context, cfg: LabelsConfig) -> list[dict[str, str]]:
     """The labels a model may choose from: the repository's, narrowed by allow, deny and exclude."""
-    available = ctx.reader.repo_labels(ctx.repo)
-    if available is None:  # no token: only what the config names
-        pool = [{"name": name, "description": ""} for name in (cfg.allow or cfg.effective_rules())]
-    else:
-        pool = [{"name": label.name, "description": label.description or ""} for label in available]
-    return [label for label in pool if cfg.permits(label["name"])]
+    permitted = permitted_labels(ctx)
+    if permitted is None:  # no token: only what the config names
+        names = cfg.allow or list(cfg.effective_rules())
+        return [{"name": name, "description": ""} for name in names if cfg.permits(name)]
+    return [{"name": label.name, "description": label.description or ""} for label in permitted]
 
 
 def _native_suggestions(ctx: Context, issue: Issue, offered: list[Candidate],

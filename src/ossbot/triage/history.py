@@ -51,14 +51,6 @@ def history(ctx: Context, *, refresh: bool = True) -> History:
     return History(issues, live)
 
 
-def labelled_examples(ctx: Context) -> list[Example]:
-    """The history as training data: labelled issues, with the labels triage may apply."""
-    available = ctx.reader.repo_labels(ctx.repo) or []
-    keep = {label.name for label in available if ctx.config.labels.permits(label.name)}
-    examples = [p.example(keep) for p in history(ctx).issues]
-    return [e for e in examples if e.labels]
-
-
 def _refresh(ctx: Context) -> dict[int, dict[str, Any]]:
     keep = max(ctx.config.labels.history, 1)
     sync = ctx.store.history_sync(ctx.repo)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ossbot.events import Issue
-from ossbot.labels.model import LabelModel
+from ossbot.context import Context
+from ossbot.events import Issue, Label
+from ossbot.labels.model import Example, LabelModel
 from ossbot.repo_config import LabelsConfig
-from ossbot.triage.history import Past
+from ossbot.triage.history import Past, history
 from ossbot.triage.offline import keyword_scores, resolve_label
 
 MIN_KEYWORD_SCORE = 2.0  # one keyword in the title, or two in the body
@@ -44,11 +45,31 @@ class Learned:
     examples: int              # labelled issues learned from
 
 
+def permitted_labels(ctx: Context) -> list[Label] | None:
+    """The repository's labels that the config lets triage apply; None when they cannot be
+    read (no token)."""
+    available = ctx.reader.repo_labels(ctx.repo)
+    if available is None:
+        return None
+    return [label for label in available if ctx.config.labels.permits(label.name)]
+
+
+def training_examples(past: Sequence[Past], names: list[str], leave_out: int | None = None) -> list[Example]:
+    """Issues of the history that carry one of `names`, with only those labels."""
+    keep = set(names)
+    examples = (p.example(keep) for p in past if p.number != leave_out)
+    return [e for e in examples if e.labels]
+
+
+def labelled_examples(ctx: Context) -> list[Example]:
+    """The repository's history as triage would learn from it (`ossbot labels eval --repo`)."""
+    names = [label.name for label in permitted_labels(ctx) or []]
+    return training_examples(history(ctx).issues, names)
+
+
 def learn(issue: Issue, past: Sequence[Past], names: list[str], cfg: LabelsConfig) -> Learned:
     """Train on the labelled history (the issue itself left out) and score the issue."""
-    wanted = set(names)
-    examples = [p.example(wanted) for p in past if p.number != issue.number]
-    examples = [e for e in examples if e.labels][: cfg.history]
+    examples = training_examples(past, names, leave_out=issue.number)
     if not cfg.learn or not examples:
         return Learned([], [], len(examples))
     model = LabelModel.train(examples, min_examples=cfg.min_examples)
