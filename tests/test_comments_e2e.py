@@ -233,3 +233,24 @@ def test_a_configured_welcome_message_is_used(tmp_path, gh):
     pull = gh.add_pull(REPO, "Fix a typo", "Typo.", user="coder")["number"]
     assert _pull_run(tmp_path, gh, pull).exit_code == 0
     assert _own(gh, pull)[0].startswith("Merci coder for this pull request!")
+
+
+def test_without_a_token_a_preview_claims_nothing_it_could_not_read(tmp_path, gh, monkeypatch):
+    number = gh.add_issue(REPO, "Export crashes", "It crashes.")["number"]
+    comment = gh.add_comment(REPO, number, "Can I work on this?", user="newbie")
+    gh.put_file(REPO, ".github/ossbot.yml", "welcome:\n  enabled: true\n")
+    config = tmp_path / "ossbot.yml"
+    config.write_text("welcome:\n  enabled: true\n")
+    pull = gh.add_pull(REPO, "Fix", "Fixes it.", user="coder")["number"]
+    monkeypatch.delenv("GITHUB_TOKEN")
+    gh.clear_log()
+    reply = ossbot("run", "--event", write_event(tmp_path / "c.json", comment_event(gh, number, comment)),
+                   "--event-name", "issue_comment", "--dry-run", "--format", "json")
+    assert reply.exit_code == 0, reply.stderr
+    body = reply.json()["actions"][0]["body"]
+    assert "Nobody is assigned" in body and "no pull request is open" not in body
+    assert "no contributing guide" not in body
+    welcome = ossbot("run", "--event", write_event(tmp_path / "p.json", pull_event(gh, pull)),
+                     "--event-name", "pull_request", "--dry-run", "--config", str(config))
+    assert welcome.exit_code == 0 and "without a token" in welcome.stdout
+    assert gh.requests == []

@@ -107,9 +107,10 @@ def _onboarding(ctx: Context, plan: Plan, issue: Issue, comment: Comment) -> Pla
         good_first=[{"number": i["number"], "title": safe_inline(i.get("title") or "", 100),
                      "url": i.get("html_url") or ""} for i in good_first],
         good_first_label=cfg.good_first_label,
+        checked=ctx.online,
     )
     body += "\n" + Marker(kind).render() + "\n"
-    notes = [] if ctx.online else ["no token: assignment, pull requests and guides were not read"]
+    notes = [] if ctx.online else ["no token: linked pull requests, guides and good first issues were not read"]
     return plan.model_copy(update={"actions": [UpsertComment(repo=ctx.repo, number=issue.number,
                                                              marker=kind, body=body)], "notes": notes})
 

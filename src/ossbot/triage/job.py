@@ -31,5 +31,8 @@ def _plan_pull_request(ctx: Context, event: Event) -> Plan:
         return plan.model_copy(update={"actions": actions})
     if not ctx.config.welcome.enabled:
         return plan.model_copy(update={"skipped": "welcome is off (welcome.enabled: false)"})
+    if not ctx.online:
+        return plan.model_copy(update={"skipped": "without a token ossbot cannot tell whether this is "
+                                                  "the author's first pull request"})
     return plan.model_copy(update={"skipped": "no welcome is due (not a new pull request, or not "
                                               "the author's first)"})
