@@ -110,7 +110,8 @@ def _onboarding(ctx: Context, plan: Plan, issue: Issue, comment: Comment) -> Pla
         checked=ctx.online,
     )
     body += "\n" + Marker(kind).render() + "\n"
-    notes = [] if ctx.online else ["no token: linked pull requests, guides and good first issues were not read"]
+    notes = [] if ctx.online else [
+        "no token: linked pull requests, guides and good first issues were not read"]
     return plan.model_copy(update={"actions": [UpsertComment(repo=ctx.repo, number=issue.number,
                                                              marker=kind, body=body)], "notes": notes})
 
