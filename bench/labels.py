@@ -38,14 +38,23 @@ def cross_validation(examples: list, seeds: list[int]) -> None:
             start = time.perf_counter()
             report = cross_validate(examples, folds=5, seed=seed, pool=pool)
             means.append(report["macro_f1"])
-            groups = "  ".join(f"{_short(name)} {g['macro_f1']:.3f}" for name, g in sorted(report["groups"].items()))
-            print(f"  {'pooled' if pool else 'apart '} seed {seed}: {groups}  mean {report['macro_f1']:.3f}"
-                  f"  [{time.perf_counter() - start:.1f} s]")
+            groups = "  ".join(
+                f"{_short(name)} {g['macro_f1']:.3f}"
+                for name, g in sorted(report["groups"].items())
+            )
+            print(
+                f"  {'pooled' if pool else 'apart '} seed {seed}: {groups}  mean {report['macro_f1']:.3f}"
+                f"  [{time.perf_counter() - start:.1f} s]"
+            )
         if len(means) > 1:
-            print(f"  {'pooled' if pool else 'apart '} over {len(means)} seeds: mean {statistics.mean(means):.3f}, "
-                  f"min {min(means):.3f}, max {max(means):.3f}")
-    print("  pooled: one model on every repository's training issues, shared + per-repository features;"
-          " apart: one model per repository")
+            print(
+                f"  {'pooled' if pool else 'apart '} over {len(means)} seeds: mean {statistics.mean(means):.3f}, "
+                f"min {min(means):.3f}, max {max(means):.3f}"
+            )
+    print(
+        "  pooled: one model on every repository's training issues, shared + per-repository features;"
+        " apart: one model per repository"
+    )
 
 
 def timing(examples: list) -> None:
@@ -59,12 +68,20 @@ def timing(examples: list) -> None:
         model = LabelModel.train(examples)
         trained = time.perf_counter(), time.process_time()
         model.scores_many(issues, repos=repos)
-        runs.append((trained[0] - wall, time.perf_counter() - trained[0],
-                     trained[1] - cpu, time.process_time() - trained[1]))
+        runs.append(
+            (
+                trained[0] - wall,
+                time.perf_counter() - trained[0],
+                trained[1] - cpu,
+                time.process_time() - trained[1],
+            )
+        )
     best = min(runs, key=lambda r: r[0] + r[1])
-    print(f"train on {len(examples)} issues and predict {len(issues)}, one core, best of 3: "
-          f"{best[0] + best[1]:.2f} s wall (train {best[0]:.2f} s, predict {best[1]:.2f} s), "
-          f"{best[2] + best[3]:.2f} s CPU; median {statistics.median(r[0] + r[1] for r in runs):.2f} s wall")
+    print(
+        f"train on {len(examples)} issues and predict {len(issues)}, one core, best of 3: "
+        f"{best[0] + best[1]:.2f} s wall (train {best[0]:.2f} s, predict {best[1]:.2f} s), "
+        f"{best[2] + best[3]:.2f} s CPU; median {statistics.median(r[0] + r[1] for r in runs):.2f} s wall"
+    )
     start = time.perf_counter()
     for title, body in issues[:300]:
         model.scores(title, body)
@@ -81,10 +98,16 @@ def timing(examples: list) -> None:
 
 def imports() -> None:
     for module in ("ossbot.labels.model", "numpy"):
-        code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-        taken = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        print(f"import {module}: {float(taken.stdout) * 1000:.0f} ms"
-              + (" (numpy is imported only when a model is trained)" if module != "numpy" else ""))
+        code = (
+            f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+        )
+        taken = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        print(
+            f"import {module}: {float(taken.stdout) * 1000:.0f} ms"
+            + (" (numpy is imported only when a model is trained)" if module != "numpy" else "")
+        )
 
 
 def main() -> None:
@@ -94,7 +117,9 @@ def main() -> None:
         print(f"corpus absent ({CORPUS}): nothing to measure")
         return
     examples = load_examples(CORPUS)
-    print(f"NLBSE'24 training issues: {len(examples)} from {len({e.repo for e in examples})} repositories")
+    print(
+        f"NLBSE'24 training issues: {len(examples)} from {len({e.repo for e in examples})} repositories"
+    )
     cross_validation(examples, [0] if "--quick" in sys.argv else [0, 1, 2, 3, 4])
     timing(examples)
     imports()

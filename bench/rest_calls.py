@@ -19,15 +19,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fakes.github import FakeGitHub  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
+from fakes.github import FakeGitHub  # noqa: E402
 from ossbot.cli import app  # noqa: E402
 
 REPO = "acme/widgets"
 TOKEN = "ghs_bench"
-BODY = ("Exporting to CSV crashes with a traceback when a name contains a comma. "
-        "It worked in 2.3 and fails since 2.4.\n\n### Steps to reproduce\n1. Export.\n")
+BODY = (
+    "Exporting to CSV crashes with a traceback when a name contains a comma. "
+    "It worked in 2.3 and fails since 2.4.\n\n### Steps to reproduce\n1. Export.\n"
+)
 
 
 def _setup(fake: FakeGitHub, with_config: bool, labels: int, history: int = 0) -> None:
@@ -40,21 +42,35 @@ def _setup(fake: FakeGitHub, with_config: bool, labels: int, history: int = 0) -
         fake.add_label(REPO, name)
     for index in range(history):
         label = ("bug", "enhancement", "documentation", "question")[index % 4]
-        fake.add_issue(REPO, f"Old {label} report {index}", f"Something about {label} number {index}.",
-                       labels=[label], state="closed", user="old")
+        fake.add_issue(
+            REPO,
+            f"Old {label} report {index}",
+            f"Something about {label} number {index}.",
+            labels=[label],
+            state="closed",
+            user="old",
+        )
     if with_config:
         fake.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 2\n")
 
 
 def _triage(fake: FakeGitHub, work: Path, state: Path) -> tuple[list[str], int]:
     number = fake.add_issue(REPO, "Export crashes on commas", BODY, user="jdoe")["number"]
-    payload = {"action": "opened", "issue": fake.issue(REPO, number),
-               "repository": {"full_name": REPO}, "sender": {"login": "jdoe", "type": "User"}}
+    payload = {
+        "action": "opened",
+        "issue": fake.issue(REPO, number),
+        "repository": {"full_name": REPO},
+        "sender": {"login": "jdoe", "type": "User"},
+    }
     event = work / f"event-{number}.json"
     event.write_text(json.dumps(payload))
     fake.clear_log()
-    env = {"GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN, "OSSBOT_STATE": str(state),
-           "OSSBOT_WRITE_INTERVAL": "0"}
+    env = {
+        "GITHUB_API_URL": fake.url,
+        "GITHUB_TOKEN": TOKEN,
+        "OSSBOT_STATE": str(state),
+        "OSSBOT_WRITE_INTERVAL": "0",
+    }
     result = CliRunner().invoke(app, ["triage", "--event", str(event)], env=env)
     if result.exit_code != 0:
         raise SystemExit(f"triage failed: {result.output}")
@@ -80,7 +96,9 @@ def rest_calls() -> None:
             state = Path(tmp) / "state.db"
             cold, rerun = _triage(fake, Path(tmp), state)
             warm, _ = _triage(fake, Path(tmp), state)
-            print(f"  {title:31} first run {len(cold)}, warm state {len(warm)}, same event again {rerun}")
+            print(
+                f"  {title:31} first run {len(cold)}, warm state {len(warm)}, same event again {rerun}"
+            )
     print("  the calls of a warm run:")
     for call in warm:
         print(f"    {call}")
@@ -90,10 +108,16 @@ def startup() -> None:
     runs = []
     for _ in range(5):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "ossbot", "--help"], capture_output=True, check=True,
-                       env={**os.environ, "COLUMNS": "100"})
+        subprocess.run(
+            [sys.executable, "-m", "ossbot", "--help"],
+            capture_output=True,
+            check=True,
+            env={**os.environ, "COLUMNS": "100"},
+        )
         runs.append(time.perf_counter() - start)
-    print(f"start-up: `python -m ossbot --help` median {statistics.median(runs) * 1000:.0f} ms over 5 runs")
+    print(
+        f"start-up: `python -m ossbot --help` median {statistics.median(runs) * 1000:.0f} ms over 5 runs"
+    )
 
 
 if __name__ == "__main__":

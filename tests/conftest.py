@@ -27,8 +27,19 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     import os
 
     for name in list(os.environ):
-        if name.startswith(("GITHUB_", "OSSBOT_", "LLM_", "OPENAI_", "GEMINI_", "GOOGLE_", "AZURE_",
-                            "OPENROUTER_", "RUNNER_")):
+        if name.startswith(
+            (
+                "GITHUB_",
+                "OSSBOT_",
+                "LLM_",
+                "OPENAI_",
+                "GEMINI_",
+                "GOOGLE_",
+                "AZURE_",
+                "OPENROUTER_",
+                "RUNNER_",
+            )
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("OSSBOT_STATE", str(tmp_path / "state.db"))
@@ -80,16 +91,22 @@ def ossbot(*args: str) -> Ran:
     return Ran(result.exit_code, result.stdout, result.stderr)
 
 
-def issue_event(fake: Any, number: int, action: str = "opened", sender: str | None = None,
-                repo: str = REPO) -> dict[str, Any]:
+def issue_event(
+    fake: Any, number: int, action: str = "opened", sender: str | None = None, repo: str = REPO
+) -> dict[str, Any]:
     """A webhook payload for an issue as the fake holds it now."""
     issue = fake.issue(repo, number)
     login = sender or issue["user"]["login"]
     return {
         "action": action,
         "issue": issue,
-        "repository": {"full_name": repo, "name": repo.split("/")[1], "default_branch": "main",
-                       "private": False, "owner": {"login": repo.split("/")[0]}},
+        "repository": {
+            "full_name": repo,
+            "name": repo.split("/")[1],
+            "default_branch": "main",
+            "private": False,
+            "owner": {"login": repo.split("/")[0]},
+        },
         "sender": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
     }
 
@@ -103,8 +120,12 @@ def edit_issue(fake: Any, number: int, repo: str = REPO, **fields: Any) -> dict[
     """A maintainer edits the issue through the API, as on github.com."""
     fake.add_user("maintainer")
     fake.add_token("ghp_maintainer", "maintainer")
-    answer = requests.patch(f"{fake.url}/repos/{repo}/issues/{number}", json=fields,
-                            headers={"Authorization": "token ghp_maintainer"}, timeout=10)
+    answer = requests.patch(
+        f"{fake.url}/repos/{repo}/issues/{number}",
+        json=fields,
+        headers={"Authorization": "token ghp_maintainer"},
+        timeout=10,
+    )
     answer.raise_for_status()
     return answer.json()
 

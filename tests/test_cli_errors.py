@@ -36,20 +36,33 @@ def test_unreadable_event_file(tmp_path, gh):
 
 
 def test_event_file_with_invalid_json(tmp_path, gh):
-    _assert_bad_input(ossbot("triage", "--event", write_event(tmp_path / "e.json", "{not json")),
-                      "not valid JSON", "line 1")
+    _assert_bad_input(
+        ossbot("triage", "--event", write_event(tmp_path / "e.json", "{not json")),
+        "not valid JSON",
+        "line 1",
+    )
     assert gh.requests == []
 
 
 def test_event_missing_required_fields(tmp_path, gh):
     payload = {"action": "opened", "issue": {"title": "x"}, "repository": {"full_name": REPO}}
-    _assert_bad_input(ossbot("triage", "--event", write_event(tmp_path / "e.json", payload)), "issue.")
+    _assert_bad_input(
+        ossbot("triage", "--event", write_event(tmp_path / "e.json", payload)), "issue."
+    )
 
 
 def test_event_of_a_type_the_command_does_not_handle(tmp_path, gh):
-    payload = {"ref": "refs/heads/main", "repository": {"full_name": REPO}, "sender": {"login": "a"}}
-    _assert_bad_input(ossbot("triage", "--event", write_event(tmp_path / "e.json", payload),
-                             "--event-name", "push"), "push")
+    payload = {
+        "ref": "refs/heads/main",
+        "repository": {"full_name": REPO},
+        "sender": {"login": "a"},
+    }
+    _assert_bad_input(
+        ossbot(
+            "triage", "--event", write_event(tmp_path / "e.json", payload), "--event-name", "push"
+        ),
+        "push",
+    )
 
 
 def test_no_event_at_all(gh):
@@ -68,19 +81,25 @@ def test_invalid_yaml_in_the_repository_config(event, gh):
 
 def test_unknown_key_in_the_repository_config(event, gh):
     gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  maximum: 2\n")
-    _assert_bad_input(ossbot("triage", "--event", event), "unknown key 'labels.maximum'", "labels.max")
+    _assert_bad_input(
+        ossbot("triage", "--event", event), "unknown key 'labels.maximum'", "labels.max"
+    )
     assert writes(gh) == []
 
 
 def test_wrong_type_in_a_local_config(event, gh, tmp_path):
     config = tmp_path / "ossbot.yml"
     config.write_text("labels:\n  max: plenty\n")
-    _assert_bad_input(ossbot("triage", "--event", event, "--config", str(config)), "labels.max", "plenty")
+    _assert_bad_input(
+        ossbot("triage", "--event", event, "--config", str(config)), "labels.max", "plenty"
+    )
     assert writes(gh) == []
 
 
 def test_missing_local_config(event, gh, tmp_path):
-    _assert_bad_input(ossbot("triage", "--event", event, "--config", str(tmp_path / "x.yml")), "not found")
+    _assert_bad_input(
+        ossbot("triage", "--event", event, "--config", str(tmp_path / "x.yml")), "not found"
+    )
 
 
 def test_a_write_without_a_token(event, gh, monkeypatch):

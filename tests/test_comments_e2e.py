@@ -10,21 +10,36 @@ from conftest import BOT, REPO, issue_event, ossbot, write_event, writes
 from fakes.llm_server import json_answer
 
 
-def comment_event(gh, number: int, comment: dict[str, Any], action: str = "created") -> dict[str, Any]:
+def comment_event(
+    gh, number: int, comment: dict[str, Any], action: str = "created"
+) -> dict[str, Any]:
     payload = issue_event(gh, number, sender=comment["user"]["login"])
     return {**payload, "action": action, "comment": comment}
 
 
 def pull_event(gh, number: int, action: str = "opened") -> dict[str, Any]:
     issue = gh.issue(REPO, number)
-    pull = {"number": number, "title": issue["title"], "body": issue["body"], "user": issue["user"],
-            "html_url": issue["html_url"], "head": {"ref": "feature", "sha": "a" * 40},
-            "base": {"ref": "main", "sha": "b" * 40}}
-    return {"action": action, "number": number, "pull_request": pull,
-            "repository": {"full_name": REPO}, "sender": issue["user"]}
+    pull = {
+        "number": number,
+        "title": issue["title"],
+        "body": issue["body"],
+        "user": issue["user"],
+        "html_url": issue["html_url"],
+        "head": {"ref": "feature", "sha": "a" * 40},
+        "base": {"ref": "main", "sha": "b" * 40},
+    }
+    return {
+        "action": action,
+        "number": number,
+        "pull_request": pull,
+        "repository": {"full_name": REPO},
+        "sender": issue["user"],
+    }
 
 
-def _comment(tmp_path: Path, gh, number: int, body: str, user: str, *extra: str, name: str = "c.json"):
+def _comment(
+    tmp_path: Path, gh, number: int, body: str, user: str, *extra: str, name: str = "c.json"
+):
     comment = gh.add_comment(REPO, number, body, user=user)
     path = write_event(tmp_path / name, comment_event(gh, number, comment))
     return ossbot("run", "--event", path, "--event-name", "issue_comment", *extra), path
@@ -36,16 +51,23 @@ def _own(gh, number):
 
 # -- onboarding -------------------------------------------------------------------------------
 
+
 def test_onboarding_reply_is_built_from_the_repository(tmp_path, gh):
     gh.put_file(REPO, ".github/CONTRIBUTING.md", "# How to contribute\n")
     first = gh.add_issue(REPO, "Typo in README", "A typo.", labels=["good first issue"])["number"]
-    second = gh.add_issue(REPO, "Add a --quiet flag", "Would help scripts.", labels=["good first issue"])["number"]
+    second = gh.add_issue(
+        REPO, "Add a --quiet flag", "Would help scripts.", labels=["good first issue"]
+    )["number"]
     number = gh.add_issue(REPO, "Export crashes", "It crashes.", user="jdoe")["number"]
-    result, _ = _comment(tmp_path, gh, number, "Hi! Can I work on this? I'm a new contributor.", "newbie")
+    result, _ = _comment(
+        tmp_path, gh, number, "Hi! Can I work on this? I'm a new contributor.", "newbie"
+    )
     assert result.exit_code == 0, result.stderr
     [reply] = _own(gh, number)
     assert "https://github.com/acme/widgets/blob/HEAD/.github/CONTRIBUTING.md" in reply
-    assert f"[#{first}](https://github.com/{REPO}/issues/{first})" in reply and f"#{second}" in reply
+    assert (
+        f"[#{first}](https://github.com/{REPO}/issues/{first})" in reply and f"#{second}" in reply
+    )
     assert "up for grabs" in reply and "@newbie" not in reply
 
 
@@ -74,7 +96,9 @@ def test_one_onboarding_reply_per_commenter_per_issue(tmp_path, gh):
     assert len(_own(gh, number)) == 2
 
 
-def test_the_same_comment_event_again_writes_nothing_even_with_lost_state(tmp_path, gh, monkeypatch):
+def test_the_same_comment_event_again_writes_nothing_even_with_lost_state(
+    tmp_path, gh, monkeypatch
+):
     number = gh.add_issue(REPO, "Export crashes", "It crashes.")["number"]
     result, path = _comment(tmp_path, gh, number, "Can I work on this?", "newbie")
     assert result.exit_code == 0
@@ -86,9 +110,11 @@ def test_the_same_comment_event_again_writes_nothing_even_with_lost_state(tmp_pa
 
 def test_intent_in_a_quote_or_code_or_another_word_is_not_intent(tmp_path, gh):
     number = gh.add_issue(REPO, "Export crashes", "It crashes.")["number"]
-    bodies = ["> can I work on this?\n\nNo, the crash is on my side too.",
-              "Run `can i work on this` in the shell.",
-              "The firstissuers group and assignment tooling are broken."]
+    bodies = [
+        "> can I work on this?\n\nNo, the crash is on my side too.",
+        "Run `can i work on this` in the shell.",
+        "The firstissuers group and assignment tooling are broken.",
+    ]
     for index, body in enumerate(bodies):
         result, _ = _comment(tmp_path, gh, number, body, "someone", name=f"q{index}.json")
         assert result.exit_code == 0, result.stderr
@@ -106,13 +132,22 @@ def test_configured_phrases_count_as_intent(tmp_path, gh):
 
 # -- mentions ---------------------------------------------------------------------------------
 
+
 def test_a_question_to_the_handle_gets_an_offline_answer_with_related_issues_and_docs(tmp_path, gh):
     gh.put_file(REPO, "README.md", "# widgets\n")
     gh.put_file(REPO, "docs/export.md", "# Export\n")
-    related = gh.add_issue(REPO, "CSV export settings explained", "How the CSV export delimiter setting works.",
-                           state="closed")["number"]
-    number = gh.add_issue(REPO, "CSV export delimiter", "The CSV export uses a semicolon delimiter.")["number"]
-    result, path = _comment(tmp_path, gh, number, "@ossbot how do I change the CSV export delimiter?", "jdoe")
+    related = gh.add_issue(
+        REPO,
+        "CSV export settings explained",
+        "How the CSV export delimiter setting works.",
+        state="closed",
+    )["number"]
+    number = gh.add_issue(
+        REPO, "CSV export delimiter", "The CSV export uses a semicolon delimiter."
+    )["number"]
+    result, path = _comment(
+        tmp_path, gh, number, "@ossbot how do I change the CSV export delimiter?", "jdoe"
+    )
     assert result.exit_code == 0, result.stderr
     [answer] = _own(gh, number)
     assert f"#{related}" in answer
@@ -126,17 +161,33 @@ def test_a_question_to_the_handle_gets_an_offline_answer_with_related_issues_and
 
 def test_a_mention_without_a_question_or_without_the_handle_gets_nothing(tmp_path, gh):
     number = gh.add_issue(REPO, "Export crashes", "It crashes.")["number"]
-    for index, body in enumerate(["Thanks @ossbot", "how does this work?", "@ossbot-dev what is this?",
-                                  "```\n@ossbot why?\n```"]):
+    for index, body in enumerate(
+        [
+            "Thanks @ossbot",
+            "how does this work?",
+            "@ossbot-dev what is this?",
+            "```\n@ossbot why?\n```",
+        ]
+    ):
         result, _ = _comment(tmp_path, gh, number, body, "jdoe", name=f"m{index}.json")
         assert result.exit_code == 0, result.stderr
     assert _own(gh, number) == []
 
 
 def test_the_model_answers_a_mention_safely(tmp_path, gh, llm):
-    number = gh.add_issue(REPO, "CSV export delimiter", "The CSV export uses a semicolon.")["number"]
-    llm.queue(json_answer({"answer": ["Set `export.delimiter` in the settings, @admin.",
-                                      "<!-- ossbot:triage-summary --> See #12."]}))
+    number = gh.add_issue(REPO, "CSV export delimiter", "The CSV export uses a semicolon.")[
+        "number"
+    ]
+    llm.queue(
+        json_answer(
+            {
+                "answer": [
+                    "Set `export.delimiter` in the settings, @admin.",
+                    "<!-- ossbot:triage-summary --> See #12.",
+                ]
+            }
+        )
+    )
     result, _ = _comment(tmp_path, gh, number, "@ossbot where is the delimiter configured?", "jdoe")
     assert result.exit_code == 0, result.stderr
     [answer] = _own(gh, number)
@@ -161,7 +212,9 @@ def test_comments_by_bots_and_edits_are_ignored(tmp_path, gh):
     result, _ = _comment(tmp_path, gh, number, "@ossbot can I work on this?", "renovate[bot]")
     assert result.exit_code == 0 and "bot" in result.stdout
     comment = gh.add_comment(REPO, number, "Can I work on this?", user="newbie")
-    path = write_event(tmp_path / "edited.json", comment_event(gh, number, comment, action="edited"))
+    path = write_event(
+        tmp_path / "edited.json", comment_event(gh, number, comment, action="edited")
+    )
     result = ossbot("run", "--event", path, "--event-name", "issue_comment")
     assert result.exit_code == 0 and "not edited" in result.stdout
     assert _own(gh, number) == []
@@ -169,18 +222,29 @@ def test_comments_by_bots_and_edits_are_ignored(tmp_path, gh):
 
 # -- welcome ----------------------------------------------------------------------------------
 
+
 def _welcome_on(gh):
     gh.put_file(REPO, ".github/ossbot.yml", "welcome:\n  enabled: true\n")
 
 
 def _issue_run(tmp_path, gh, number, name="i.json"):
-    return ossbot("run", "--event", write_event(tmp_path / name, issue_event(gh, number)),
-                  "--event-name", "issues")
+    return ossbot(
+        "run",
+        "--event",
+        write_event(tmp_path / name, issue_event(gh, number)),
+        "--event-name",
+        "issues",
+    )
 
 
 def _pull_run(tmp_path, gh, number, name="p.json"):
-    return ossbot("run", "--event", write_event(tmp_path / name, pull_event(gh, number)),
-                  "--event-name", "pull_request_target")
+    return ossbot(
+        "run",
+        "--event",
+        write_event(tmp_path / name, pull_event(gh, number)),
+        "--event-name",
+        "pull_request_target",
+    )
 
 
 def test_welcome_is_off_by_default(tmp_path, gh):
@@ -228,8 +292,11 @@ def test_a_pull_request_author_opening_a_first_issue_is_welcomed(tmp_path, gh):
 
 
 def test_a_configured_welcome_message_is_used(tmp_path, gh):
-    gh.put_file(REPO, ".github/ossbot.yml",
-                "welcome:\n  enabled: true\n  pr_message: 'Merci {{ author }} for this {{ kind }}!'\n")
+    gh.put_file(
+        REPO,
+        ".github/ossbot.yml",
+        "welcome:\n  enabled: true\n  pr_message: 'Merci {{ author }} for this {{ kind }}!'\n",
+    )
     pull = gh.add_pull(REPO, "Fix a typo", "Typo.", user="coder")["number"]
     assert _pull_run(tmp_path, gh, pull).exit_code == 0
     assert _own(gh, pull)[0].startswith("Merci coder for this pull request!")
@@ -244,13 +311,29 @@ def test_without_a_token_a_preview_claims_nothing_it_could_not_read(tmp_path, gh
     pull = gh.add_pull(REPO, "Fix", "Fixes it.", user="coder")["number"]
     monkeypatch.delenv("GITHUB_TOKEN")
     gh.clear_log()
-    reply = ossbot("run", "--event", write_event(tmp_path / "c.json", comment_event(gh, number, comment)),
-                   "--event-name", "issue_comment", "--dry-run", "--format", "json")
+    reply = ossbot(
+        "run",
+        "--event",
+        write_event(tmp_path / "c.json", comment_event(gh, number, comment)),
+        "--event-name",
+        "issue_comment",
+        "--dry-run",
+        "--format",
+        "json",
+    )
     assert reply.exit_code == 0, reply.stderr
     body = reply.json()["actions"][0]["body"]
     assert "Nobody is assigned" in body and "no pull request is open" not in body
     assert "no contributing guide" not in body
-    welcome = ossbot("run", "--event", write_event(tmp_path / "p.json", pull_event(gh, pull)),
-                     "--event-name", "pull_request", "--dry-run", "--config", str(config))
+    welcome = ossbot(
+        "run",
+        "--event",
+        write_event(tmp_path / "p.json", pull_event(gh, pull)),
+        "--event-name",
+        "pull_request",
+        "--dry-run",
+        "--config",
+        str(config),
+    )
     assert welcome.exit_code == 0 and "without a token" in welcome.stdout
     assert gh.requests == []

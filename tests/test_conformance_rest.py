@@ -30,20 +30,45 @@ if not (REST / "examples-subset.json").is_file() or not (REST / "api.github.com.
 TOKEN = "ghp_conformance"
 REPO = "octo-org/hello-world"
 OPERATIONS = [
-    "issues/get", "issues/create", "issues/update", "issues/list-for-repo",
-    "issues/create-comment", "issues/list-comments", "issues/get-comment", "issues/update-comment",
-    "issues/list-labels-for-repo", "issues/create-label", "issues/get-label", "issues/update-label",
-    "issues/list-labels-on-issue", "issues/add-labels", "issues/set-labels", "issues/remove-label",
-    "repos/get", "repos/get-content", "repos/get-collaborator-permission-level",
-    "pulls/get", "pulls/list-files", "pulls/update", "users/get-authenticated", "users/get-by-username",
-    "rate-limit/get", "issues/list-suggestions", "issues/approve-suggestion", "issues/dismiss-suggestion",
+    "issues/get",
+    "issues/create",
+    "issues/update",
+    "issues/list-for-repo",
+    "issues/create-comment",
+    "issues/list-comments",
+    "issues/get-comment",
+    "issues/update-comment",
+    "issues/list-labels-for-repo",
+    "issues/create-label",
+    "issues/get-label",
+    "issues/update-label",
+    "issues/list-labels-on-issue",
+    "issues/add-labels",
+    "issues/set-labels",
+    "issues/remove-label",
+    "repos/get",
+    "repos/get-content",
+    "repos/get-collaborator-permission-level",
+    "pulls/get",
+    "pulls/list-files",
+    "pulls/update",
+    "users/get-authenticated",
+    "users/get-by-username",
+    "rate-limit/get",
+    "issues/list-suggestions",
+    "issues/approve-suggestion",
+    "issues/dismiss-suggestion",
 ]
 # The schema of each timeline event the fake produces (components/schemas of the OpenAPI description).
 TIMELINE_SCHEMAS = {
-    "labeled": "labeled-issue-event", "unlabeled": "unlabeled-issue-event",
-    "assigned": "timeline-assigned-issue-event", "unassigned": "timeline-unassigned-issue-event",
-    "closed": "state-change-issue-event", "reopened": "state-change-issue-event",
-    "commented": "timeline-comment-event", "cross-referenced": "timeline-cross-referenced-event",
+    "labeled": "labeled-issue-event",
+    "unlabeled": "unlabeled-issue-event",
+    "assigned": "timeline-assigned-issue-event",
+    "unassigned": "timeline-unassigned-issue-event",
+    "closed": "state-change-issue-event",
+    "reopened": "state-change-issue-event",
+    "commented": "timeline-comment-event",
+    "cross-referenced": "timeline-cross-referenced-event",
 }
 # Keys GitHub itself sends only for objects these samples do not create.
 CONDITIONAL = {
@@ -83,7 +108,10 @@ def examples(operation_id: str) -> dict:
     return {
         f"{status}:{name}": example.get("value", example)
         for status, response in responses.items()
-        for name, example in response.get("content", {}).get("application/json", {}).get("examples", {}).items()
+        for name, example in response.get("content", {})
+        .get("application/json", {})
+        .get("examples", {})
+        .items()
     }
 
 
@@ -94,7 +122,14 @@ def resolve(example):
 
 
 def json_type(value) -> str:
-    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "array", dict: "object"}
+    names = {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+    }
     return names.get(type(value), "null")
 
 
@@ -105,7 +140,9 @@ def mismatches(example: dict, answer: dict) -> list[str]:
             if key not in CONDITIONAL:
                 found.append(f"{key}: missing")
         elif None not in (value, answer[key]) and json_type(value) != json_type(answer[key]):
-            found.append(f"{key}: {json_type(value)} in the example, {json_type(answer[key])} from the fake")
+            found.append(
+                f"{key}: {json_type(value)} in the example, {json_type(answer[key])} from the fake"
+            )
     return found
 
 
@@ -121,11 +158,23 @@ def fake():
         server.add_issue(REPO, "Found a bug", body, labels=labels, assignees=["octocat"])
         server.add_comment(REPO, 1, "Me too", user="octocat")
         patch = "@@ -132,7 +132,7 @@ module Test"
-        files = [{"filename": "file1.txt", "status": "added", "additions": 103, "deletions": 21, "patch": patch}]
-        server.add_pull(REPO, "Amazing new feature", "Please pull these awesome changes in!", files=files)
+        files = [
+            {
+                "filename": "file1.txt",
+                "status": "added",
+                "additions": 103,
+                "deletions": 21,
+                "patch": patch,
+            }
+        ]
+        server.add_pull(
+            REPO, "Amazing new feature", "Please pull these awesome changes in!", files=files
+        )
         server.put_file(REPO, "README.md", "# hello-world\n")
         server.enable_suggestions(REPO)
-        server.add_suggestion(REPO, 1, "needs-repro", rationale="A stack trace in the description.", confidence="high")
+        server.add_suggestion(
+            REPO, 1, "needs-repro", rationale="A stack trace in the description.", confidence="high"
+        )
         yield server
 
 
@@ -142,8 +191,14 @@ def test_answer_has_the_official_example_shape(fake, operation_id):
     method, template, _ = operations()[operation_id]
     owner, name = REPO.split("/")
     path = template.format(
-        owner=owner, repo=name, issue_number=1, pull_number=2, name="triage", path="README.md",
-        username="octocat", comment_id=fake.comments(REPO, 1)[0]["id"],
+        owner=owner,
+        repo=name,
+        issue_number=1,
+        pull_number=2,
+        name="triage",
+        path="README.md",
+        username="octocat",
+        comment_id=fake.comments(REPO, 1)[0]["id"],
         suggestion_id=fake.suggestions(REPO, 1)[0]["id"],
     )
     official = examples(operation_id)
@@ -170,12 +225,18 @@ def schema_errors(name: str, value) -> list[str]:
             return node
         if "$ref" in node:
             return {"$ref": "#/$defs/" + node["$ref"].rsplit("/", 1)[1]}
-        out = {key: convert(item) for key, item in node.items() if key not in ("nullable", "example", "discriminator")}
+        out = {
+            key: convert(item)
+            for key, item in node.items()
+            if key not in ("nullable", "example", "discriminator")
+        }
         return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") else out
 
     schemas = {key: convert(schema) for key, schema in spec()["components"]["schemas"].items()}
     validator = jsonschema.Draft202012Validator({"$defs": schemas, "$ref": f"#/$defs/{name}"})
-    return [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(value)]
+    return [
+        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(value)
+    ]
 
 
 def test_timeline_events_have_the_official_shapes(fake):
@@ -187,7 +248,10 @@ def test_timeline_events_have_the_official_shapes(fake):
     by_event = {item["event"]: item for item in timeline}
     assert status == 200
     assert set(by_event) == {"labeled", "assigned", "commented", "cross-referenced", "closed"}
-    official = {item["event"]: item for item in resolve(examples("issues/list-events-for-timeline")["200:default"])}
+    official = {
+        item["event"]: item
+        for item in resolve(examples("issues/list-events-for-timeline")["200:default"])
+    }
     for event in ("labeled", "commented"):
         assert mismatches(official[event], by_event[event]) == []
     for event, item in by_event.items():
@@ -200,8 +264,12 @@ def test_timeline_events_have_the_official_shapes(fake):
 def test_suggestions_match_their_schema(fake):
     suggestion_id = fake.suggestions(REPO, 1)[0]["id"]
 
-    status, approved = call(fake, "POST", f"/repos/{REPO}/issues/1/suggestions/{suggestion_id}/approve", None)
+    status, approved = call(
+        fake, "POST", f"/repos/{REPO}/issues/1/suggestions/{suggestion_id}/approve", None
+    )
 
     assert status == 200
     assert schema_errors("issue-suggestion", approved) == []
-    assert schema_errors("issue-suggestion", approved | {"confidence": "high"}) != []  # the check has teeth
+    assert (
+        schema_errors("issue-suggestion", approved | {"confidence": "high"}) != []
+    )  # the check has teeth

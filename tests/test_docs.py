@@ -23,7 +23,9 @@ def test_every_command_has_help_and_is_in_the_readme():
 
 def test_the_configuration_reference_in_the_readme_is_current():
     readme = (ROOT / "README.md").read_text()
-    assert config_reference() in readme, "run: python -m ossbot.docs > /tmp/ref.md and paste it into README.md"
+    assert config_reference() in readme, (
+        "run: python -m ossbot.docs > /tmp/ref.md and paste it into README.md"
+    )
 
 
 def test_the_changelog_names_this_version():

@@ -15,10 +15,16 @@ EXAMPLES = CORPORA / "webhooks" / "payload-examples" / "api.github.com"
 def _payloads() -> list[tuple[str, Path]]:
     if not EXAMPLES.is_dir():
         return []
-    return [(name, path) for name in SUPPORTED_EVENTS for path in sorted((EXAMPLES / name).glob("*.json"))]
+    return [
+        (name, path)
+        for name in SUPPORTED_EVENTS
+        for path in sorted((EXAMPLES / name).glob("*.json"))
+    ]
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="../shared/corpora is absent: conformance suite skipped")
+@pytest.mark.skipif(
+    not EXAMPLES.is_dir(), reason="../shared/corpora is absent: conformance suite skipped"
+)
 @pytest.mark.parametrize("name, path", _payloads(), ids=lambda v: getattr(v, "name", v))
 def test_every_real_payload_loads(name, path):
     event = load_event(path, name)
@@ -29,7 +35,9 @@ def test_every_real_payload_loads(name, path):
     assert load_event(path).name == name  # and the type is inferred from the shape alone
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="../shared/corpora is absent: conformance suite skipped")
+@pytest.mark.skipif(
+    not EXAMPLES.is_dir(), reason="../shared/corpora is absent: conformance suite skipped"
+)
 def test_corpus_covers_the_events_we_claim():
     counts = {name: len(list((EXAMPLES / name).glob("*.json"))) for name in SUPPORTED_EVENTS}
     assert all(count > 0 for count in counts.values()), counts
@@ -40,8 +48,13 @@ def _issue(**extra):
 
 
 def test_null_body_and_pull_request_flag():
-    event = event_from_payload({"action": "opened", "repository": {"full_name": "o/r"},
-                                "issue": _issue(pull_request={"url": "x"})})
+    event = event_from_payload(
+        {
+            "action": "opened",
+            "repository": {"full_name": "o/r"},
+            "issue": _issue(pull_request={"url": "x"}),
+        }
+    )
     assert event.issue.body == "" and event.issue.is_pull_request
     assert event.name == "issues"
 
@@ -55,18 +68,34 @@ def test_same_payload_same_key_and_a_change_changes_it():
 
 def test_bots_are_recognised():
     for login, kind in (("dependabot[bot]", "Bot"), ("renovate[bot]", "User"), ("ci", "Bot")):
-        event = event_from_payload({"action": "opened", "repository": {"full_name": "o/r"},
-                                    "issue": _issue(), "sender": {"login": login, "type": kind}})
+        event = event_from_payload(
+            {
+                "action": "opened",
+                "repository": {"full_name": "o/r"},
+                "issue": _issue(),
+                "sender": {"login": login, "type": kind},
+            }
+        )
         assert event.sender.is_bot
 
 
-@pytest.mark.parametrize("payload, words", [
-    ([], "JSON object"),
-    ({"repository": {"full_name": "o/r"}}, "cannot tell the event type"),
-    ({"action": "opened", "issue": _issue()}, "repository"),
-    ({"action": "created", "repository": {"full_name": "o/r"}, "issue": _issue(),
-      "comment": {"body": "x"}}, "comment."),
-])
+@pytest.mark.parametrize(
+    "payload, words",
+    [
+        ([], "JSON object"),
+        ({"repository": {"full_name": "o/r"}}, "cannot tell the event type"),
+        ({"action": "opened", "issue": _issue()}, "repository"),
+        (
+            {
+                "action": "created",
+                "repository": {"full_name": "o/r"},
+                "issue": _issue(),
+                "comment": {"body": "x"},
+            },
+            "comment.",
+        ),
+    ],
+)
 def test_malformed_payloads_are_input_errors(payload, words):
     with pytest.raises(InputError) as caught:
         event_from_payload(payload, source="e.json")

@@ -4,7 +4,6 @@ and through plain ``requests`` for the endpoints PyGithub does not cover (issue 
 from __future__ import annotations
 
 import base64
-
 import hashlib
 import re
 from urllib.parse import parse_qsl, urlsplit
@@ -25,8 +24,12 @@ from fakes.github import FakeGitHub
 
 TOKEN = "ghp_maintainer"
 REPO = "octo-org/widgets"
-HELLO_BLOB = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad"  # `printf 'hello world\n' | git hash-object --stdin`
-DOCS_TREE = "68aba62e560c0ebc3396e8ae9335232cd93a3f60"  # git write-tree of a folder holding only hello.txt
+HELLO_BLOB = (
+    "3b18e512dba79e4c8300dd08aeb37f8e728b8dad"  # `printf 'hello world\n' | git hash-object --stdin`
+)
+DOCS_TREE = (
+    "68aba62e560c0ebc3396e8ae9335232cd93a3f60"  # git write-tree of a folder holding only hello.txt
+)
 
 
 @pytest.fixture
@@ -42,7 +45,13 @@ def fake():
 def connect(fake: FakeGitHub, token: str | None = TOKEN, **options) -> Github:
     options.setdefault("retry", None)
     auth = Auth.Token(token) if token else None
-    return Github(auth=auth, base_url=fake.url, seconds_between_requests=0, seconds_between_writes=0, **options)
+    return Github(
+        auth=auth,
+        base_url=fake.url,
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+        **options,
+    )
 
 
 @pytest.fixture
@@ -95,8 +104,13 @@ def test_link_header_has_githubs_format(fake, github):
         rel: (issues, {"state": "all", "per_page": "100", "page": str(n)})
         for rel, n in [("prev", 1), ("next", 3), ("last", 3), ("first", 1)]
     }
-    headers, _ = github.requester.requestJsonAndCheck("GET", f"/repos/{REPO}/issues", parameters={"per_page": 100})
-    assert headers["link"] == f'<{issues}?per_page=100&page=2>; rel="next", <{issues}?per_page=100&page=3>; rel="last"'
+    headers, _ = github.requester.requestJsonAndCheck(
+        "GET", f"/repos/{REPO}/issues", parameters={"per_page": 100}
+    )
+    assert (
+        headers["link"]
+        == f'<{issues}?per_page=100&page=2>; rel="next", <{issues}?per_page=100&page=3>; rel="last"'
+    )
     headers, _ = github.requester.requestJsonAndCheck("GET", f"/repos/{REPO}/labels")
     assert "link" not in headers
 
@@ -119,7 +133,9 @@ def test_answers_carry_githubs_headers(fake, github):
 def test_create_issue_and_read_it_back(fake, repo):
     fake.add_user("helper")
 
-    created = repo.create_issue("Crash on start", body="Stack trace here", labels=["bug"], assignees=["helper"])
+    created = repo.create_issue(
+        "Crash on start", body="Stack trace here", labels=["bug"], assignees=["helper"]
+    )
     again = repo.get_issue(created.number)
 
     assert (again.title, again.body, again.state) == ("Crash on start", "Stack trace here", "open")
@@ -138,7 +154,9 @@ def test_missing_title_is_a_validation_error(repo):
 
     assert failure.value.status == 422
     assert failure.value.data["message"] == "Validation Failed"
-    assert failure.value.data["errors"] == [{"resource": "Issue", "code": "missing_field", "field": "title"}]
+    assert failure.value.data["errors"] == [
+        {"resource": "Issue", "code": "missing_field", "field": "title"}
+    ]
 
 
 def test_close_issue_records_who_and_why(fake, repo):
@@ -181,7 +199,9 @@ def test_label_crud_is_case_insensitive(fake, repo):
     assert failure.value.data["errors"][0]["code"] == "already_exists"
 
     repo.get_label("bug").edit("type: bug", "b60205")
-    assert [(label["name"], label["color"]) for label in fake.labels(REPO)] == [("type: bug", "b60205")]
+    assert [(label["name"], label["color"]) for label in fake.labels(REPO)] == [
+        ("type: bug", "b60205")
+    ]
     repo.get_label("type: bug").delete()
     assert fake.labels(REPO) == []
 
@@ -221,18 +241,36 @@ def test_issue_list_filters_like_github(fake, repo):
 
 def test_pull_request_and_its_files(fake, repo):
     files = [
-        {"filename": "src/app.py", "status": "modified", "additions": 3, "deletions": 1, "patch": "@@ -1 +1,3 @@"},
-        {"filename": "README.md", "status": "added", "additions": 10, "deletions": 0, "patch": "@@ -0,0 +1,10 @@"},
+        {
+            "filename": "src/app.py",
+            "status": "modified",
+            "additions": 3,
+            "deletions": 1,
+            "patch": "@@ -1 +1,3 @@",
+        },
+        {
+            "filename": "README.md",
+            "status": "added",
+            "additions": 10,
+            "deletions": 0,
+            "patch": "@@ -0,0 +1,10 @@",
+        },
     ]
     fake.add_issue(REPO, "An issue first")
     fake.add_pull(REPO, "Add app", "Adds the app", user="contributor", head="add-app", files=files)
 
     pull = repo.get_pull(2)
 
-    assert (pull.title, pull.head.ref, pull.base.ref, pull.user.login) == ("Add app", "add-app", "main", "contributor")
+    assert (pull.title, pull.head.ref, pull.base.ref, pull.user.login) == (
+        "Add app",
+        "add-app",
+        "main",
+        "contributor",
+    )
     assert (pull.additions, pull.deletions, pull.changed_files) == (13, 1, 2)
     assert [(f.filename, f.status, f.patch) for f in pull.get_files()] == [
-        ("src/app.py", "modified", "@@ -1 +1,3 @@"), ("README.md", "added", "@@ -0,0 +1,10 @@"),
+        ("src/app.py", "modified", "@@ -1 +1,3 @@"),
+        ("README.md", "added", "@@ -0,0 +1,10 @@"),
     ]
     as_issue = fake.issue(REPO, 2)
     assert as_issue["pull_request"]["url"] == f"{fake.url}/repos/{REPO}/pulls/2"
@@ -245,7 +283,11 @@ def test_pull_request_and_its_files(fake, repo):
 def test_missing_objects_raise_unknown_object(fake, github, repo):
     with pytest.raises(UnknownObjectException) as failure:
         repo.get_issue(999)
-    not_found = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}
+    not_found = {
+        "message": "Not Found",
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "404",
+    }
     assert failure.value.data == not_found
     with pytest.raises(UnknownObjectException):
         github.get_repo("octo-org/nothing")
@@ -308,7 +350,9 @@ def test_server_error_then_success_with_retry(fake):
 
 def test_faults_are_consumed_in_order(fake, github):
     fake.fail("GET", rf"/repos/{REPO}$", 500, times=2)
-    fake.fail("GET", rf"/repos/{REPO}$", 418, body={"message": "teapot"}, headers={"X-Custom": "yes"})
+    fake.fail(
+        "GET", rf"/repos/{REPO}$", 418, body={"message": "teapot"}, headers={"X-Custom": "yes"}
+    )
 
     for status in (500, 500, 418):
         with pytest.raises(GithubException) as failure:
@@ -340,7 +384,13 @@ def test_file_contents_decode_and_carry_git_shas(fake, repo):
 
 
 def test_permission_uses_githubs_legacy_mapping(fake, repo):
-    for login, role in [("ana", "admin"), ("max", "maintain"), ("wes", "write"), ("tia", "triage"), ("rey", "read")]:
+    for login, role in [
+        ("ana", "admin"),
+        ("max", "maintain"),
+        ("wes", "write"),
+        ("tia", "triage"),
+        ("rey", "read"),
+    ]:
         fake.set_permission(REPO, login, role)
     fake.add_user("stranger")
 
@@ -350,8 +400,12 @@ def test_permission_uses_githubs_legacy_mapping(fake, repo):
     }
 
     assert seen == {
-        "ana": ("admin", "admin"), "max": ("write", "maintain"), "wes": ("write", "write"),
-        "tia": ("read", "triage"), "rey": ("read", "read"), "stranger": ("read", "read"),
+        "ana": ("admin", "admin"),
+        "max": ("write", "maintain"),
+        "wes": ("write", "write"),
+        "tia": ("read", "triage"),
+        "rey": ("read", "read"),
+        "stranger": ("read", "read"),
         "octo-org": ("admin", "admin"),
     }
     fake.add_repo("octo-org/secret", private=True)
@@ -380,7 +434,9 @@ def test_git_trees_and_blobs_follow_the_contents_shas(fake):
     fake.put_file(REPO, ".github/ossbot.yml", "x: 1\n")
     repo = connect(fake).get_repo(REPO)
     listing = {c.name: c.sha for c in repo.get_contents(".github")}
-    paths = {e.path: (e.type, e.sha) for e in repo.get_git_tree(listing["ossbot"], recursive=True).tree}
+    paths = {
+        e.path: (e.type, e.sha) for e in repo.get_git_tree(listing["ossbot"], recursive=True).tree
+    }
     assert paths["templates"][0] == "tree" and paths["templates/a.md.j2"][0] == "blob"
     blob = repo.get_git_blob(paths["templates/a.md.j2"][1])
     assert base64.b64decode(blob.content) == b"hello"
@@ -393,14 +449,24 @@ def test_git_trees_and_blobs_follow_the_contents_shas(fake):
 def api(fake: FakeGitHub, method: str, path: str, body=None, **params) -> requests.Response:
     """One call to the repository's API PATH, authenticated as the maintainer."""
     headers = {"Authorization": f"token {TOKEN}", "Accept": "application/vnd.github+json"}
-    return requests.request(method, f"{fake.url}/repos/{REPO}{path}", json=body, params=params or None,
-                            headers=headers, timeout=5)
+    return requests.request(
+        method,
+        f"{fake.url}/repos/{REPO}{path}",
+        json=body,
+        params=params or None,
+        headers=headers,
+        timeout=5,
+    )
 
 
 def cross_references(fake: FakeGitHub, number: int) -> list[tuple[int, str]]:
     """(source number, actor) of each cross-referenced event on issue NUMBER's timeline, over HTTP."""
     timeline = api(fake, "GET", f"/issues/{number}/timeline").json()
-    return [(e["source"]["issue"]["number"], e["actor"]["login"]) for e in timeline if e["event"] == "cross-referenced"]
+    return [
+        (e["source"]["issue"]["number"], e["actor"]["login"])
+        for e in timeline
+        if e["event"] == "cross-referenced"
+    ]
 
 
 def test_timeline_has_cross_references_from_mentions(fake):
@@ -416,7 +482,11 @@ def test_timeline_has_cross_references_from_mentions(fake):
     assert api(fake, "GET", "/issues/12/timeline").status_code == 404
     event = fake.timeline(REPO, 1)[1]
     source = event["source"]["issue"]
-    assert (event["source"]["type"], source["state"], source["repository"]["full_name"]) == ("issue", "closed", REPO)
+    assert (event["source"]["type"], source["state"], source["repository"]["full_name"]) == (
+        "issue",
+        "closed",
+        REPO,
+    )
     assert event["created_at"] == event["updated_at"] == fake.issue(REPO, 4)["created_at"]
     assert source["pull_request"]["merged_at"] == source["closed_at"] is not None
     assert "pull_request" not in fake.timeline(REPO, 1)[0]["source"]["issue"]
@@ -433,10 +503,19 @@ def test_timeline_records_what_the_writes_did(fake, repo):
     timeline = api(fake, "GET", f"/issues/{issue.number}/timeline").json()
 
     def detail(e):
-        return e.get("label", {}).get("name") or e.get("assignee", {}).get("login") or e.get("state_reason")
+        return (
+            e.get("label", {}).get("name")
+            or e.get("assignee", {}).get("login")
+            or e.get("state_reason")
+        )
+
     assert [(e["event"], detail(e), e["actor"]["login"]) for e in timeline] == [
-        ("labeled", "bug", "maintainer"), ("assigned", "helper", "maintainer"), ("labeled", "perf", "maintainer"),
-        ("unlabeled", "bug", "maintainer"), ("commented", None, "maintainer"), ("closed", "not_planned", "maintainer"),
+        ("labeled", "bug", "maintainer"),
+        ("assigned", "helper", "maintainer"),
+        ("labeled", "perf", "maintainer"),
+        ("unlabeled", "bug", "maintainer"),
+        ("commented", None, "maintainer"),
+        ("closed", "not_planned", "maintainer"),
     ]
     assert timeline[0]["label"] == {"name": "bug", "color": "ededed"}
     assert timeline[4]["body"] == "Looking"
@@ -461,7 +540,10 @@ def test_pull_requests_close_merge_and_stay_merged(fake, repo):
     fake.add_pull(REPO, "Merged", user="contributor", state="merged")
 
     assert [(p.number, p.state, p.merged) for p in map(repo.get_pull, (1, 2, 3))] == [
-        (1, "open", False), (2, "closed", False), (3, "closed", True)]
+        (1, "open", False),
+        (2, "closed", False),
+        (3, "closed", True),
+    ]
     assert repo.get_pull(3).merged_by.login == "contributor"
     assert fake.issue(REPO, 2)["pull_request"]["merged_at"] is None
     repo.get_pull(1).edit(state="closed")
@@ -507,15 +589,28 @@ def test_suggested_labels_wait_for_a_maintainer(fake, suggesting):
     body = {"labels": [suggest("bug", rationale="Stack trace", confidence="high"), "needs-repro"]}
 
     answer = api(fake, "POST", "/issues/1/labels", body)
-    api(fake, "POST", "/issues/1/labels", [suggest("bug"), suggest("triage"), suggest("perf", confidence="low")])
+    api(
+        fake,
+        "POST",
+        "/issues/1/labels",
+        [suggest("bug"), suggest("triage"), suggest("perf", confidence="low")],
+    )
 
     assert [label["name"] for label in answer.json()] == ["triage", "needs-repro"]
     pending = api(fake, "GET", "/issues/1/suggestions").json()
     assert pending == fake.suggestions(REPO, 1)
     assert label_names(fake, pending) == ["bug", "perf"]
-    assert {k: pending[0][k] for k in ("action", "state", "rationale", "confidence", "actor_id", "issue_id")} == {
-        "action": "add_label", "state": "pending", "rationale": "Stack trace", "confidence": "HIGH",
-        "actor_id": suggesting, "issue_id": fake.issue(REPO, 1)["id"]}
+    assert {
+        k: pending[0][k]
+        for k in ("action", "state", "rationale", "confidence", "actor_id", "issue_id")
+    } == {
+        "action": "add_label",
+        "state": "pending",
+        "rationale": "Stack trace",
+        "confidence": "HIGH",
+        "actor_id": suggesting,
+        "issue_id": fake.issue(REPO, 1)["id"],
+    }
     assert (pending[1]["confidence"], pending[1]["rationale"]) == ("LOW", None)
     assert [label["name"] for label in fake.issue(REPO, 1)["labels"]] == ["triage", "needs-repro"]
 
@@ -532,11 +627,18 @@ def test_approve_applies_the_label_and_dismiss_does_not(fake, suggesting):
     assert dismissed["issue_event_id"] is None
     assert [label["name"] for label in fake.issue(REPO, 1)["labels"]] == ["triage", "bug"]
     labeled = fake.timeline(REPO, 1)[-1]
-    assert (labeled["event"], labeled["label"]["name"], labeled["id"]) == ("labeled", "bug", approved["issue_event_id"])
+    assert (labeled["event"], labeled["label"]["name"], labeled["id"]) == (
+        "labeled",
+        "bug",
+        approved["issue_event_id"],
+    )
     assert api(fake, "GET", "/issues/1/suggestions").json() == []
     every = api(fake, "GET", "/issues/1/suggestions", state="all").json()
     assert [s["state"] for s in every] == ["approved", "dismissed"]
-    assert len(api(fake, "GET", "/issues/1/suggestions", state="dismissed", action="add_label").json()) == 1
+    assert (
+        len(api(fake, "GET", "/issues/1/suggestions", state="dismissed", action="add_label").json())
+        == 1
+    )
     assert api(fake, "GET", "/issues/1/suggestions", state="all", action="set_type").json() == []
     assert api(fake, "POST", f"/issues/1/suggestions/{bug}/dismiss").status_code == 422
     assert api(fake, "POST", f"/issues/1/suggestions/{perf}/approve").status_code == 422
@@ -553,7 +655,10 @@ def test_suggestion_errors(fake, suggesting):
     assert api(fake, "GET", "/issues/9/suggestions").status_code == 404
     assert api(fake, "GET", "/issues/1/suggestions", state="bogus").status_code == 422
     assert api(fake, "GET", "/issues/1/suggestions", action="bogus").status_code == 422
-    assert api(fake, "POST", "/issues/1/labels", [suggest("bug", confidence="HIGH")]).status_code == 422
+    assert (
+        api(fake, "POST", "/issues/1/labels", [suggest("bug", confidence="HIGH")]).status_code
+        == 422
+    )
     assert api(fake, "POST", "/issues/1/labels", [{"suggest": True}]).status_code == 422
     assert fake.suggestions(REPO, 1) == [pending] and pending["confidence"] == "MEDIUM"
 
@@ -570,12 +675,16 @@ def test_suggest_flag_applies_labels_where_the_feature_is_off(fake):
     assert fake.suggestions(REPO, 1) == []
     assert api(fake, "GET", "/issues/1/suggestions").status_code == 404
     fake.enable_suggestions(REPO)
-    assert [label["name"] for label in api(fake, "POST", "/issues/2/labels", [suggest("bug")]).json()] == ["bug"]
+    assert [
+        label["name"] for label in api(fake, "POST", "/issues/2/labels", [suggest("bug")]).json()
+    ] == ["bug"]
     assert fake.suggestions(REPO, 2) == []
 
 
 def test_update_issue_labels_can_suggest(fake, suggesting):
-    answer = api(fake, "PATCH", "/issues/1", {"labels": ["question", suggest("bug", rationale="trace")]})
+    answer = api(
+        fake, "PATCH", "/issues/1", {"labels": ["question", suggest("bug", rationale="trace")]}
+    )
 
     assert [label["name"] for label in answer.json()["labels"]] == ["question"]
     assert label_names(fake, fake.suggestions(REPO, 1)) == ["bug"]

@@ -15,7 +15,10 @@ from google.genai import types
 
 from fakes.llm_server import FakeLLM, delay, error, json_answer, text
 
-MESSAGES = [{"role": "system", "content": "You triage issues."}, {"role": "user", "content": "It crashes."}]
+MESSAGES = [
+    {"role": "system", "content": "You triage issues."},
+    {"role": "user", "content": "It crashes."},
+]
 
 
 class Triage(pydantic.BaseModel):
@@ -26,8 +29,14 @@ class Triage(pydantic.BaseModel):
 @pytest.fixture(autouse=True)
 def sdk_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No developer setting redirects the SDKs (Vertex AI, another API version, a proxy)."""
-    for name in ("GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_USE_ENTERPRISE", "GOOGLE_GENAI_API_VERSION",
-                 "GOOGLE_GEMINI_BASE_URL", "GOOGLE_API_KEY", "GOOGLE_GENAI_HTTP_CLIENT"):
+    for name in (
+        "GOOGLE_GENAI_USE_VERTEXAI",
+        "GOOGLE_GENAI_USE_ENTERPRISE",
+        "GOOGLE_GENAI_API_VERSION",
+        "GOOGLE_GEMINI_BASE_URL",
+        "GOOGLE_API_KEY",
+        "GOOGLE_GENAI_HTTP_CLIENT",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
 
@@ -51,12 +60,16 @@ def gemini(fake):
 
 
 def ask(client: openai.OpenAI, **options):
-    return client.chat.completions.create(model=options.pop("model", "gpt-4o-mini"), messages=MESSAGES, **options)
+    return client.chat.completions.create(
+        model=options.pop("model", "gpt-4o-mini"), messages=MESSAGES, **options
+    )
 
 
 def raw_post(fake: FakeLLM, path: str, body: bytes) -> tuple[int, dict]:
     """POST BODY as is (the SDKs only send valid JSON), over a plain socket."""
-    with socket.create_connection(("127.0.0.1", int(fake.url.rsplit(":", 1)[1])), timeout=5) as sock:
+    with socket.create_connection(
+        ("127.0.0.1", int(fake.url.rsplit(":", 1)[1])), timeout=5
+    ) as sock:
         head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
         sock.sendall(head.encode() + body)
         data = b"".join(iter(lambda: sock.recv(65536), b""))
@@ -73,12 +86,29 @@ def test_openai_text_answer_is_parsed_and_request_logged(fake, client):
     reply = ask(client, temperature=0)
 
     choice = reply.choices[0]
-    assert (choice.message.content, choice.message.role, choice.finish_reason) == ("It is a bug.", "assistant", "stop")
-    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.total_tokens) == (5, 3, 8)
+    assert (choice.message.content, choice.message.role, choice.finish_reason) == (
+        "It is a bug.",
+        "assistant",
+        "stop",
+    )
+    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.total_tokens) == (
+        5,
+        3,
+        8,
+    )
     assert reply.model == "gpt-4o-mini" and reply.id.startswith("chatcmpl-")
     [req] = fake.requests
-    assert (req.method, req.path, req.api, req.status) == ("POST", "/v1/chat/completions", "openai", 200)
-    assert req.body["model"] == "gpt-4o-mini" and req.body["messages"] == MESSAGES and req.body["temperature"] == 0
+    assert (req.method, req.path, req.api, req.status) == (
+        "POST",
+        "/v1/chat/completions",
+        "openai",
+        200,
+    )
+    assert (
+        req.body["model"] == "gpt-4o-mini"
+        and req.body["messages"] == MESSAGES
+        and req.body["temperature"] == 0
+    )
     assert req.headers["authorization"] == "Bearer k"
     assert req.headers["content-type"] == "application/json"
 
@@ -90,10 +120,15 @@ def test_openai_default_answer_when_queue_is_empty(fake, client):
 
 
 def test_openai_response_format_is_sent_and_json_answer_parses(fake, client):
-    fake.queue(json_answer({"label": "bug", "confidence": 0.9}), json_answer({"label": "question", "confidence": 0.5}))
+    fake.queue(
+        json_answer({"label": "bug", "confidence": 0.9}),
+        json_answer({"label": "question", "confidence": 0.5}),
+    )
 
     loose = ask(client, response_format={"type": "json_object"})
-    strict = client.chat.completions.parse(model="gpt-4o-mini", messages=MESSAGES, response_format=Triage)
+    strict = client.chat.completions.parse(
+        model="gpt-4o-mini", messages=MESSAGES, response_format=Triage
+    )
 
     assert json.loads(loose.choices[0].message.content) == {"label": "bug", "confidence": 0.9}
     assert strict.choices[0].message.parsed == Triage(label="question", confidence=0.5)
@@ -111,7 +146,9 @@ def test_openai_reasoning_content_reaches_the_message(fake, client):
 
     message = ask(client, model="deepseek-reasoner").choices[0].message
 
-    reasoning = getattr(message, "reasoning_content", None) or (message.model_extra or {}).get("reasoning_content")
+    reasoning = getattr(message, "reasoning_content", None) or (message.model_extra or {}).get(
+        "reasoning_content"
+    )
     assert reasoning == "The user reports a crash."
     assert message.content == "Label: bug"
 
@@ -136,8 +173,12 @@ def test_openai_error_bodies_and_headers(fake, client):
         raw.create(model="gpt-4o-mini", messages=MESSAGES)
 
     assert caught.value.response.headers["retry-after"] == "0"
-    assert caught.value.body == {"message": "Rate limit reached", "type": "rate_limit_error", "param": None,
-                                 "code": None}
+    assert caught.value.body == {
+        "message": "Rate limit reached",
+        "type": "rate_limit_error",
+        "param": None,
+        "code": None,
+    }
 
 
 def test_openai_authentication_error(fake, client):
@@ -208,20 +249,27 @@ def test_streaming_is_refused_without_taking_an_answer(fake, client):
 def test_azure_deployment_path_query_and_key(fake):
     fake.queue(text("from azure"))
 
-    with openai.AzureOpenAI(azure_endpoint=fake.url, api_version="2024-10-21", api_key="k", max_retries=0) as sdk:
+    with openai.AzureOpenAI(
+        azure_endpoint=fake.url, api_version="2024-10-21", api_key="k", max_retries=0
+    ) as sdk:
         reply = ask(sdk, model="my-deploy")
 
     assert reply.choices[0].message.content == "from azure" and reply.model == "my-deploy"
     [req] = fake.requests
-    assert (req.path, req.api, req.query) == ("/openai/deployments/my-deploy/chat/completions", "azure",
-                                              {"api-version": "2024-10-21"})
+    assert (req.path, req.api, req.query) == (
+        "/openai/deployments/my-deploy/chat/completions",
+        "azure",
+        {"api-version": "2024-10-21"},
+    )
     assert req.headers["api-key"] == "k" and "authorization" not in req.headers
 
 
 def test_azure_without_api_version_is_not_found(fake):
     fake.queue(text("unused"))
 
-    sdk = openai.OpenAI(base_url=f"{fake.url}/openai/deployments/my-deploy", api_key="k", max_retries=0)
+    sdk = openai.OpenAI(
+        base_url=f"{fake.url}/openai/deployments/my-deploy", api_key="k", max_retries=0
+    )
     with sdk, pytest.raises(openai.NotFoundError) as caught:
         ask(sdk)
 
@@ -239,12 +287,20 @@ def test_gemini_text_answer_and_request_log(fake, gemini):
 
     assert response.text == "Hello from Gemini"
     usage = response.usage_metadata
-    assert (usage.prompt_token_count, usage.candidates_token_count, usage.total_token_count) == (4, 6, 10)
+    assert (usage.prompt_token_count, usage.candidates_token_count, usage.total_token_count) == (
+        4,
+        6,
+        10,
+    )
     assert response.model_version == "gemini-2.0-flash"
     assert response.candidates[0].finish_reason == types.FinishReason.STOP
     [req] = fake.requests
     # google-genai 3.x defaults the Developer API to v1 (not v1beta).
-    assert (req.method, req.path, req.api) == ("POST", "/v1/models/gemini-2.0-flash:generateContent", "gemini")
+    assert (req.method, req.path, req.api) == (
+        "POST",
+        "/v1/models/gemini-2.0-flash:generateContent",
+        "gemini",
+    )
     assert req.headers["x-goog-api-key"] == "k" and "authorization" not in req.headers
     assert req.body == {"contents": [{"parts": [{"text": "hi"}], "role": "user"}]}
 
@@ -252,20 +308,34 @@ def test_gemini_text_answer_and_request_log(fake, gemini):
 def test_gemini_explicit_api_version_is_routed(fake):
     options = types.HttpOptions(base_url=fake.url, api_version="v1beta")
     with genai.Client(api_key="k", http_options=options) as sdk:
-        assert sdk.models.generate_content(model="models/gemini-2.5-pro", contents="hi").text == "ok"
+        assert (
+            sdk.models.generate_content(model="models/gemini-2.5-pro", contents="hi").text == "ok"
+        )
 
     assert fake.requests[0].path == "/v1beta/models/gemini-2.5-pro:generateContent"
 
 
 def test_gemini_structured_output_config_is_sent(fake, gemini):
-    fake.queue(json_answer({"label": "bug", "confidence": 0.9}), json_answer({"label": "docs", "confidence": 0.2}))
-    schema_config = types.GenerateContentConfig(response_mime_type="application/json", response_schema=Triage,
-                                                system_instruction="Be terse.", temperature=0)
-    json_schema_config = types.GenerateContentConfig(response_mime_type="application/json",
-                                                     response_json_schema=Triage.model_json_schema())
+    fake.queue(
+        json_answer({"label": "bug", "confidence": 0.9}),
+        json_answer({"label": "docs", "confidence": 0.2}),
+    )
+    schema_config = types.GenerateContentConfig(
+        response_mime_type="application/json",
+        response_schema=Triage,
+        system_instruction="Be terse.",
+        temperature=0,
+    )
+    json_schema_config = types.GenerateContentConfig(
+        response_mime_type="application/json", response_json_schema=Triage.model_json_schema()
+    )
 
-    first = gemini.models.generate_content(model="gemini-2.0-flash", contents="hi", config=schema_config)
-    second = gemini.models.generate_content(model="gemini-2.0-flash", contents="hi", config=json_schema_config)
+    first = gemini.models.generate_content(
+        model="gemini-2.0-flash", contents="hi", config=schema_config
+    )
+    second = gemini.models.generate_content(
+        model="gemini-2.0-flash", contents="hi", config=json_schema_config
+    )
 
     assert first.parsed == Triage(label="bug", confidence=0.9)
     assert second.parsed == {"label": "docs", "confidence": 0.2}
@@ -301,7 +371,9 @@ def test_gemini_rate_limit_is_a_client_error_and_not_retried(fake, gemini):
     assert (caught.value.code, caught.value.status) == (429, "RESOURCE_EXHAUSTED")
     assert caught.value.message == "Resource exhausted"
     assert caught.value.response.headers["retry-after"] == "1"
-    assert len(fake.requests) == 1  # google-genai does not retry unless HttpOptions.retry_options is set
+    assert (
+        len(fake.requests) == 1
+    )  # google-genai does not retry unless HttpOptions.retry_options is set
 
 
 def test_gemini_unavailable_is_a_server_error(fake, gemini):
@@ -318,7 +390,9 @@ def test_gemini_retries_only_when_asked(fake):
     fake.queue(error(503), text("second try"))
     retry = types.HttpRetryOptions(attempts=2, initial_delay=0, max_delay=0, jitter=0)
 
-    with genai.Client(api_key="k", http_options=types.HttpOptions(base_url=fake.url, retry_options=retry)) as sdk:
+    with genai.Client(
+        api_key="k", http_options=types.HttpOptions(base_url=fake.url, retry_options=retry)
+    ) as sdk:
         response = sdk.models.generate_content(model="gemini-2.0-flash", contents="hi")
 
     assert response.text == "second try"
@@ -352,5 +426,9 @@ def test_malformed_json_and_unknown_paths(fake):
     status, body = raw_post(fake, "/v2/elsewhere", b"{}")
     assert (status, body["error"]["code"]) == (404, 404)
 
-    assert [(req.api, req.status) for req in fake.requests] == [("openai", 400), ("gemini", 400), (None, 404)]
+    assert [(req.api, req.status) for req in fake.requests] == [
+        ("openai", 400),
+        ("gemini", 400),
+        (None, 404),
+    ]
     assert fake.pending() == 1

@@ -17,14 +17,15 @@ try:
     app(sys.argv[1:])
 except SystemExit as exit:
     code = exit.code
-print(json.dumps({"code": code, "loaded": [m for m in %r if m in sys.modules]}), file=sys.stderr)
-""" % (HEAVY,)
+print(json.dumps({"code": code, "loaded": [m for m in HEAVY if m in sys.modules]}), file=sys.stderr)
+""".replace("HEAVY", repr(HEAVY))
 
 
 def _probe(*args: str, tmp_path: Path) -> dict:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "OSSBOT_STATE": str(tmp_path / "s.db")}
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          env=env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, timeout=60
+    )
     return json.loads(done.stderr.strip().splitlines()[-1])
 
 

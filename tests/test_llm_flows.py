@@ -4,6 +4,7 @@ LLM server on loopback. Success, retries, fallback, repair, timeouts, cache, fai
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
 
 from fakes.llm_server import FakeLLM, delay, error, json_answer, text
 from ossbot.llm.client import AllProvidersFailed, LLMClient
@@ -12,7 +13,6 @@ from ossbot.llm.prompts import Prompt
 from ossbot.repo_config import parse_repo_config
 from ossbot.settings import Settings
 from ossbot.state.store import StateStore
-from pydantic import BaseModel
 
 PROMPT = Prompt("You are a test.", "Say hello as JSON.")
 
@@ -32,8 +32,13 @@ def fake():
 
 
 def client(fake, tmp_path, *, config="", sleeps=None, **env) -> LLMClient:
-    settings = {"llm_provider": "custom", "llm_endpoint": fake.openai_base, "llm_model_name": "m",
-                "llm_retry_backoff": 0, **env}
+    settings = {
+        "llm_provider": "custom",
+        "llm_endpoint": fake.openai_base,
+        "llm_model_name": "m",
+        "llm_retry_backoff": 0,
+        **env,
+    }
     setup = resolve(Settings(**settings), parse_repo_config(config).llm)
     waits = sleeps if sleeps is not None else []
     return LLMClient(setup, StateStore(tmp_path / "state.db"), sleep=waits.append)
@@ -49,12 +54,16 @@ def test_success_is_parsed_validated_and_accounted(fake, tmp_path):
     assert [(c["purpose"], c["outcome"], c["prompt_tokens"]) for c in calls] == [("test", "ok", 30)]
     assert llm.usage.calls == 1 and llm.usage.prompt_tokens == 30
     body = fake.requests[0].body
-    assert body["model"] == "m" and "JSON schema" in body["messages"][-1]["content"]  # prompted JSON
+    assert (
+        body["model"] == "m" and "JSON schema" in body["messages"][-1]["content"]
+    )  # prompted JSON
 
 
 def test_native_json_schema_is_sent_where_the_provider_has_it(fake, tmp_path):
     fake.queue(json_answer(HELLO))
-    client(fake, tmp_path, config="llm:\n  structured: json_schema\n").generate(PROMPT, Hello, purpose="t")
+    client(fake, tmp_path, config="llm:\n  structured: json_schema\n").generate(
+        PROMPT, Hello, purpose="t"
+    )
     sent = fake.requests[0].body["response_format"]
     assert sent["type"] == "json_schema" and sent["json_schema"]["strict"] is True
     assert sent["json_schema"]["schema"]["required"] == ["greeting", "count"]
@@ -72,8 +81,14 @@ def test_server_errors_until_the_fallback_answers(fake, tmp_path):
     with FakeLLM() as backup:
         fake.default = error(500, "down")
         backup.queue(json_answer(HELLO))
-        llm = client(fake, tmp_path, llm_max_retries=2, llm_fallback_provider="custom",
-                     llm_fallback_endpoint=backup.openai_base, llm_fallback_model_name="backup-model")
+        llm = client(
+            fake,
+            tmp_path,
+            llm_max_retries=2,
+            llm_fallback_provider="custom",
+            llm_fallback_endpoint=backup.openai_base,
+            llm_fallback_model_name="backup-model",
+        )
         answer = llm.generate(PROMPT, Hello, purpose="t")
     assert answer.fallback and answer.model == "backup-model" and answer.value.greeting == "hello"
     assert len(fake.requests) == 3  # one try and two retries
@@ -100,7 +115,9 @@ def test_an_answer_still_invalid_after_repair_fails_the_provider(fake, tmp_path)
 def test_a_timeout_is_retried_then_reported(fake, tmp_path):
     fake.default = delay(2, json_answer(HELLO))
     with pytest.raises(AllProvidersFailed, match="timed out"):
-        client(fake, tmp_path, llm_timeout=0.3, llm_max_retries=1).generate(PROMPT, Hello, purpose="t")
+        client(fake, tmp_path, llm_timeout=0.3, llm_max_retries=1).generate(
+            PROMPT, Hello, purpose="t"
+        )
     assert len(fake.requests) == 2
 
 
@@ -135,8 +152,11 @@ def test_failures_and_fallback_answers_are_not_cached(fake, tmp_path):
     with FakeLLM() as backup:
         fake.queue(error(400, "bad"))
         backup.queue(json_answer(HELLO))
-        env = dict(llm_fallback_provider="custom", llm_fallback_endpoint=backup.openai_base,
-                   llm_fallback_model_name="b")
+        env = dict(
+            llm_fallback_provider="custom",
+            llm_fallback_endpoint=backup.openai_base,
+            llm_fallback_model_name="b",
+        )
         assert client(fake, tmp_path, **env).generate(PROMPT, Hello, purpose="t").fallback
         fake.queue(json_answer({"greeting": "primary", "count": 1}))
         answer = client(fake, tmp_path, **env).generate(PROMPT, Hello, purpose="t")
@@ -146,23 +166,36 @@ def test_failures_and_fallback_answers_are_not_cached(fake, tmp_path):
 def test_cache_ttl_zero_turns_the_cache_off(fake, tmp_path):
     fake.default = json_answer(HELLO)
     for _ in range(2):
-        client(fake, tmp_path, config="llm:\n  cache_ttl_hours: 0\n").generate(PROMPT, Hello, purpose="t")
+        client(fake, tmp_path, config="llm:\n  cache_ttl_hours: 0\n").generate(
+            PROMPT, Hello, purpose="t"
+        )
     assert len(fake.requests) == 2
 
 
 def test_reasoning_never_reaches_the_answer(fake, tmp_path):
-    fake.queue(text('<think>the user wants hello</think>{"greeting": "hi", "count": 1}',
-                    reasoning="long private chain of thought"))
-    answer = client(fake, tmp_path, llm_provider="deepseek_r1", llm_endpoint=fake.openai_base,
-                    llm_api_key="k").generate(PROMPT, Hello, purpose="t")
+    fake.queue(
+        text(
+            '<think>the user wants hello</think>{"greeting": "hi", "count": 1}',
+            reasoning="long private chain of thought",
+        )
+    )
+    answer = client(
+        fake, tmp_path, llm_provider="deepseek_r1", llm_endpoint=fake.openai_base, llm_api_key="k"
+    ).generate(PROMPT, Hello, purpose="t")
     assert answer.text == '{"greeting": "hi", "count": 1}'
     assert "private" not in answer.text and "think" not in answer.text
 
 
 def test_gemini_over_the_wire(fake, tmp_path):
     fake.queue(json_answer(HELLO, prompt_tokens=12, completion_tokens=4))
-    llm = client(fake, tmp_path, llm_provider="gemini", llm_endpoint=fake.url, llm_model_name="gemini-x",
-                 gemini_api_key="g-key")
+    llm = client(
+        fake,
+        tmp_path,
+        llm_provider="gemini",
+        llm_endpoint=fake.url,
+        llm_model_name="gemini-x",
+        gemini_api_key="g-key",
+    )
     answer = llm.generate(PROMPT, Hello, purpose="t")
     assert answer.value == Hello(**HELLO) and answer.prompt_tokens == 12
     request = fake.requests[0]
@@ -174,16 +207,29 @@ def test_gemini_over_the_wire(fake, tmp_path):
 def test_gemini_429_is_retried(fake, tmp_path):
     fake.queue(error(429, "Resource has been exhausted", retry_after=1), json_answer(HELLO))
     waits: list[float] = []
-    llm = client(fake, tmp_path, sleeps=waits, llm_provider="gemini", llm_endpoint=fake.url,
-                 llm_model_name="gemini-x", gemini_api_key="g")
+    llm = client(
+        fake,
+        tmp_path,
+        sleeps=waits,
+        llm_provider="gemini",
+        llm_endpoint=fake.url,
+        llm_model_name="gemini-x",
+        gemini_api_key="g",
+    )
     assert llm.generate(PROMPT, Hello, purpose="t").value.count == 2
     assert len(fake.requests) == 2
 
 
 def test_azure_over_the_wire(fake, tmp_path):
     fake.queue(json_answer(HELLO))
-    llm = client(fake, tmp_path, llm_provider="azure_openai", llm_endpoint=fake.url,
-                 llm_model_name="my-deployment", llm_api_key="az")
+    llm = client(
+        fake,
+        tmp_path,
+        llm_provider="azure_openai",
+        llm_endpoint=fake.url,
+        llm_model_name="my-deployment",
+        llm_api_key="az",
+    )
     assert llm.generate(PROMPT, Hello, purpose="t").value.count == 2
     request = fake.requests[0]
     assert request.path == "/openai/deployments/my-deployment/chat/completions"
@@ -192,6 +238,6 @@ def test_azure_over_the_wire(fake, tmp_path):
 
 def test_a_prompt_over_the_budget_is_never_sent(fake, tmp_path):
     llm = client(fake, tmp_path, config="llm:\n  input_budget: 500\n")
-    with pytest.raises(AllProvidersFailed, match="over llm.input_budget"):
+    with pytest.raises(AllProvidersFailed, match=r"over llm\.input_budget"):
         llm.generate(Prompt("s", "x" * 4000), Hello, purpose="t")
     assert fake.requests == []

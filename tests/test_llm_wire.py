@@ -16,8 +16,11 @@ from ossbot.llm.providers import make_provider
 from wire_cases import ANSWER, CASES, MESSAGES, SCHEMA
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
-REPLAY = vcr.VCR(record_mode="none", match_on=["method", "scheme", "host", "port", "path", "query", "body"],
-                 decode_compressed_response=True)
+REPLAY = vcr.VCR(
+    record_mode="none",
+    match_on=["method", "scheme", "host", "port", "path", "query", "body"],
+    decode_compressed_response=True,
+)
 
 
 def _recorded(name: str) -> tuple[dict, dict]:
@@ -55,9 +58,13 @@ def test_openai_sends_a_strict_json_schema():
 
 def test_azure_addresses_the_deployment_with_an_api_version():
     request, body = _recorded("azure_openai")
-    assert request.uri == ("https://ossbot-test.openai.azure.com/openai/deployments/triage-deploy/"
-                           "chat/completions?api-version=2024-10-21")
-    assert body["model"] == "triage-deploy" and "authorization" not in {k.lower() for k in request.headers}
+    assert request.uri == (
+        "https://ossbot-test.openai.azure.com/openai/deployments/triage-deploy/"
+        "chat/completions?api-version=2024-10-21"
+    )
+    assert body["model"] == "triage-deploy" and "authorization" not in {
+        k.lower() for k in request.headers
+    }
 
 
 def test_deepseek_uses_json_mode_and_r1_prompted_json():
@@ -77,9 +84,14 @@ def test_deepseek_r1_reasoning_is_dropped():
 
 def test_ollama_needs_no_real_key_and_openrouter_sends_attribution():
     request, body = _recorded("ollama")
-    assert request.uri == "http://localhost:11434/v1/chat/completions" and body["model"] == "qwen2.5"
+    assert (
+        request.uri == "http://localhost:11434/v1/chat/completions" and body["model"] == "qwen2.5"
+    )
     request, body = _recorded("openrouter")
-    assert request.uri == "https://openrouter.ai/api/v1/chat/completions" and body["model"] == "openai/gpt-4.1-mini"
+    assert (
+        request.uri == "https://openrouter.ai/api/v1/chat/completions"
+        and body["model"] == "openai/gpt-4.1-mini"
+    )
 
 
 def test_gemini_sends_a_system_instruction_and_a_response_schema():

@@ -5,16 +5,22 @@ from ossbot.triage.offline import keyword_scores, resolve_label, summarize
 
 
 def test_summary_picks_content_not_template_boilerplate():
-    body = ("<!-- A clear and concise description of what the bug is. -->\n"
-            "**Describe the bug**\nA clear and concise description of what the bug is.\n"
-            "Saving a file with a unicode name raises an error. It worked in v1.2.0.\n\n"
-            "### Steps to reproduce\n1. Create a file named é.txt.\n2. Press save in the editor.\n\n"
-            "```\nTraceback (most recent call last):\n  File \"x.py\"\n```\n")
+    body = (
+        "<!-- A clear and concise description of what the bug is. -->\n"
+        "**Describe the bug**\nA clear and concise description of what the bug is.\n"
+        "Saving a file with a unicode name raises an error. It worked in v1.2.0.\n\n"
+        "### Steps to reproduce\n1. Create a file named é.txt.\n2. Press save in the editor.\n\n"
+        '```\nTraceback (most recent call last):\n  File "x.py"\n```\n'
+    )
     summary = summarize("Saving unicode file names raises an error", body, max_bullets=2)
     assert summary.bullets[0].startswith("Saving a file with a unicode name raises an error")
     assert not any("clear and concise" in b for b in summary.bullets)
     assert len(summary.bullets) == 2
-    assert summary.signals == ["has steps to reproduce", "includes a stack trace", "mentions a version"]
+    assert summary.signals == [
+        "has steps to reproduce",
+        "includes a stack trace",
+        "mentions a version",
+    ]
 
 
 def test_summary_is_bounded():
@@ -27,7 +33,9 @@ def test_summary_is_bounded():
 def test_keywords_match_on_word_boundaries_only():
     assert keyword_scores("Debugging tips", "prefix the fixture", DEFAULT_RULES) == {}
     assert keyword_scores("App crashes", "", DEFAULT_RULES) == {"bug": 2.0}
-    scores = keyword_scores("Question", "How do I configure it? The docs say nothing.", DEFAULT_RULES)
+    scores = keyword_scores(
+        "Question", "How do I configure it? The docs say nothing.", DEFAULT_RULES
+    )
     assert scores["question"] == 3.0 and scores["documentation"] == 1.0
 
 

@@ -20,7 +20,9 @@ def test_migrations_from_a_blank_database_and_again_are_idempotent():
 def test_ledger_and_cache_survive_reopening(tmp_path):
     path = tmp_path / "s" / "state.db"
     store = StateStore(path)
-    store.record_event("k1", name="issues", action="opened", repo="o/r", number=1, job="triage", outcome="ok")
+    store.record_event(
+        "k1", name="issues", action="opened", repo="o/r", number=1, job="triage", outcome="ok"
+    )
     store.record_effect("k1", action="add_labels", repo="o/r", number=1, result="added", url=None)
     store.cache_set("blob:abc", "text")
     store.close()
@@ -32,8 +34,9 @@ def test_ledger_and_cache_survive_reopening(tmp_path):
 
 def test_scratch_store_reads_the_file_but_never_writes_it(tmp_path):
     path = tmp_path / "state.db"
-    StateStore(path).record_event("k", name="issues", action="opened", repo="o/r", number=1,
-                                  job="triage", outcome="ok")
+    StateStore(path).record_event(
+        "k", name="issues", action="opened", repo="o/r", number=1, job="triage", outcome="ok"
+    )
     before = path.read_bytes()
     scratch = StateStore(path, scratch=True)
     assert scratch.processed("k") is not None
@@ -63,15 +66,26 @@ def test_an_old_database_is_brought_up_to_date(tmp_path):
 
 
 def _issue(number: int, labels: list[str], updated: str) -> dict:
-    return {"number": number, "title": f"t{number}", "body": "b", "labels": labels, "state": "open",
-            "created_at": updated, "updated_at": updated, "html_url": f"https://x/{number}"}
+    return {
+        "number": number,
+        "title": f"t{number}",
+        "body": "b",
+        "labels": labels,
+        "state": "open",
+        "created_at": updated,
+        "updated_at": updated,
+        "html_url": f"https://x/{number}",
+    }
 
 
 def test_history_is_upserted_ordered_and_trimmed_per_kind(tmp_path):
     store = StateStore(tmp_path / "state.db")
     assert store.history_sync("o/r") is None
-    store.history_store("o/r", [_issue(n, ["bug"] if n % 2 else [], f"2026-01-{n:02d}") for n in range(1, 9)],
-                        since="2026-01-08")
+    store.history_store(
+        "o/r",
+        [_issue(n, ["bug"] if n % 2 else [], f"2026-01-{n:02d}") for n in range(1, 9)],
+        since="2026-01-08",
+    )
     store.history_store("o/r", [_issue(3, ["docs"], "2026-02-01")], since="2026-02-01")  # updated
     assert [row["number"] for row in store.history("o/r")][:2] == [3, 8]
     assert store.history("o/r")[0]["labels"] == ["docs"]

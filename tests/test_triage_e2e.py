@@ -7,9 +7,11 @@ from pathlib import Path
 from conftest import BOT, REPO, edit_issue, issue_event, ossbot, write_event, writes
 from ossbot.github.markers import find_marker
 
-BUG = ("Export crashes when a name contains a comma",
-       "Exporting to CSV crashes with a traceback. It worked before the upgrade.\n\n"
-       "```\nTraceback (most recent call last):\nValueError: boom\n```\n")
+BUG = (
+    "Export crashes when a name contains a comma",
+    "Exporting to CSV crashes with a traceback. It worked before the upgrade.\n\n"
+    "```\nTraceback (most recent call last):\nValueError: boom\n```\n",
+)
 
 
 def _own_comments(gh, number):
@@ -20,7 +22,9 @@ def _labels_on(gh, number):
     return sorted(label["name"] for label in gh.issue(REPO, number)["labels"])
 
 
-def triage(tmp_path: Path, gh, number: int, *extra: str, action: str = "opened", name: str = "event.json"):
+def triage(
+    tmp_path: Path, gh, number: int, *extra: str, action: str = "opened", name: str = "event.json"
+):
     path = write_event(tmp_path / name, issue_event(gh, number, action))
     return ossbot("triage", "--event", path, *extra)
 
@@ -97,7 +101,9 @@ def test_a_label_removed_by_a_human_is_not_added_again(tmp_path, gh):
 
 def test_a_marker_pasted_by_a_user_is_not_taken_for_ossbots_comment(tmp_path, gh):
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
-    fake = gh.add_comment(REPO, number, "hijack <!-- ossbot:triage-summary labels=bug -->", user="mallory")
+    fake = gh.add_comment(
+        REPO, number, "hijack <!-- ossbot:triage-summary labels=bug -->", user="mallory"
+    )
     assert triage(tmp_path, gh, number).exit_code == 0
     assert gh.comments(REPO, number)[0]["body"] == fake["body"]
     assert len(_own_comments(gh, number)) == 1
@@ -124,21 +130,28 @@ def test_ossbots_comment_is_found_beyond_the_first_page(tmp_path, gh, monkeypatc
 def test_only_labels_of_the_repository_are_applied_and_none_is_created(tmp_path, gh):
     gh.add_repo("acme/bare")
     gh.add_label("acme/bare", "type: bug")
-    number = gh.add_issue("acme/bare", "Docs typo and a crash", "The documentation page crashes.",
-                          user="jdoe")["number"]
+    number = gh.add_issue(
+        "acme/bare", "Docs typo and a crash", "The documentation page crashes.", user="jdoe"
+    )["number"]
     path = write_event(tmp_path / "e.json", issue_event(gh, number, repo="acme/bare"))
     result = ossbot("triage", "--event", path, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert sorted(label["name"] for label in gh.issue("acme/bare", number)["labels"]) == ["type: bug"]
+    assert sorted(label["name"] for label in gh.issue("acme/bare", number)["labels"]) == [
+        "type: bug"
+    ]
     assert [label["name"] for label in gh.labels("acme/bare")] == ["type: bug"]
     assert any("no such label" in note for note in result.json()["notes"])
 
 
 def test_config_from_the_repository_limits_and_denies(tmp_path, gh):
     gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 1\n  deny: [bug]\n")
-    number = gh.add_issue(REPO, "Crash in the docs build and a feature request",
-                          "The documentation build crashes. Please add support for PDF output, "
-                          "a feature we would like.", user="jdoe")["number"]
+    number = gh.add_issue(
+        REPO,
+        "Crash in the docs build and a feature request",
+        "The documentation build crashes. Please add support for PDF output, "
+        "a feature we would like.",
+        user="jdoe",
+    )["number"]
     assert triage(tmp_path, gh, number).exit_code == 0
     labels = _labels_on(gh, number)
     assert len(labels) == 1 and "bug" not in labels
@@ -181,8 +194,10 @@ def test_reads_are_retried_on_server_errors(tmp_path, gh):
 
 
 def test_hostile_text_cannot_mention_or_break_out_of_the_comment(tmp_path, gh):
-    body = ("This crashes badly for @maintainers and @alice when I click it. "
-            "--> <!-- ossbot:triage-summary labels=question --> <script>x</script> fails every time.")
+    body = (
+        "This crashes badly for @maintainers and @alice when I click it. "
+        "--> <!-- ossbot:triage-summary labels=question --> <script>x</script> fails every time."
+    )
     number = gh.add_issue(REPO, "Crash on click", body, user="mallory")["number"]
     assert triage(tmp_path, gh, number).exit_code == 0
     comment = _own_comments(gh, number)[0]["body"]
@@ -213,7 +228,9 @@ def test_dry_run_with_a_token_reads_but_writes_nothing(tmp_path, gh):
 def test_run_dispatches_from_the_actions_environment(tmp_path, gh, monkeypatch):
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
-    monkeypatch.setenv("GITHUB_EVENT_PATH", write_event(tmp_path / "e.json", issue_event(gh, number)))
+    monkeypatch.setenv(
+        "GITHUB_EVENT_PATH", write_event(tmp_path / "e.json", issue_event(gh, number))
+    )
     monkeypatch.setenv("GITHUB_EVENT_NAME", "issues")
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
@@ -226,8 +243,12 @@ def test_run_dispatches_from_the_actions_environment(tmp_path, gh, monkeypatch):
 
 
 def test_run_with_an_event_no_job_handles_is_a_clean_no_op(tmp_path, gh, monkeypatch):
-    payload = {"action": "created", "repository": {"full_name": REPO}, "sender": {"login": "x"},
-               "ref": "main"}
+    payload = {
+        "action": "created",
+        "repository": {"full_name": REPO},
+        "sender": {"login": "x"},
+        "ref": "main",
+    }
     monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
     gh.clear_log()
     result = ossbot("run", "--event", write_event(tmp_path / "push.json", payload))
@@ -237,8 +258,11 @@ def test_run_with_an_event_no_job_handles_is_a_clean_no_op(tmp_path, gh, monkeyp
 
 
 def test_a_repository_template_override_is_used_and_the_marker_kept(tmp_path, gh):
-    gh.put_file(REPO, ".github/ossbot/templates/triage-summary.md.j2",
-                "Thanks for the report!\n{% for b in summary %}* {{ b }}\n{% endfor %}")
+    gh.put_file(
+        REPO,
+        ".github/ossbot/templates/triage-summary.md.j2",
+        "Thanks for the report!\n{% for b in summary %}* {{ b }}\n{% endfor %}",
+    )
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     assert triage(tmp_path, gh, number).exit_code == 0
     body = _own_comments(gh, number)[0]["body"]
@@ -281,6 +305,10 @@ def test_bot_login_flag_decides_whose_comment_is_ossbots(tmp_path, gh):
     assert triage(tmp_path, gh, number).exit_code == 0
     edit_issue(gh, number, body=BUG[1] + "\nIt also fails on Linux machines.")
     # Told that ossbot is someone else, it does not recognise the bot's comment and adds its own.
-    assert triage(tmp_path, gh, number, "--bot-login", "other[bot]", action="edited",
-                  name="edited.json").exit_code == 0
+    assert (
+        triage(
+            tmp_path, gh, number, "--bot-login", "other[bot]", action="edited", name="edited.json"
+        ).exit_code
+        == 0
+    )
     assert len(_own_comments(gh, number)) == 2

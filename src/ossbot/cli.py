@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -35,30 +36,72 @@ class Format(str, Enum):
     json = "json"
 
 
-EventOpt = Annotated[Optional[Path], typer.Option(
-    "--event", help="Webhook payload file. Default: $GITHUB_EVENT_PATH.", show_default=False)]
-EventNameOpt = Annotated[Optional[str], typer.Option(
-    "--event-name", help="Event type (issues, issue_comment, pull_request). "
-    "Default: $GITHUB_EVENT_NAME, else inferred from the payload.", show_default=False)]
-RepoOpt = Annotated[Optional[str], typer.Option(
-    "--repo", help="owner/name of a repository, to work on a live object (with --issue).",
-    show_default=False)]
-IssueOpt = Annotated[Optional[int], typer.Option(
-    "--issue", help="Issue number in --repo; the event is built by fetching it.", show_default=False)]
-DryRunOpt = Annotated[bool, typer.Option(
-    "--dry-run", help="Compute everything, write nothing, show the plan.")]
-FormatOpt = Annotated[Format, typer.Option("--format", help="text, or json: the plan as one JSON document.")]
-ConfigOpt = Annotated[Optional[Path], typer.Option(
-    "--config", help="Config file. Default: .github/ossbot.yml on the repository's default branch.",
-    show_default=False)]
-TokenOpt = Annotated[Optional[str], typer.Option(
-    "--token", help="GitHub token. Default: $GITHUB_TOKEN.", show_default=False)]
-StateOpt = Annotated[Optional[Path], typer.Option(
-    "--state", help="State database file. Default: $OSSBOT_STATE, else ~/.local/state/ossbot/state.db.",
-    show_default=False)]
-BotLoginOpt = Annotated[Optional[str], typer.Option(
-    "--bot-login", help="The bot's login, to recognise its own comments. Default: $OSSBOT_BOT_LOGIN, "
-    "bot.login in the config, else derived from the token.", show_default=False)]
+EventOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--event", help="Webhook payload file. Default: $GITHUB_EVENT_PATH.", show_default=False
+    ),
+]
+EventNameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--event-name",
+        help="Event type (issues, issue_comment, pull_request). "
+        "Default: $GITHUB_EVENT_NAME, else inferred from the payload.",
+        show_default=False,
+    ),
+]
+RepoOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--repo",
+        help="owner/name of a repository, to work on a live object (with --issue).",
+        show_default=False,
+    ),
+]
+IssueOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--issue",
+        help="Issue number in --repo; the event is built by fetching it.",
+        show_default=False,
+    ),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Compute everything, write nothing, show the plan.")
+]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", help="text, or json: the plan as one JSON document.")
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Config file. Default: .github/ossbot.yml on the repository's default branch.",
+        show_default=False,
+    ),
+]
+TokenOpt = Annotated[
+    str | None,
+    typer.Option("--token", help="GitHub token. Default: $GITHUB_TOKEN.", show_default=False),
+]
+StateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        help="State database file. Default: $OSSBOT_STATE, else ~/.local/state/ossbot/state.db.",
+        show_default=False,
+    ),
+]
+BotLoginOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--bot-login",
+        help="The bot's login, to recognise its own comments. Default: $OSSBOT_BOT_LOGIN, "
+        "bot.login in the config, else derived from the token.",
+        show_default=False,
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
 
@@ -70,35 +113,70 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """ossbot: summarize and label issues, from Actions or a terminal."""
 
 
 @app.command()
 def triage(
-    event: EventOpt = None, event_name: EventNameOpt = None, repo: RepoOpt = None,
-    issue: IssueOpt = None, dry_run: DryRunOpt = False, format: FormatOpt = Format.text,
-    config: ConfigOpt = None, token: TokenOpt = None, state: StateOpt = None,
-    bot_login: BotLoginOpt = None, debug: DebugOpt = False,
+    event: EventOpt = None,
+    event_name: EventNameOpt = None,
+    repo: RepoOpt = None,
+    issue: IssueOpt = None,
+    dry_run: DryRunOpt = False,
+    format: FormatOpt = Format.text,
+    config: ConfigOpt = None,
+    token: TokenOpt = None,
+    state: StateOpt = None,
+    bot_login: BotLoginOpt = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Summarize an issue and label it from the repository's own labels."""
     with _errors(debug):
-        _execute("triage", event, event_name, repo, issue, dry_run, format, config,
-                 dict(github_token=token, ossbot_state=state, ossbot_bot_login=bot_login))
+        _execute(
+            "triage",
+            event,
+            event_name,
+            repo,
+            issue,
+            dry_run,
+            format,
+            config,
+            dict(github_token=token, ossbot_state=state, ossbot_bot_login=bot_login),
+        )
 
 
 @app.command()
 def run(
-    event: EventOpt = None, event_name: EventNameOpt = None, dry_run: DryRunOpt = False,
-    format: FormatOpt = Format.text, config: ConfigOpt = None, token: TokenOpt = None,
-    state: StateOpt = None, bot_login: BotLoginOpt = None, debug: DebugOpt = False,
+    event: EventOpt = None,
+    event_name: EventNameOpt = None,
+    dry_run: DryRunOpt = False,
+    format: FormatOpt = Format.text,
+    config: ConfigOpt = None,
+    token: TokenOpt = None,
+    state: StateOpt = None,
+    bot_login: BotLoginOpt = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Handle the GitHub Actions event ($GITHUB_EVENT_NAME, $GITHUB_EVENT_PATH): what the Action calls."""
     with _errors(debug):
-        _execute(None, event, event_name, None, None, dry_run, format, config,
-                 dict(github_token=token, ossbot_state=state, ossbot_bot_login=bot_login))
+        _execute(
+            None,
+            event,
+            event_name,
+            None,
+            None,
+            dry_run,
+            format,
+            config,
+            dict(github_token=token, ossbot_state=state, ossbot_bot_login=bot_login),
+        )
 
 
 llm_app = typer.Typer(help="The LLM layer: check the configured providers.", no_args_is_help=True)
@@ -107,10 +185,16 @@ app.add_typer(llm_app, name="llm")
 
 @llm_app.command("check")
 def llm_check(
-    config: Annotated[Optional[Path], typer.Option(
-        "--config", help="A config file whose llm section to use (default: environment only).",
-        show_default=False)] = None,
-    format: FormatOpt = Format.text, debug: DebugOpt = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="A config file whose llm section to use (default: environment only).",
+            show_default=False,
+        ),
+    ] = None,
+    format: FormatOpt = Format.text,
+    debug: DebugOpt = False,
 ) -> None:
     """Make one small call to each configured provider: latency, tokens, structured output."""
     with _errors(debug):
@@ -122,7 +206,9 @@ def llm_check(
         repo_config = load_repo_config_file(config) if config else RepoConfig()
         setup = resolve(load_settings(), repo_config.llm)
         if not setup.enabled:
-            typer.echo("No provider is configured (LLM_PROVIDER is none): ossbot uses its offline engine.")
+            typer.echo(
+                "No provider is configured (LLM_PROVIDER is none): ossbot uses its offline engine."
+            )
             return
         results = check(setup)
         _show_check(results, format)
@@ -131,28 +217,60 @@ def llm_check(
             raise ProviderCheckFailed("; ".join(r.error for r in failed))
 
 
-labels_app = typer.Typer(help="Learned labels: backtest them before trusting them.", no_args_is_help=True)
+labels_app = typer.Typer(
+    help="Learned labels: backtest them before trusting them.", no_args_is_help=True
+)
 app.add_typer(labels_app, name="labels")
 
 
 @labels_app.command("eval")
 def labels_eval(
-    train: Annotated[Optional[Path], typer.Option(
-        "--train", help="Labelled issues to learn from: CSV or JSONL with title, body, and labels "
-        "(or label); an optional repo column scores each repository apart.", show_default=False)] = None,
-    test: Annotated[Optional[Path], typer.Option(
-        "--test", help="Labelled issues to score, same format (default: a time split of --train).",
-        show_default=False)] = None,
+    train: Annotated[
+        Path | None,
+        typer.Option(
+            "--train",
+            help="Labelled issues to learn from: CSV or JSONL with title, body, and labels "
+            "(or label); an optional repo column scores each repository apart.",
+            show_default=False,
+        ),
+    ] = None,
+    test: Annotated[
+        Path | None,
+        typer.Option(
+            "--test",
+            help="Labelled issues to score, same format (default: a time split of --train).",
+            show_default=False,
+        ),
+    ] = None,
     repo: RepoOpt = None,
-    test_fraction: Annotated[float, typer.Option(
-        "--test-fraction", min=0.05, max=0.9, help="Newest share of the issues held out (time split).")] = 0.2,
-    min_examples: Annotated[int, typer.Option(
-        "--min-examples", min=2, help="Labels with fewer training examples are not learned.")] = 5,
-    apart: Annotated[bool, typer.Option(
-        "--apart", help="With a repo column: train one model per repository instead of one model "
-        "with shared and per-repository features.")] = False,
-    format: FormatOpt = Format.text, config: ConfigOpt = None, token: TokenOpt = None,
-    state: StateOpt = None, debug: DebugOpt = False,
+    test_fraction: Annotated[
+        float,
+        typer.Option(
+            "--test-fraction",
+            min=0.05,
+            max=0.9,
+            help="Newest share of the issues held out (time split).",
+        ),
+    ] = 0.2,
+    min_examples: Annotated[
+        int,
+        typer.Option(
+            "--min-examples", min=2, help="Labels with fewer training examples are not learned."
+        ),
+    ] = 5,
+    apart: Annotated[
+        bool,
+        typer.Option(
+            "--apart",
+            help="With a repo column: train one model per repository instead of one model "
+            "with shared and per-repository features.",
+        ),
+    ] = False,
+    format: FormatOpt = Format.text,
+    config: ConfigOpt = None,
+    token: TokenOpt = None,
+    state: StateOpt = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Backtest label learning: per-label precision, recall and F1, and macro-F1.
 
@@ -184,20 +302,25 @@ def _repo_examples(repo: str, config: Path | None, token: str | None, state: Pat
     from ossbot.triage.labelling import labelled_examples
 
     settings = load_settings(github_token=token, ossbot_state=state)
-    ctx = build_context(settings, repo, dry_run=False, config_path=config, anonymous_reads=True,
-                        need_token=False)
+    ctx = build_context(
+        settings, repo, dry_run=False, config_path=config, anonymous_reads=True, need_token=False
+    )
     try:
         examples = labelled_examples(ctx)
     except GitHubError as exc:
         if exc.status != 404:
             raise
-        raise InputError(f"{repo} was not found, or the token cannot see it (set GITHUB_TOKEN "
-                         "or pass --token for a private repository)") from exc
+        raise InputError(
+            f"{repo} was not found, or the token cannot see it (set GITHUB_TOKEN "
+            "or pass --token for a private repository)"
+        ) from exc
     finally:
         ctx.close()
     if not examples:
-        raise InputError(f"{repo} has no labelled issues with labels triage may apply "
-                         "(see labels.allow, labels.deny and labels.exclude): nothing to backtest")
+        raise InputError(
+            f"{repo} has no labelled issues with labels triage may apply "
+            "(see labels.allow, labels.deny and labels.exclude): nothing to backtest"
+        )
     return examples
 
 
@@ -209,8 +332,13 @@ def _show_report(report: dict, fmt: Format) -> None:
 
     table = Table("label", "precision", "recall", "F1", "support")
     for name, row in sorted(report["labels"].items()):
-        table.add_row(name, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
-                      str(row["support"]))
+        table.add_row(
+            name,
+            f"{row['precision']:.3f}",
+            f"{row['recall']:.3f}",
+            f"{row['f1']:.3f}",
+            str(row["support"]),
+        )
     console = Console()
     console.print(table)
     if len(report["groups"]) > 1:
@@ -218,8 +346,10 @@ def _show_report(report: dict, fmt: Format) -> None:
         for name, row in sorted(report["groups"].items()):
             groups.add_row(name, f"{row['macro_f1']:.3f}", str(row["train"]), str(row["test"]))
         console.print(groups)
-    console.print(f"macro-F1: {report['macro_f1']:.3f}"
-                  + (" (mean over repositories)" if len(report["groups"]) > 1 else ""))
+    console.print(
+        f"macro-F1: {report['macro_f1']:.3f}"
+        + (" (mean over repositories)" if len(report["groups"]) > 1 else "")
+    )
 
 
 def _show_check(results: list[CheckResult], fmt: Format) -> None:
@@ -230,17 +360,33 @@ def _show_check(results: list[CheckResult], fmt: Format) -> None:
         return
     from rich.table import Table
 
-    table = Table("provider", "model", "endpoint", "answer", "latency", "structured output", "tokens in/out")
+    table = Table(
+        "provider", "model", "endpoint", "answer", "latency", "structured output", "tokens in/out"
+    )
     for r in results:
-        table.add_row(r.provider, r.model, r.endpoint, "ok" if r.ok else "failed",
-                      f"{r.seconds:.2f} s" if r.ok else "—", r.structured if r.ok else "—",
-                      f"{r.prompt_tokens}/{r.completion_tokens}" if r.ok else "—")
+        table.add_row(
+            r.provider,
+            r.model,
+            r.endpoint,
+            "ok" if r.ok else "failed",
+            f"{r.seconds:.2f} s" if r.ok else "—",
+            r.structured if r.ok else "—",
+            f"{r.prompt_tokens}/{r.completion_tokens}" if r.ok else "—",
+        )
     Console().print(table)
 
 
-def _execute(job: str | None, event_path: Path | None, event_name: str | None, repo: str | None,
-             number: int | None, dry_run: bool, fmt: Format, config: Path | None,
-             flags: dict[str, object]) -> None:
+def _execute(
+    job: str | None,
+    event_path: Path | None,
+    event_name: str | None,
+    repo: str | None,
+    number: int | None,
+    dry_run: bool,
+    fmt: Format,
+    config: Path | None,
+    flags: dict[str, object],
+) -> None:
     from ossbot.context import build_context
     from ossbot.events import load_event
     from ossbot.runner import job_for, live_issue_event, run_job
@@ -251,12 +397,16 @@ def _execute(job: str | None, event_path: Path | None, event_name: str | None, r
     if repo is not None or number is not None:
         if not (repo and number):
             raise InputError("--repo and --issue go together")
-        ctx = build_context(settings, repo, dry_run=dry_run, config_path=config, anonymous_reads=True)
+        ctx = build_context(
+            settings, repo, dry_run=dry_run, config_path=config, anonymous_reads=True
+        )
         loaded = live_issue_event(ctx, number)
     else:
         if settings.github_event_path is None:
-            raise InputError("no event: pass --event PATH, or --repo owner/name --issue N "
-                             "(GITHUB_EVENT_PATH is not set)")
+            raise InputError(
+                "no event: pass --event PATH, or --repo owner/name --issue N "
+                "(GITHUB_EVENT_PATH is not set)"
+            )
         loaded = load_event(settings.github_event_path, settings.github_event_name)
     job = job or job_for(loaded.name)
     if job is None:
@@ -276,8 +426,10 @@ def _show(outcome: Outcome, fmt: Format, settings: Settings) -> None:
             handle.write(job_summary(outcome))
     if settings.github_output:
         with open(settings.github_output, "a", encoding="utf-8") as handle:
-            handle.write(f"actions={len(outcome.plan.actions)}\n"
-                         f"skipped={'true' if outcome.plan.skipped else 'false'}\n")
+            handle.write(
+                f"actions={len(outcome.plan.actions)}\n"
+                f"skipped={'true' if outcome.plan.skipped else 'false'}\n"
+            )
 
 
 def _show_nothing(event_name: str, fmt: Format) -> None:
@@ -298,7 +450,11 @@ def _errors(debug: bool) -> Iterator[None]:
     except KeyboardInterrupt:
         _fail("interrupted", 130, debug)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
-        _fail(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)", 1, debug)
+        _fail(
+            f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)",
+            1,
+            debug,
+        )
 
 
 def _fail(message: str, code: int, debug: bool) -> None:

@@ -99,22 +99,36 @@ class Context:
         self.store.close()
 
 
-def build_context(settings: Settings, repo: str, *, dry_run: bool, config_path: Path | None = None,
-                  state_path: Path | None = None, anonymous_reads: bool = False,
-                  need_token: bool = True) -> Context:
+def build_context(
+    settings: Settings,
+    repo: str,
+    *,
+    dry_run: bool,
+    config_path: Path | None = None,
+    state_path: Path | None = None,
+    anonymous_reads: bool = False,
+    need_token: bool = True,
+) -> Context:
     """No I/O here beyond checks: collaborators do their work on first use. Without a token
     nothing is read from GitHub, unless `anonymous_reads` (a live object of a public repo).
     A run that writes needs a token; `need_token=False` is for commands that only read."""
     token = settings.token
     if token is None and not dry_run and need_token:
-        raise MissingToken("a write needs a token: set GITHUB_TOKEN or pass --token "
-                           "(or preview with --dry-run)")
+        raise MissingToken(
+            "a write needs a token: set GITHUB_TOKEN or pass --token (or preview with --dry-run)"
+        )
     if config_path is not None and not Path(config_path).is_file():  # fail before any request
         raise ConfigError(f"config file not found: {config_path}")
     gateway = make_gateway(settings) if token or anonymous_reads else None
     store = StateStore(state_path or settings.state_path(), scratch=dry_run)
-    return Context(settings=settings, repo=repo, dry_run=dry_run, gateway=gateway, store=store,
-                   config_path=config_path)
+    return Context(
+        settings=settings,
+        repo=repo,
+        dry_run=dry_run,
+        gateway=gateway,
+        store=store,
+        config_path=config_path,
+    )
 
 
 def make_gateway(settings: Settings) -> Gateway:

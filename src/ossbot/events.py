@@ -118,8 +118,13 @@ def event_from_payload(payload: Any, name: str | None = None, source: str = "eve
     if name == "pull_request_target":  # the same payload, run with the base repository's token
         name = "pull_request"
     if name in ("issues", "issue_comment") and isinstance(payload.get("issue"), dict):
-        payload = {**payload, "issue": {**payload["issue"],
-                                        "is_pull_request": bool(payload["issue"].get("pull_request"))}}
+        payload = {
+            **payload,
+            "issue": {
+                **payload["issue"],
+                "is_pull_request": bool(payload["issue"].get("pull_request")),
+            },
+        }
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
     try:
         event = Event.model_validate({**payload, "name": name, "key": f"{name}:{digest}"})
@@ -138,11 +143,15 @@ def load_event(path: Path, name: str | None = None) -> Event:
     except FileNotFoundError:
         raise InputError(f"event file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read event file {path}: {exc.__class__.__name__}: {exc}") from None
+        raise InputError(
+            f"cannot read event file {path}: {exc.__class__.__name__}: {exc}"
+        ) from None
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"event file {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        raise InputError(
+            f"event file {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
+        ) from None
     return event_from_payload(payload, name, source=f"event file {path}")
 
 
@@ -153,7 +162,9 @@ def _infer_name(payload: dict[str, Any], source: str) -> str:
         return "pull_request"
     if "issue" in payload:
         return "issues"
-    raise InputError(f"{source}: cannot tell the event type; set GITHUB_EVENT_NAME or pass --event-name")
+    raise InputError(
+        f"{source}: cannot tell the event type; set GITHUB_EVENT_NAME or pass --event-name"
+    )
 
 
 def _require_subject(event: Event, source: str) -> None:

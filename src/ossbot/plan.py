@@ -7,7 +7,7 @@ not added again. Each effect is recorded in the ledger as it happens.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,8 +32,11 @@ class UpsertComment(_Action):
     type: Literal["upsert_comment"] = "upsert_comment"
     marker: str = Field(description="Marker kind, e.g. 'triage-summary'.")
     body: str = Field(description="The full comment, its hidden marker included.")
-    new: bool = Field(False, description="The issue had no comment at all when read during this "
-                      "run, so there is none to find: create without listing the comments.")
+    new: bool = Field(
+        False,
+        description="The issue had no comment at all when read during this "
+        "run, so there is none to find: create without listing the comments.",
+    )
 
     def describe(self) -> str:
         return f"comment ({self.marker}) on {self.repo}#{self.number}"
@@ -80,7 +83,9 @@ class CreateLabel(BaseModel):
         return f"create label {self.name} in {self.repo}"
 
 
-Action = Annotated[Union[UpsertComment, AddLabels, SuggestLabels, CreateLabel], Field(discriminator="type")]
+Action = Annotated[
+    UpsertComment | AddLabels | SuggestLabels | CreateLabel, Field(discriminator="type")
+]
 
 
 class Plan(BaseModel):
@@ -113,8 +118,14 @@ class Executor:
         results = []
         for action in plan.actions:
             result = self._apply_one(action)
-            self.store.record_effect(event_key, action=action.type, repo=action.repo,
-                                     number=action.number, result=result.result, url=result.url)
+            self.store.record_effect(
+                event_key,
+                action=action.type,
+                repo=action.repo,
+                number=action.number,
+                result=result.result,
+                url=result.url,
+            )
             results.append(result)
         return results
 
@@ -125,16 +136,28 @@ class Executor:
             self.gateway.add_labels(action.repo, action.number, action.labels)
             return Result(type=action.type, result="added")
         if isinstance(action, SuggestLabels):
-            items = [{"name": s.name, "suggest": True, "confidence": s.confidence,
-                      "rationale": s.rationale} for s in action.labels]
+            items = [
+                {
+                    "name": s.name,
+                    "suggest": True,
+                    "confidence": s.confidence,
+                    "rationale": s.rationale,
+                }
+                for s in action.labels
+            ]
             self.gateway.add_labels(action.repo, action.number, items)
             return Result(type=action.type, result="suggested")
         self.gateway.create_label(action.repo, action.name, action.color, action.description)
         return Result(type=action.type, result="created")
 
     def _upsert(self, action: UpsertComment) -> Result:
-        existing = None if action.new else find_own_comment(
-            self.gateway, action.repo, action.number, action.marker, self.bot_login)
+        existing = (
+            None
+            if action.new
+            else find_own_comment(
+                self.gateway, action.repo, action.number, action.marker, self.bot_login
+            )
+        )
         if existing is None:
             created = self.gateway.create_comment(action.repo, action.number, action.body)
             return Result(type=action.type, result="created", url=created.html_url)

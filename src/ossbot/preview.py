@@ -17,8 +17,13 @@ from ossbot.runner import Outcome
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
     plan = outcome.plan.model_dump(mode="json")
-    return {**plan, "dry_run": outcome.dry_run, "requests": outcome.requests, "llm": outcome.llm,
-            "results": [result.model_dump(mode="json") for result in outcome.results]}
+    return {
+        **plan,
+        "dry_run": outcome.dry_run,
+        "requests": outcome.requests,
+        "llm": outcome.llm,
+        "results": [result.model_dump(mode="json") for result in outcome.results],
+    }
 
 
 def print_json(console: Console, outcome: Outcome) -> None:
@@ -44,12 +49,18 @@ def print_text(console: Console, outcome: Outcome) -> None:
 
 
 def _render_action(action: Any, result: Any) -> Any:
-    done = f" · {result.result}" + (f" {result.url}" if result and result.url else "") if result else ""
+    done = (
+        f" · {result.result}" + (f" {result.url}" if result and result.url else "")
+        if result
+        else ""
+    )
     if isinstance(action, UpsertComment):
         title = f"comment ({action.marker}) on {action.repo}#{action.number}{done or ' · create or update'}"
         return Panel(Markdown(strip_markers(action.body)), title=title, title_align="left")
     if isinstance(action, AddLabels):
-        return Text(f"labels to add on {action.repo}#{action.number}: {', '.join(action.labels)}{done}")
+        return Text(
+            f"labels to add on {action.repo}#{action.number}: {', '.join(action.labels)}{done}"
+        )
     if isinstance(action, CreateLabel):
         return Text(f"label to create in {action.repo}: {action.name}{done}")
     return Text(action.describe() + done)
@@ -65,8 +76,8 @@ def job_summary(outcome: Outcome) -> str:
         result = outcome.results[index].result if index < len(outcome.results) else "planned"
         lines.append(f"- {action.describe()}: **{result}**")
     lines += [f"- note: {note}" for note in plan.notes]
-    footer = f"{outcome.requests} GitHub API request(s)" + (f" · model: {outcome.llm}" if outcome.llm else "")
+    footer = f"{outcome.requests} GitHub API request(s)" + (
+        f" · model: {outcome.llm}" if outcome.llm else ""
+    )
     lines.append(f"\n<sub>{footer}</sub>")
     return "\n".join(lines) + "\n"
-
-

@@ -14,20 +14,62 @@ from ossbot.errors import ConfigError
 
 DEFAULT_RULES: dict[str, list[str]] = {
     "bug": [
-        "bug", "error", "crash", "crashes", "exception", "traceback", "fails", "failed", "failure",
-        "broken", "regression", "doesn't work", "does not work", "not working", "segfault",
-        "panic", "incorrect", "wrong", "unexpected", "stack trace",
+        "bug",
+        "error",
+        "crash",
+        "crashes",
+        "exception",
+        "traceback",
+        "fails",
+        "failed",
+        "failure",
+        "broken",
+        "regression",
+        "doesn't work",
+        "does not work",
+        "not working",
+        "segfault",
+        "panic",
+        "incorrect",
+        "wrong",
+        "unexpected",
+        "stack trace",
     ],
     "enhancement": [
-        "feature", "feature request", "enhancement", "add support", "support for", "would be nice",
-        "proposal", "propose", "suggestion", "request", "improve", "improvement", "allow",
+        "feature",
+        "feature request",
+        "enhancement",
+        "add support",
+        "support for",
+        "would be nice",
+        "proposal",
+        "propose",
+        "suggestion",
+        "request",
+        "improve",
+        "improvement",
+        "allow",
     ],
     "documentation": [
-        "docs", "documentation", "readme", "typo", "docstring", "tutorial", "guide", "changelog",
+        "docs",
+        "documentation",
+        "readme",
+        "typo",
+        "docstring",
+        "tutorial",
+        "guide",
+        "changelog",
     ],
     "question": [
-        "question", "how do i", "how can i", "how to", "is it possible", "is there a way",
-        "help", "clarification", "wondering",
+        "question",
+        "how do i",
+        "how can i",
+        "how to",
+        "is it possible",
+        "is there a way",
+        "help",
+        "clarification",
+        "wondering",
     ],
 }
 
@@ -35,21 +77,73 @@ DEFAULT_RULES: dict[str, list[str]] = {
 # Labels that describe where an issue stands rather than what it is: never learned or applied
 # unless `labels.allow` names them. Shell-style patterns, compared case-insensitively.
 STATUS_LIKE: list[str] = [
-    "status*", "state*", "triage*", "needs*", "need *", "awaiting*", "waiting*", "pending*",
-    "blocked*", "in progress", "wip", "stale", "duplicate", "invalid", "wontfix", "won't fix",
-    "not planned", "resolved", "fixed", "released", "confirmed", "pinned", "help wanted",
-    "good first issue", "first-timers-only", "up-for-grabs", "hacktoberfest*", "lgtm", "approved",
-    "priority*", "p0", "p1", "p2", "p3", "size*", "cla*", "do not merge", "dependencies",
+    "status*",
+    "state*",
+    "triage*",
+    "needs*",
+    "need *",
+    "awaiting*",
+    "waiting*",
+    "pending*",
+    "blocked*",
+    "in progress",
+    "wip",
+    "stale",
+    "duplicate",
+    "invalid",
+    "wontfix",
+    "won't fix",
+    "not planned",
+    "resolved",
+    "fixed",
+    "released",
+    "confirmed",
+    "pinned",
+    "help wanted",
+    "good first issue",
+    "first-timers-only",
+    "up-for-grabs",
+    "hacktoberfest*",
+    "lgtm",
+    "approved",
+    "priority*",
+    "p0",
+    "p1",
+    "p2",
+    "p3",
+    "size*",
+    "cla*",
+    "do not merge",
+    "dependencies",
 ]
 
 ONBOARDING_PHRASES: list[str] = [
-    "can i work on this", "can i work on it", "could i work on this", "may i work on this",
-    "i would like to work on this", "i'd like to work on this", "i want to work on this",
-    "i'm interested in working on this", "i am interested in working on this",
-    "assign this to me", "assign me", "please assign", "can i take this", "can i take it",
-    "can i pick this up", "is this issue still open", "is anyone working on this",
-    "how do i contribute", "how can i contribute", "how to contribute", "where should i start",
-    "where do i start", "new contributor", "first issue", "first contribution", "first time contributor",
+    "can i work on this",
+    "can i work on it",
+    "could i work on this",
+    "may i work on this",
+    "i would like to work on this",
+    "i'd like to work on this",
+    "i want to work on this",
+    "i'm interested in working on this",
+    "i am interested in working on this",
+    "assign this to me",
+    "assign me",
+    "please assign",
+    "can i take this",
+    "can i take it",
+    "can i pick this up",
+    "is this issue still open",
+    "is anyone working on this",
+    "how do i contribute",
+    "how can i contribute",
+    "how to contribute",
+    "where should i start",
+    "where do i start",
+    "new contributor",
+    "first issue",
+    "first contribution",
+    "first time contributor",
 ]
 
 
@@ -59,43 +153,56 @@ class _Section(BaseModel):
 
 class BotConfig(_Section):
     login: str | None = Field(
-        None, description="The bot account's login, for recognising its own comments. "
-        "Default: github-actions[bot] under Actions, the token's user locally.")
+        None,
+        description="The bot account's login, for recognising its own comments. "
+        "Default: github-actions[bot] under Actions, the token's user locally.",
+    )
 
 
 class LabelsConfig(_Section):
     enabled: bool = Field(True, description="Label issues at all.")
     mode: Literal["apply", "comment", "suggest"] = Field(
-        "apply", description="apply: add confident labels, suggest weaker ones in the comment; "
+        "apply",
+        description="apply: add confident labels, suggest weaker ones in the comment; "
         "comment: only suggest, in the comment; suggest: GitHub's native issue suggestions for a "
-        "maintainer to approve (where the repository has them, else as comment).")
+        "maintainer to approve (where the repository has them, else as comment).",
+    )
     apply_threshold: float = Field(
-        0.7, ge=0, le=1, description="Confidence from which a label is applied (mode apply).")
+        0.7, ge=0, le=1, description="Confidence from which a label is applied (mode apply)."
+    )
     suggest_threshold: float = Field(
-        0.4, ge=0, le=1, description="Confidence from which a label is suggested.")
+        0.4, ge=0, le=1, description="Confidence from which a label is suggested."
+    )
     allow: list[str] = Field(
         default_factory=list,
         description="Only these labels may be applied (empty: any label of the repository). "
-        "Naming a status-like label here makes it eligible.")
+        "Naming a status-like label here makes it eligible.",
+    )
     deny: list[str] = Field(default_factory=list, description="Labels never applied.")
     exclude: list[str] = Field(
         default_factory=lambda: list(STATUS_LIKE),
         description="Patterns of status-like labels (shell-style, case-insensitive) that are never "
-        "learned or applied unless listed in allow.")
+        "learned or applied unless listed in allow.",
+    )
     max: int = Field(3, ge=0, le=10, description="At most this many labels per issue.")
     learn: bool = Field(
-        True, description="Learn labels from the repository's own labelled issues (offline).")
+        True, description="Learn labels from the repository's own labelled issues (offline)."
+    )
     history: int = Field(
-        1000, ge=0, le=5000, description="Most recent labelled issues kept and learned from.")
+        1000, ge=0, le=5000, description="Most recent labelled issues kept and learned from."
+    )
     min_examples: int = Field(
-        5, ge=2, le=100, description="A label is learned only with at least this many examples.")
+        5, ge=2, le=100, description="A label is learned only with at least this many examples."
+    )
     rules: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Label name → keywords (matched on word boundaries, case-insensitive), used for "
         "labels the history does not teach. Merged over the defaults for bug, enhancement, "
-        "documentation and question; a label mapped to [] turns its default rule off.")
+        "documentation and question; a label mapped to [] turns its default rule off.",
+    )
     create_missing: bool = Field(
-        False, description="Create a chosen label that the repository does not have yet.")
+        False, description="Create a chosen label that the repository does not have yet."
+    )
 
     def permits(self, name: str) -> bool:
         """In `allow` (when it is set) and not in `deny`; a status-like label only when allowed."""
@@ -109,8 +216,11 @@ class LabelsConfig(_Section):
 
     def is_status_like(self, name: str) -> bool:
         lowered = " ".join(name.lower().replace("-", " ").replace("_", " ").split())
-        return any(fnmatch.fnmatchcase(form, pattern.lower())
-                   for form in (name.lower(), lowered) for pattern in self.exclude)
+        return any(
+            fnmatch.fnmatchcase(form, pattern.lower())
+            for form in (name.lower(), lowered)
+            for pattern in self.exclude
+        )
 
     def effective_rules(self) -> dict[str, list[str]]:
         merged = {**DEFAULT_RULES, **self.rules}
@@ -120,7 +230,8 @@ class LabelsConfig(_Section):
 class DuplicatesConfig(_Section):
     enabled: bool = Field(True, description="List open issues that look like the same problem.")
     threshold: float = Field(
-        0.45, gt=0, le=1, description="Text similarity (0-1) from which an issue is listed.")
+        0.45, gt=0, le=1, description="Text similarity (0-1) from which an issue is listed."
+    )
     max: int = Field(3, ge=1, le=10, description="At most this many possible duplicates.")
 
 
@@ -130,17 +241,21 @@ class TriageConfig(_Section):
     summary_bullets: int = Field(3, ge=1, le=8, description="Bullets in the summary.")
     actions: list[Literal["opened", "edited", "reopened"]] = Field(
         default_factory=lambda: ["opened", "edited", "reopened"],
-        description="Issue actions that start triage.")
+        description="Issue actions that start triage.",
+    )
     duplicates: DuplicatesConfig = Field(default_factory=DuplicatesConfig)
 
 
 class OnboardingConfig(_Section):
     enabled: bool = Field(True, description="Answer comments from people who want to contribute.")
     phrases: list[str] = Field(
-        default_factory=list, description="More phrases that show intent to contribute "
-        "(added to the built-in ones; word boundaries, case-insensitive).")
+        default_factory=list,
+        description="More phrases that show intent to contribute "
+        "(added to the built-in ones; word boundaries, case-insensitive).",
+    )
     good_first_label: str = Field(
-        "good first issue", description="The label of issues suited to newcomers.")
+        "good first issue", description="The label of issues suited to newcomers."
+    )
     max_issues: int = Field(5, ge=0, le=10, description="Good first issues listed in a reply.")
 
 
@@ -155,34 +270,58 @@ class WelcomeConfig(_Section):
     issues: bool = Field(True, description="Welcome an author's first issue in this repository.")
     pull_requests: bool = Field(True, description="Welcome an author's first pull request here.")
     issue_message: str | None = Field(
-        None, description="Markdown of the issue welcome (default: the welcome-issue.md.j2 template).")
+        None,
+        description="Markdown of the issue welcome (default: the welcome-issue.md.j2 template).",
+    )
     pr_message: str | None = Field(
-        None, description="Markdown of the pull request welcome (default: welcome-pr.md.j2).")
+        None, description="Markdown of the pull request welcome (default: welcome-pr.md.j2)."
+    )
 
 
-ProviderName = Literal["none", "openai", "azure_openai", "openrouter", "deepseek", "deepseek_r1",
-                       "ollama", "custom", "gemini"]
+ProviderName = Literal[
+    "none",
+    "openai",
+    "azure_openai",
+    "openrouter",
+    "deepseek",
+    "deepseek_r1",
+    "ollama",
+    "custom",
+    "gemini",
+]
 
 
 class FallbackConfig(_Section):
-    provider: ProviderName | None = Field(None, description="Provider tried when the first one fails.")
+    provider: ProviderName | None = Field(
+        None, description="Provider tried when the first one fails."
+    )
     model: str | None = Field(None, description="Its model (default: the provider's default).")
     endpoint: str | None = Field(None, description="Its endpoint (never inherited from the first).")
 
 
 class LLMConfig(_Section):
     provider: ProviderName = Field(
-        "none", description="none (offline engine), openai, azure_openai, openrouter, deepseek, "
-        "deepseek_r1, ollama, custom or gemini. Keys come only from the environment.")
-    model: str | None = Field(None, description="Model name (Azure: the deployment). Default: the provider's.")
+        "none",
+        description="none (offline engine), openai, azure_openai, openrouter, deepseek, "
+        "deepseek_r1, ollama, custom or gemini. Keys come only from the environment.",
+    )
+    model: str | None = Field(
+        None, description="Model name (Azure: the deployment). Default: the provider's."
+    )
     endpoint: str | None = Field(None, description="API base URL. Default: the provider's.")
     api_version: str | None = Field(None, description="Azure OpenAI API version.")
     structured: Literal["auto", "json_schema", "json_object", "prompt"] = Field(
-        "auto", description="How JSON answers are asked for: the provider's native schema support "
-        "(auto), or JSON mode, or instructions in the prompt.")
-    timeout: float = Field(120.0, gt=0, description="Seconds per request (reasoning models are slow).")
+        "auto",
+        description="How JSON answers are asked for: the provider's native schema support "
+        "(auto), or JSON mode, or instructions in the prompt.",
+    )
+    timeout: float = Field(
+        120.0, gt=0, description="Seconds per request (reasoning models are slow)."
+    )
     max_retries: int = Field(3, ge=0, le=10, description="Retries on 429, 5xx and timeouts.")
-    cache_ttl_hours: float = Field(168.0, ge=0, description="How long answers are reused (0: never).")
+    cache_ttl_hours: float = Field(
+        168.0, ge=0, description="How long answers are reused (0: never)."
+    )
     input_budget: int = Field(12000, ge=500, description="Most input tokens one prompt may use.")
     fallback: FallbackConfig = Field(default_factory=FallbackConfig)
 
@@ -215,11 +354,15 @@ def parse_repo_config(text: str | None, source: str = ".github/ossbot.yml") -> R
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: invalid YAML{_yaml_where(exc)}: {_yaml_problem(exc)}") from exc
+        raise ConfigError(
+            f"{source}: invalid YAML{_yaml_where(exc)}: {_yaml_problem(exc)}"
+        ) from exc
     if data is None:
         return RepoConfig()
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the top level must be a mapping of keys (bot, triage, labels)")
+        raise ConfigError(
+            f"{source}: the top level must be a mapping of keys (bot, triage, labels)"
+        )
     try:
         return RepoConfig.model_validate(data)
     except ValidationError as exc:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ossbot.context import Context, build_context
 from ossbot.errors import UnsupportedEvent
@@ -36,9 +36,16 @@ def job_for(event_name: str) -> str | None:
     return next((job for job, (events, _) in JOBS.items() if event_name in events), None)
 
 
-def run_job(job: str, settings: Settings, event: Event, *, dry_run: bool,
-            config_path: Path | None = None, state_path: Path | None = None,
-            ctx: Context | None = None) -> Outcome:
+def run_job(
+    job: str,
+    settings: Settings,
+    event: Event,
+    *,
+    dry_run: bool,
+    config_path: Path | None = None,
+    state_path: Path | None = None,
+    ctx: Context | None = None,
+) -> Outcome:
     events, feature = JOBS[job]
     if event.name not in events:
         raise UnsupportedEvent(f"'{job}' handles {' and '.join(events)} events, not '{event.name}'")
@@ -46,8 +53,9 @@ def run_job(job: str, settings: Settings, event: Event, *, dry_run: bool,
     if event.sender is not None and event.sender.is_bot:
         reason = f"the event was caused by a bot ({event.sender.login})"
         return Outcome(base.model_copy(update={"skipped": reason}), dry_run)
-    ctx = ctx or build_context(settings, event.repo, dry_run=dry_run, config_path=config_path,
-                               state_path=state_path)
+    ctx = ctx or build_context(
+        settings, event.repo, dry_run=dry_run, config_path=config_path, state_path=state_path
+    )
     try:
         return _run(ctx, feature, event, base)
     finally:
@@ -61,7 +69,9 @@ def _run(ctx: Context, feature: Feature, event: Event, base: Plan) -> Outcome:
         return Outcome(base.model_copy(update={"skipped": reason}), ctx.dry_run)
     if event.sender is not None and event.sender.login.lower() == ctx.bot_login.lower():
         reason = f"the event was caused by ossbot itself ({event.sender.login})"
-        return Outcome(base.model_copy(update={"skipped": reason}), ctx.dry_run, requests=_requests(ctx))
+        return Outcome(
+            base.model_copy(update={"skipped": reason}), ctx.dry_run, requests=_requests(ctx)
+        )
     plan = feature(ctx, event)
     results: list[Result] = []
     if not ctx.dry_run:
@@ -69,8 +79,15 @@ def _run(ctx: Context, feature: Feature, event: Event, base: Plan) -> Outcome:
             assert ctx.gateway is not None
             results = Executor(ctx.gateway, ctx.store, ctx.bot_login).apply(plan, event.key)
         outcome = plan.skipped or f"{len(results)} action(s)"
-        ctx.store.record_event(event.key, name=event.name, action=event.action, repo=event.repo,
-                               number=event.number, job=plan.job, outcome=outcome)
+        ctx.store.record_event(
+            event.key,
+            name=event.name,
+            action=event.action,
+            repo=event.repo,
+            number=event.number,
+            job=plan.job,
+            outcome=outcome,
+        )
     return Outcome(plan, ctx.dry_run, results, _requests(ctx), ctx.llm_usage())
 
 
@@ -82,6 +99,10 @@ def live_issue_event(ctx: Context, number: int) -> Event:
     """An `issues.opened` event built from the live issue (local use: --repo/--issue)."""
     assert ctx.gateway is not None
     data = ctx.gateway.issue_payload(ctx.repo, number)
-    payload = {"action": "opened", "issue": data, "repository": {"full_name": ctx.repo},
-               "sender": data.get("user")}
+    payload = {
+        "action": "opened",
+        "issue": data,
+        "repository": {"full_name": ctx.repo},
+        "sender": data.get("user"),
+    }
     return event_from_payload(payload, "issues", source=f"{ctx.repo}#{number}")

@@ -6,7 +6,8 @@ Python internals, and a misspelled variable is an error rather than an empty str
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jinja2 import ChoiceLoader, FunctionLoader, PackageLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -21,8 +22,12 @@ class Templates:
     """`overrides(name)` returns a repository's version of a template, or None; the shipped
     ones come from `package` (a package name and a folder in it)."""
 
-    def __init__(self, overrides: OverrideSource | None = None, *,
-                 package: tuple[str, str] = ("ossbot", "templates")) -> None:
+    def __init__(
+        self,
+        overrides: OverrideSource | None = None,
+        *,
+        package: tuple[str, str] = ("ossbot", "templates"),
+    ) -> None:
         self._overrides = overrides or (lambda name: None)
         self.env = SandboxedEnvironment(
             loader=ChoiceLoader([FunctionLoader(self._override), PackageLoader(*package)]),

@@ -34,10 +34,16 @@ def record(case, fake: FakeLLM) -> None:
 
     answer = json_answer(ANSWER, prompt_tokens=52, completion_tokens=8)
     if case.reasoning:
-        answer = text(f"<think>{case.reasoning}</think>{answer.content}", reasoning=case.reasoning,
-                      prompt_tokens=52, completion_tokens=8)
+        answer = text(
+            f"<think>{case.reasoning}</think>{answer.content}",
+            reasoning=case.reasoning,
+            prompt_tokens=52,
+            completion_tokens=8,
+        )
     fake.queue(answer)
-    recorder = vcr.VCR(record_mode="all", before_record_request=to_real, decode_compressed_response=True)
+    recorder = vcr.VCR(
+        record_mode="all", before_record_request=to_real, decode_compressed_response=True
+    )
     with recorder.use_cassette(str(path)):
         make_provider(case.spec(fake_base)).complete(MESSAGES, SCHEMA, "Labels")
     print(f"recorded {path.name}")

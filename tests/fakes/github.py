@@ -36,7 +36,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote, urlencode
@@ -45,7 +45,7 @@ from .loopback import LoopbackHandler, LoopbackServer, Wire
 
 DOCS = "https://docs.github.com/rest"
 HTML = "https://github.com"
-EPOCH = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 RATE_LIMIT = 5000
 OTHER_RATE_LIMITS = {
     "search": 30,
@@ -67,7 +67,12 @@ SECONDARY_RATE_LIMIT_DOCS = (
 )
 ROLE_RANK = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
 LEGACY_PERMISSION = {
-    "none": "none", "read": "read", "triage": "read", "write": "write", "maintain": "write", "admin": "admin",
+    "none": "none",
+    "read": "read",
+    "triage": "read",
+    "write": "write",
+    "maintain": "write",
+    "admin": "admin",
 }
 ID_STARTS = {
     "account": 90_000_001,
@@ -80,19 +85,42 @@ ID_STARTS = {
     "IssueSuggestion": 4_100_001,
 }
 REPO_LINKS = {
-    "forks_url": "/forks", "keys_url": "/keys{/key_id}", "collaborators_url": "/collaborators{/collaborator}",
-    "teams_url": "/teams", "hooks_url": "/hooks", "issue_events_url": "/issues/events{/number}",
-    "events_url": "/events", "assignees_url": "/assignees{/user}", "branches_url": "/branches{/branch}",
-    "tags_url": "/tags", "blobs_url": "/git/blobs{/sha}", "git_tags_url": "/git/tags{/sha}",
-    "git_refs_url": "/git/refs{/sha}", "trees_url": "/git/trees{/sha}", "statuses_url": "/statuses/{sha}",
-    "languages_url": "/languages", "stargazers_url": "/stargazers", "contributors_url": "/contributors",
-    "subscribers_url": "/subscribers", "subscription_url": "/subscription", "commits_url": "/commits{/sha}",
-    "git_commits_url": "/git/commits{/sha}", "comments_url": "/comments{/number}",
-    "issue_comment_url": "/issues/comments{/number}", "contents_url": "/contents/{+path}",
-    "compare_url": "/compare/{base}...{head}", "merges_url": "/merges", "archive_url": "/{archive_format}{/ref}",
-    "downloads_url": "/downloads", "issues_url": "/issues{/number}", "pulls_url": "/pulls{/number}",
-    "milestones_url": "/milestones{/number}", "notifications_url": "/notifications{?since,all,participating}",
-    "labels_url": "/labels{/name}", "releases_url": "/releases{/id}", "deployments_url": "/deployments",
+    "forks_url": "/forks",
+    "keys_url": "/keys{/key_id}",
+    "collaborators_url": "/collaborators{/collaborator}",
+    "teams_url": "/teams",
+    "hooks_url": "/hooks",
+    "issue_events_url": "/issues/events{/number}",
+    "events_url": "/events",
+    "assignees_url": "/assignees{/user}",
+    "branches_url": "/branches{/branch}",
+    "tags_url": "/tags",
+    "blobs_url": "/git/blobs{/sha}",
+    "git_tags_url": "/git/tags{/sha}",
+    "git_refs_url": "/git/refs{/sha}",
+    "trees_url": "/git/trees{/sha}",
+    "statuses_url": "/statuses/{sha}",
+    "languages_url": "/languages",
+    "stargazers_url": "/stargazers",
+    "contributors_url": "/contributors",
+    "subscribers_url": "/subscribers",
+    "subscription_url": "/subscription",
+    "commits_url": "/commits{/sha}",
+    "git_commits_url": "/git/commits{/sha}",
+    "comments_url": "/comments{/number}",
+    "issue_comment_url": "/issues/comments{/number}",
+    "contents_url": "/contents/{+path}",
+    "compare_url": "/compare/{base}...{head}",
+    "merges_url": "/merges",
+    "archive_url": "/{archive_format}{/ref}",
+    "downloads_url": "/downloads",
+    "issues_url": "/issues{/number}",
+    "pulls_url": "/pulls{/number}",
+    "milestones_url": "/milestones{/number}",
+    "notifications_url": "/notifications{?since,all,participating}",
+    "labels_url": "/labels{/name}",
+    "releases_url": "/releases{/id}",
+    "deployments_url": "/deployments",
 }
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 ISSUE = REPO + r"/issues/(?P<number>\d+)"
@@ -104,8 +132,12 @@ CONFIDENCES = ("low", "medium", "high")
 SUGGESTION_STATES = ("pending", "applied", "approved", "dismissed", "replaced", "invalidated")
 SUGGESTION_ACTIONS = ("set_type", "add_label", "add_field", "add_assignee", "close_issue")
 EVENT_KINDS = {
-    "labeled": "LabeledEvent", "unlabeled": "UnlabeledEvent", "assigned": "AssignedEvent",
-    "unassigned": "UnassignedEvent", "closed": "ClosedEvent", "reopened": "ReopenedEvent",
+    "labeled": "LabeledEvent",
+    "unlabeled": "UnlabeledEvent",
+    "assigned": "AssignedEvent",
+    "unassigned": "UnassignedEvent",
+    "closed": "ClosedEvent",
+    "reopened": "ReopenedEvent",
 }
 
 
@@ -115,12 +147,12 @@ EVENT_KINDS = {
 def _iso(moment: datetime | str) -> str:
     if isinstance(moment, str):
         return moment
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _node_id(kind: str, number: int) -> str:
@@ -140,7 +172,7 @@ def _fake_sha(*parts: str) -> str:
 def _wrap64(data: bytes) -> str:
     """Base64 as the contents API sends it: a newline after every 60 characters."""
     encoded = base64.b64encode(data).decode()
-    return "".join(encoded[i:i + 60] + "\n" for i in range(0, len(encoded), 60))
+    return "".join(encoded[i : i + 60] + "\n" for i in range(0, len(encoded), 60))
 
 
 def _children(files: dict[str, bytes], folder: str) -> dict[str, bytes | None]:
@@ -149,7 +181,7 @@ def _children(files: dict[str, bytes], folder: str) -> dict[str, bytes | None]:
     entries: dict[str, bytes | None] = {}
     for path, data in files.items():
         if path.startswith(prefix):
-            name, slash, _ = path[len(prefix):].partition("/")
+            name, slash, _ = path[len(prefix) :].partition("/")
             entries[name] = None if slash else data
     return entries
 
@@ -161,7 +193,11 @@ def _tree_sha(files: dict[str, bytes], folder: str) -> str:
     for name in sorted(entries, key=lambda n: n.encode() + (b"/" if entries[n] is None else b"")):
         data = entries[name]
         path = f"{folder}/{name}" if folder else name
-        mode, sha = ("40000", _tree_sha(files, path)) if data is None else ("100644", _git_sha("blob", data))
+        mode, sha = (
+            ("40000", _tree_sha(files, path))
+            if data is None
+            else ("100644", _git_sha("blob", data))
+        )
         body += f"{mode} {name}\0".encode() + bytes.fromhex(sha)
     return _git_sha("tree", body)
 
@@ -202,8 +238,14 @@ def _label_items(body: Any) -> list[dict]:
             raise _invalid("Label", "name")
         if item.get("confidence") is not None and item["confidence"] not in CONFIDENCES:
             raise _invalid("Label", "confidence", "invalid")
-        found.append({"name": item["name"], "suggest": item.get("suggest") is True,
-                      "rationale": item.get("rationale"), "confidence": item.get("confidence")})
+        found.append(
+            {
+                "name": item["name"],
+                "suggest": item.get("suggest") is True,
+                "rationale": item.get("rationale"),
+                "confidence": item.get("confidence"),
+            }
+        )
     return found
 
 
@@ -230,7 +272,9 @@ def _assignee_matches(wanted: str, assigned: list[str]) -> bool:
 
 def _pull_file(spec: dict) -> dict:
     defaults = {"status": "modified", "additions": 0, "deletions": 0}
-    file = {"filename": spec["filename"]} | {key: spec.get(key, value) for key, value in defaults.items()}
+    file = {"filename": spec["filename"]} | {
+        key: spec.get(key, value) for key, value in defaults.items()
+    }
     if spec.get("patch") is not None:
         file["patch"] = spec["patch"]
     return file
@@ -313,16 +357,27 @@ class _Views:
         api = f"{self.url}/users/{quote(user['login'])}"
         bot = user["type"] == "Bot"
         return {
-            "login": user["login"], "id": user["id"], "node_id": user["node_id"],
-            "avatar_url": f"https://avatars.githubusercontent.com/u/{user['id']}?v=4", "gravatar_id": "",
+            "login": user["login"],
+            "id": user["id"],
+            "node_id": user["node_id"],
+            "avatar_url": f"https://avatars.githubusercontent.com/u/{user['id']}?v=4",
+            "gravatar_id": "",
             "url": api,
-            "html_url": f"{HTML}/apps/{user['login'].removesuffix('[bot]')}" if bot else f"{HTML}/{user['login']}",
-            "followers_url": f"{api}/followers", "following_url": f"{api}/following{{/other_user}}",
-            "gists_url": f"{api}/gists{{/gist_id}}", "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
-            "subscriptions_url": f"{api}/subscriptions", "organizations_url": f"{api}/orgs",
-            "repos_url": f"{api}/repos", "events_url": f"{api}/events{{/privacy}}",
+            "html_url": f"{HTML}/apps/{user['login'].removesuffix('[bot]')}"
+            if bot
+            else f"{HTML}/{user['login']}",
+            "followers_url": f"{api}/followers",
+            "following_url": f"{api}/following{{/other_user}}",
+            "gists_url": f"{api}/gists{{/gist_id}}",
+            "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{api}/subscriptions",
+            "organizations_url": f"{api}/orgs",
+            "repos_url": f"{api}/repos",
+            "events_url": f"{api}/events{{/privacy}}",
             "received_events_url": f"{api}/received_events",
-            "type": user["type"], "user_view_type": "public", "site_admin": False,
+            "type": user["type"],
+            "user_view_type": "public",
+            "site_admin": False,
         }
 
     def _profile_json(self, login: str, *, private: bool = False) -> dict:
@@ -330,15 +385,31 @@ class _Views:
         owned = [r for r in self._repos.values() if r["owner"].lower() == login.lower()]
         hidden = sum(r["private"] for r in owned)
         profile = self._user_json(login) | {
-            "name": None, "company": None, "blog": "", "location": None, "email": None, "hireable": None,
-            "bio": None, "twitter_username": None, "public_repos": len(owned) - hidden, "public_gists": 0,
-            "followers": 0, "following": 0, "created_at": user["created_at"], "updated_at": user["created_at"],
+            "name": None,
+            "company": None,
+            "blog": "",
+            "location": None,
+            "email": None,
+            "hireable": None,
+            "bio": None,
+            "twitter_username": None,
+            "public_repos": len(owned) - hidden,
+            "public_gists": 0,
+            "followers": 0,
+            "following": 0,
+            "created_at": user["created_at"],
+            "updated_at": user["created_at"],
         }
         if private:
             plan = {"name": "free", "space": 976562499, "collaborators": 0, "private_repos": 10000}
             profile |= {
-                "private_gists": 0, "total_private_repos": hidden, "owned_private_repos": hidden,
-                "disk_usage": 0, "collaborators": 0, "two_factor_authentication": True, "plan": plan,
+                "private_gists": 0,
+                "total_private_repos": hidden,
+                "owned_private_repos": hidden,
+                "disk_usage": 0,
+                "collaborators": 0,
+                "two_factor_authentication": True,
+                "plan": plan,
             }
         return profile
 
@@ -350,37 +421,83 @@ class _Views:
         open_count = sum(issue["state"] == "open" for issue in repo["issues"].values())
         owner = self._user_json(repo["owner"])
         out = {
-            "id": repo["id"], "node_id": repo["node_id"], "name": repo["name"], "full_name": full,
-            "private": repo["private"], "owner": owner, "html_url": html, "description": None, "fork": False,
-            "url": api, **{key: api + suffix for key, suffix in REPO_LINKS.items()},
-            "created_at": repo["created_at"], "updated_at": repo["created_at"], "pushed_at": repo["created_at"],
-            "git_url": f"git://github.com/{full}.git", "ssh_url": f"git@github.com:{full}.git",
-            "clone_url": f"{html}.git", "svn_url": html, "homepage": None, "size": 0,
-            "stargazers_count": 0, "watchers_count": 0, "language": None, "has_issues": True,
-            "has_projects": True, "has_downloads": True, "has_wiki": True, "has_pages": False,
-            "has_discussions": False, "forks_count": 0, "mirror_url": None, "archived": False,
-            "disabled": False, "open_issues_count": open_count, "license": None, "allow_forking": True,
-            "is_template": False, "web_commit_signoff_required": False, "topics": [],
-            "visibility": "private" if repo["private"] else "public", "forks": 0, "open_issues": open_count,
-            "watchers": 0, "default_branch": repo["default_branch"], "temp_clone_token": "",
-            "allow_squash_merge": True, "allow_merge_commit": True, "allow_rebase_merge": True,
-            "allow_auto_merge": False, "delete_branch_on_merge": False, "allow_update_branch": False,
-            "use_squash_pr_title_as_default": False, "network_count": 0, "subscribers_count": 0,
+            "id": repo["id"],
+            "node_id": repo["node_id"],
+            "name": repo["name"],
+            "full_name": full,
+            "private": repo["private"],
+            "owner": owner,
+            "html_url": html,
+            "description": None,
+            "fork": False,
+            "url": api,
+            **{key: api + suffix for key, suffix in REPO_LINKS.items()},
+            "created_at": repo["created_at"],
+            "updated_at": repo["created_at"],
+            "pushed_at": repo["created_at"],
+            "git_url": f"git://github.com/{full}.git",
+            "ssh_url": f"git@github.com:{full}.git",
+            "clone_url": f"{html}.git",
+            "svn_url": html,
+            "homepage": None,
+            "size": 0,
+            "stargazers_count": 0,
+            "watchers_count": 0,
+            "language": None,
+            "has_issues": True,
+            "has_projects": True,
+            "has_downloads": True,
+            "has_wiki": True,
+            "has_pages": False,
+            "has_discussions": False,
+            "forks_count": 0,
+            "mirror_url": None,
+            "archived": False,
+            "disabled": False,
+            "open_issues_count": open_count,
+            "license": None,
+            "allow_forking": True,
+            "is_template": False,
+            "web_commit_signoff_required": False,
+            "topics": [],
+            "visibility": "private" if repo["private"] else "public",
+            "forks": 0,
+            "open_issues": open_count,
+            "watchers": 0,
+            "default_branch": repo["default_branch"],
+            "temp_clone_token": "",
+            "allow_squash_merge": True,
+            "allow_merge_commit": True,
+            "allow_rebase_merge": True,
+            "allow_auto_merge": False,
+            "delete_branch_on_merge": False,
+            "allow_update_branch": False,
+            "use_squash_pr_title_as_default": False,
+            "network_count": 0,
+            "subscribers_count": 0,
         }
         if owner["type"] == "Organization":
             out["organization"] = owner
         if login:
             rank = ROLE_RANK[self._role(repo, login)]
             out["permissions"] = {
-                "admin": rank >= 5, "maintain": rank >= 4, "push": rank >= 3, "triage": rank >= 2, "pull": rank >= 1,
+                "admin": rank >= 5,
+                "maintain": rank >= 4,
+                "push": rank >= 3,
+                "triage": rank >= 2,
+                "pull": rank >= 1,
             }
         return out
 
     def _label_json(self, repo: dict, label: dict) -> dict:
         return {
-            "id": label["id"], "node_id": label["node_id"],
-            "url": f"{self._repo_api(repo)}/labels/{quote(label['name'])}", "name": label["name"],
-            "description": label["description"], "color": label["color"], "default": False,
+            "id": label["id"],
+            "node_id": label["node_id"],
+            "url": f"{self._repo_api(repo)}/labels/{quote(label['name'])}",
+            "name": label["name"],
+            "description": label["description"],
+            "color": label["color"],
+            "default": False,
         }
 
     def _issue_html(self, repo: dict, issue: dict) -> str:
@@ -395,32 +512,55 @@ class _Views:
         api = f"{repo_api}/issues/{number}"
         assignees = [self._user_json(login) for login in issue["assignees"]]
         out = {
-            "url": api, "repository_url": repo_api, "labels_url": api + "/labels{/name}",
-            "comments_url": api + "/comments", "events_url": api + "/events", "html_url": self._issue_html(repo, issue),
-            "id": issue["id"], "node_id": issue["node_id"], "number": number, "title": issue["title"],
-            "user": self._user_json(issue["user"]), "labels": [self._label_json(repo, label) for label in issue["labels"]],
-            "state": issue["state"], "locked": False, "assignee": assignees[0] if assignees else None,
-            "assignees": assignees, "milestone": None,
+            "url": api,
+            "repository_url": repo_api,
+            "labels_url": api + "/labels{/name}",
+            "comments_url": api + "/comments",
+            "events_url": api + "/events",
+            "html_url": self._issue_html(repo, issue),
+            "id": issue["id"],
+            "node_id": issue["node_id"],
+            "number": number,
+            "title": issue["title"],
+            "user": self._user_json(issue["user"]),
+            "labels": [self._label_json(repo, label) for label in issue["labels"]],
+            "state": issue["state"],
+            "locked": False,
+            "assignee": assignees[0] if assignees else None,
+            "assignees": assignees,
+            "milestone": None,
             "comments": self._comment_count(repo, number),
-            "created_at": issue["created_at"], "updated_at": issue["updated_at"], "closed_at": issue["closed_at"],
-            "author_association": self._association(repo, issue["user"]), "active_lock_reason": None,
-            "body": issue["body"], "closed_by": issue["closed_by"] and self._user_json(issue["closed_by"]),
-            "timeline_url": api + "/timeline", "performed_via_github_app": None,
-            "state_reason": issue["state_reason"], "pinned_comment": None,
+            "created_at": issue["created_at"],
+            "updated_at": issue["updated_at"],
+            "closed_at": issue["closed_at"],
+            "author_association": self._association(repo, issue["user"]),
+            "active_lock_reason": None,
+            "body": issue["body"],
+            "closed_by": issue["closed_by"] and self._user_json(issue["closed_by"]),
+            "timeline_url": api + "/timeline",
+            "performed_via_github_app": None,
+            "state_reason": issue["state_reason"],
+            "pinned_comment": None,
         }
         if issue["pull"]:
             html = self._issue_html(repo, issue)
             out["draft"] = False
             out["pull_request"] = {
-                "url": f"{repo_api}/pulls/{number}", "html_url": html,
-                "diff_url": html + ".diff", "patch_url": html + ".patch", "merged_at": issue["pull"]["merged_at"],
+                "url": f"{repo_api}/pulls/{number}",
+                "html_url": html,
+                "diff_url": html + ".diff",
+                "patch_url": html + ".patch",
+                "merged_at": issue["pull"]["merged_at"],
             }
         return out
 
     def _branch_json(self, repo: dict, ref: str, sha: str) -> dict:
         return {
-            "label": f"{repo['owner']}:{ref}", "ref": ref, "sha": sha,
-            "user": self._user_json(repo["owner"]), "repo": self._repo_json(repo),
+            "label": f"{repo['owner']}:{ref}",
+            "ref": ref,
+            "sha": sha,
+            "user": self._user_json(repo["owner"]),
+            "repo": self._repo_json(repo),
         }
 
     def _pull_json(self, repo: dict, issue: dict) -> dict:
@@ -428,38 +568,80 @@ class _Views:
         merged = pull["merged_at"] is not None
         api, html = f"{repo_api}/pulls/{issue['number']}", self._issue_html(repo, issue)
         links = {
-            "self": api, "html": html, "issue": shared["url"], "comments": shared["comments_url"],
-            "review_comments": api + "/comments", "review_comment": repo_api + "/pulls/comments{/number}",
-            "commits": api + "/commits", "statuses": f"{repo_api}/statuses/{pull['head_sha']}",
+            "self": api,
+            "html": html,
+            "issue": shared["url"],
+            "comments": shared["comments_url"],
+            "review_comments": api + "/comments",
+            "review_comment": repo_api + "/pulls/comments{/number}",
+            "commits": api + "/commits",
+            "statuses": f"{repo_api}/statuses/{pull['head_sha']}",
         }
-        copied = ("number", "state", "locked", "title", "user", "body", "labels", "milestone", "active_lock_reason",
-                  "created_at", "updated_at", "closed_at", "assignee", "assignees")
+        copied = (
+            "number",
+            "state",
+            "locked",
+            "title",
+            "user",
+            "body",
+            "labels",
+            "milestone",
+            "active_lock_reason",
+            "created_at",
+            "updated_at",
+            "closed_at",
+            "assignee",
+            "assignees",
+        )
         return {
-            "url": api, "id": pull["id"], "node_id": pull["node_id"], "html_url": html,
-            "diff_url": html + ".diff", "patch_url": html + ".patch", "issue_url": shared["url"],
-            "commits_url": links["commits"], "review_comments_url": links["review_comments"],
-            "review_comment_url": links["review_comment"], "comments_url": links["comments"],
-            "statuses_url": links["statuses"], **{key: shared[key] for key in copied},
-            "merged_at": pull["merged_at"], "requested_reviewers": [], "requested_teams": [],
-            "merge_commit_sha": pull["merged_at"] and _fake_sha(repo["full_name"], "merge", str(issue["number"])),
+            "url": api,
+            "id": pull["id"],
+            "node_id": pull["node_id"],
+            "html_url": html,
+            "diff_url": html + ".diff",
+            "patch_url": html + ".patch",
+            "issue_url": shared["url"],
+            "commits_url": links["commits"],
+            "review_comments_url": links["review_comments"],
+            "review_comment_url": links["review_comment"],
+            "comments_url": links["comments"],
+            "statuses_url": links["statuses"],
+            **{key: shared[key] for key in copied},
+            "merged_at": pull["merged_at"],
+            "requested_reviewers": [],
+            "requested_teams": [],
+            "merge_commit_sha": pull["merged_at"]
+            and _fake_sha(repo["full_name"], "merge", str(issue["number"])),
             "head": self._branch_json(repo, pull["head"], pull["head_sha"]),
             "base": self._branch_json(repo, pull["base"], pull["base_sha"]),
             "_links": {key: {"href": href} for key, href in links.items()},
-            "author_association": shared["author_association"], "auto_merge": None, "draft": False,
-            "merged": merged, "mergeable": None if merged else True, "rebaseable": None if merged else True,
+            "author_association": shared["author_association"],
+            "auto_merge": None,
+            "draft": False,
+            "merged": merged,
+            "mergeable": None if merged else True,
+            "rebaseable": None if merged else True,
             "mergeable_state": "unknown" if merged else "clean",
             "merged_by": self._user_json(issue["closed_by"]) if merged else None,
-            "comments": shared["comments"], "review_comments": 0, "maintainer_can_modify": False, "commits": 1,
+            "comments": shared["comments"],
+            "review_comments": 0,
+            "maintainer_can_modify": False,
+            "commits": 1,
             "additions": sum(f["additions"] for f in pull["files"]),
-            "deletions": sum(f["deletions"] for f in pull["files"]), "changed_files": len(pull["files"]),
+            "deletions": sum(f["deletions"] for f in pull["files"]),
+            "changed_files": len(pull["files"]),
         }
 
     def _pull_file_json(self, repo: dict, issue: dict, file: dict) -> dict:
         full, sha, path = repo["full_name"], issue["pull"]["head_sha"], quote(file["filename"])
         out = {
-            "sha": _fake_sha(full, sha, file["filename"]), "filename": file["filename"], "status": file["status"],
-            "additions": file["additions"], "deletions": file["deletions"],
-            "changes": file["additions"] + file["deletions"], "blob_url": f"{HTML}/{full}/blob/{sha}/{path}",
+            "sha": _fake_sha(full, sha, file["filename"]),
+            "filename": file["filename"],
+            "status": file["status"],
+            "additions": file["additions"],
+            "deletions": file["deletions"],
+            "changes": file["additions"] + file["deletions"],
+            "blob_url": f"{HTML}/{full}/blob/{sha}/{path}",
             "raw_url": f"{HTML}/{full}/raw/{sha}/{path}",
             "contents_url": f"{self._repo_api(repo)}/contents/{path}?ref={sha}",
         }
@@ -473,18 +655,29 @@ class _Views:
             "url": f"{self._repo_api(repo)}/issues/comments/{comment['id']}",
             "html_url": f"{self._issue_html(repo, issue)}#issuecomment-{comment['id']}",
             "issue_url": f"{self._repo_api(repo)}/issues/{issue['number']}",
-            "id": comment["id"], "node_id": comment["node_id"], "user": self._user_json(comment["user"]),
-            "created_at": comment["created_at"], "updated_at": comment["updated_at"],
-            "author_association": self._association(repo, comment["user"]), "body": comment["body"],
-            "performed_via_github_app": None, "pin": None, "minimized": None,
+            "id": comment["id"],
+            "node_id": comment["node_id"],
+            "user": self._user_json(comment["user"]),
+            "created_at": comment["created_at"],
+            "updated_at": comment["updated_at"],
+            "author_association": self._association(repo, comment["user"]),
+            "body": comment["body"],
+            "performed_via_github_app": None,
+            "pin": None,
+            "minimized": None,
         }
 
     def _event_json(self, repo: dict, event: dict) -> dict:
         """An issue event (labeled, assigned, closed...) as the timeline lists it."""
         out = {
-            "id": event["id"], "node_id": event["node_id"],
-            "url": f"{self._repo_api(repo)}/issues/events/{event['id']}", "actor": self._user_json(event["actor"]),
-            "event": event["event"], "commit_id": None, "commit_url": None, "created_at": event["created_at"],
+            "id": event["id"],
+            "node_id": event["node_id"],
+            "url": f"{self._repo_api(repo)}/issues/events/{event['id']}",
+            "actor": self._user_json(event["actor"]),
+            "event": event["event"],
+            "commit_id": None,
+            "commit_url": None,
+            "created_at": event["created_at"],
             "performed_via_github_app": None,
         }
         if "label" in event:
@@ -499,33 +692,64 @@ class _Views:
         """A cross-referenced timeline event: SOURCE (an issue or pull request) mentioned this issue."""
         issue = self._issue_json(repo, source) | {"repository": self._repo_json(repo)}
         return {
-            "actor": self._user_json(actor), "created_at": at, "updated_at": at,
-            "source": {"type": "issue", "issue": issue}, "event": "cross-referenced",
+            "actor": self._user_json(actor),
+            "created_at": at,
+            "updated_at": at,
+            "source": {"type": "issue", "issue": issue},
+            "event": "cross-referenced",
         }
 
     def _timeline_json(self, repo: dict, issue: dict) -> list[dict]:
         """ISSUE's timeline, oldest first: its events and comments, and the issues, pull requests and
         comments elsewhere in the repository that mention it (computed now, dated when they were written)."""
         number, full = issue["number"], repo["full_name"]
-        items = [self._event_json(repo, event) for event in repo["events"] if event["issue"] == number]
+        items = [
+            self._event_json(repo, event) for event in repo["events"] if event["issue"] == number
+        ]
         for comment in repo["comments"].values():
             if comment["issue"] == number:
                 shown = self._comment_json(repo, comment)
-                reactions = {"url": shown["url"] + "/reactions", "total_count": 0} | dict.fromkeys(REACTIONS, 0)
-                items.append(shown | {"reactions": reactions, "event": "commented", "actor": shown["user"]})
+                reactions = {"url": shown["url"] + "/reactions", "total_count": 0} | dict.fromkeys(
+                    REACTIONS, 0
+                )
+                items.append(
+                    shown | {"reactions": reactions, "event": "commented", "actor": shown["user"]}
+                )
             elif number in _mentions(comment["body"], full):
                 source = repo["issues"][comment["issue"]]
-                items.append(self._cross_reference_json(repo, source, comment["user"], comment["created_at"]))
+                items.append(
+                    self._cross_reference_json(repo, source, comment["user"], comment["created_at"])
+                )
         for other in repo["issues"].values():
-            if other is not issue and number in _mentions(f"{other['title']}\n{other['body'] or ''}", full):
-                items.append(self._cross_reference_json(repo, other, other["user"], other["created_at"]))
+            if other is not issue and number in _mentions(
+                f"{other['title']}\n{other['body'] or ''}", full
+            ):
+                items.append(
+                    self._cross_reference_json(repo, other, other["user"], other["created_at"])
+                )
         return sorted(items, key=lambda item: _parse_time(item["created_at"]))
 
     def _suggestion_json(self, repo: dict, suggestion: dict) -> dict:
-        fields = ("id", "action", "state", "target_id", "target_value", "rationale", "confidence", "actor_id",
-                  "issue_event_id", "resolved_by", "created_at", "updated_at")
+        fields = (
+            "id",
+            "action",
+            "state",
+            "target_id",
+            "target_value",
+            "rationale",
+            "confidence",
+            "actor_id",
+            "issue_event_id",
+            "resolved_by",
+            "created_at",
+            "updated_at",
+        )
         issue_id = repo["issues"][suggestion["issue"]]["id"]
-        return {"id": suggestion["id"], "issue_id": issue_id, **{key: suggestion[key] for key in fields[1:]}}
+        return {
+            "id": suggestion["id"],
+            "issue_id": issue_id,
+            **{key: suggestion[key] for key in fields[1:]},
+        }
 
     def _entry_json(self, repo: dict, ref: str, path: str) -> dict:
         """The contents entry of PATH at REF: a file when it holds data, else a folder."""
@@ -537,9 +761,15 @@ class _Views:
         html = f"{HTML}/{full}/{'blob' if is_file else 'tree'}/{ref}/{path}"
         download = f"https://raw.githubusercontent.com/{full}/{ref}/{path}" if is_file else None
         return {
-            "type": "file" if is_file else "dir", "size": len(data) if is_file else 0,
-            "name": path.rpartition("/")[2], "path": path, "sha": sha, "url": api, "git_url": git,
-            "html_url": html, "download_url": download,
+            "type": "file" if is_file else "dir",
+            "size": len(data) if is_file else 0,
+            "name": path.rpartition("/")[2],
+            "path": path,
+            "sha": sha,
+            "url": api,
+            "git_url": git,
+            "html_url": html,
+            "download_url": download,
             "_links": {"self": api, "git": git, "html": html},
         }
 
@@ -572,7 +802,8 @@ class FakeGitHub(_Views):
         cls = type(self)
         self._routes = [
             (*getattr(cls, name).route, getattr(self, name))
-            for name in dir(cls) if hasattr(getattr(cls, name, None), "route")
+            for name in dir(cls)
+            if hasattr(getattr(cls, name, None), "route")
         ]
         self._users: dict[str, dict] = {}
         self._tokens: dict[str, tuple[str, str]] = {}
@@ -614,16 +845,29 @@ class FakeGitHub(_Views):
         with self._lock:
             self._tokens[token] = (self._user(login)["login"], kind)
 
-    def add_repo(self, full_name: str, *, default_branch: str = "main", private: bool = False) -> dict:
+    def add_repo(
+        self, full_name: str, *, default_branch: str = "main", private: bool = False
+    ) -> dict:
         owner, name = full_name.split("/")
         with self._lock:
             if full_name.lower() in self._repos:
                 raise ValueError(f"repository {full_name} exists")
             repo = {
-                **self._ident("Repository"), "owner": self._user(owner)["login"], "name": name,
-                "full_name": full_name, "private": private, "default_branch": default_branch,
-                "created_at": self._now(), "roles": {}, "labels": {}, "issues": {}, "comments": {},
-                "trees": {default_branch: {}}, "events": [], "suggestions": {}, "suggestions_enabled": False,
+                **self._ident("Repository"),
+                "owner": self._user(owner)["login"],
+                "name": name,
+                "full_name": full_name,
+                "private": private,
+                "default_branch": default_branch,
+                "created_at": self._now(),
+                "roles": {},
+                "labels": {},
+                "issues": {},
+                "comments": {},
+                "trees": {default_branch: {}},
+                "events": [],
+                "suggestions": {},
+                "suggestions_enabled": False,
             }
             self._repos[full_name.lower()] = repo
             return self._repo_json(repo)
@@ -634,25 +878,55 @@ class FakeGitHub(_Views):
         with self._lock:
             self._seeded(repo)["roles"][self._user(login)["login"].lower()] = permission
 
-    def add_label(self, repo: str, name: str, *, color: str = "ededed", description: str | None = None) -> dict:
+    def add_label(
+        self, repo: str, name: str, *, color: str = "ededed", description: str | None = None
+    ) -> dict:
         with self._lock:
             record = self._seeded(repo)
             if name.lower() in record["labels"]:
                 raise ValueError(f"label {name!r} exists in {repo}")
             return self._label_json(record, self._new_label(record, name, color, description))
 
-    def add_issue(self, repo: str, title: str, body: str = "", *, user: str = "octocat", labels=(),
-                  state: str = "open", assignees=(), created_at: datetime | str | None = None) -> dict:
+    def add_issue(
+        self,
+        repo: str,
+        title: str,
+        body: str = "",
+        *,
+        user: str = "octocat",
+        labels=(),
+        state: str = "open",
+        assignees=(),
+        created_at: datetime | str | None = None,
+    ) -> dict:
         with self._lock:
             record = self._seeded(repo)
-            issue = self._new_issue(record, title, body, user, labels=self._labels_from(record, labels),
-                                    assignees=[self._user(a)["login"] for a in assignees], created_at=created_at)
+            issue = self._new_issue(
+                record,
+                title,
+                body,
+                user,
+                labels=self._labels_from(record, labels),
+                assignees=[self._user(a)["login"] for a in assignees],
+                created_at=created_at,
+            )
             if state != "open":
                 self._set_state(record, issue, state, None, user, issue["created_at"])
             return self._issue_json(record, issue)
 
-    def add_pull(self, repo: str, title: str, body: str = "", *, user: str = "octocat", head: str = "feature",
-                 base: str = "main", files=(), state: str = "open", created_at: datetime | str | None = None) -> dict:
+    def add_pull(
+        self,
+        repo: str,
+        title: str,
+        body: str = "",
+        *,
+        user: str = "octocat",
+        head: str = "feature",
+        base: str = "main",
+        files=(),
+        state: str = "open",
+        created_at: datetime | str | None = None,
+    ) -> dict:
         """A pull request (also issue number N); STATE is "open", "closed" or "merged" (closed and merged)."""
         if state not in ("open", "closed", "merged"):
             raise ValueError(f"pull request state must be open, closed or merged, not {state!r}")
@@ -660,12 +934,17 @@ class FakeGitHub(_Views):
             record = self._seeded(repo)
             number = str(len(record["issues"]) + 1)
             pull = {
-                **self._ident("PullRequest"), "head": head, "base": base,
-                "head_sha": _fake_sha(repo, head, number), "base_sha": _fake_sha(repo, base, number),
-                "files": [_pull_file(spec) for spec in files], "merged_at": None,
+                **self._ident("PullRequest"),
+                "head": head,
+                "base": base,
+                "head_sha": _fake_sha(repo, head, number),
+                "base_sha": _fake_sha(repo, base, number),
+                "files": [_pull_file(spec) for spec in files],
+                "merged_at": None,
             }
-            issue = self._new_issue(record, title, body, user, labels=[], assignees=[], pull=pull,
-                                    created_at=created_at)
+            issue = self._new_issue(
+                record, title, body, user, labels=[], assignees=[], pull=pull, created_at=created_at
+            )
             if state != "open":
                 self._set_state(record, issue, "closed", None, user, issue["created_at"])
                 pull["merged_at"] = issue["closed_at"] if state == "merged" else None
@@ -674,15 +953,25 @@ class FakeGitHub(_Views):
     def add_comment(self, repo: str, number: int, body: str, *, user: str) -> dict:
         with self._lock:
             record = self._seeded(repo)
-            return self._comment_json(record, self._new_comment(record, self._issue(record, number), body, user))
+            return self._comment_json(
+                record, self._new_comment(record, self._issue(record, number), body, user)
+            )
 
     def enable_suggestions(self, repo: str, enabled: bool = True) -> None:
         """Turn on (or off) issue suggestions for REPO; like GitHub, the fake starts with them off."""
         with self._lock:
             self._seeded(repo)["suggestions_enabled"] = enabled
 
-    def add_suggestion(self, repo: str, number: int, label: str, *, user: str = "octocat",
-                       rationale: str | None = None, confidence: str | None = None) -> dict:
+    def add_suggestion(
+        self,
+        repo: str,
+        number: int,
+        label: str,
+        *,
+        user: str = "octocat",
+        rationale: str | None = None,
+        confidence: str | None = None,
+    ) -> dict:
         """A pending add_label suggestion on issue NUMBER (the label is created when missing)."""
         with self._lock:
             record = self._seeded(repo)
@@ -690,13 +979,17 @@ class FakeGitHub(_Views):
             found = self._new_suggestion(record, issue, target, user, rationale, confidence)
             return self._suggestion_json(record, found)
 
-    def put_file(self, repo: str, path: str, content: str | bytes, *, ref: str | None = None) -> None:
+    def put_file(
+        self, repo: str, path: str, content: str | bytes, *, ref: str | None = None
+    ) -> None:
         """Store a file; a ref that does not exist yet starts as a copy of the default branch."""
         data = content.encode() if isinstance(content, str) else bytes(content)
         with self._lock:
             record = self._seeded(repo)
             default = record["trees"][record["default_branch"]]
-            record["trees"].setdefault(ref or record["default_branch"], dict(default))[path.strip("/")] = data
+            record["trees"].setdefault(ref or record["default_branch"], dict(default))[
+                path.strip("/")
+            ] = data
 
     # -- inspection
 
@@ -707,8 +1000,10 @@ class FakeGitHub(_Views):
     def calls(self, method: str | None = None, path: str | None = None) -> list[Request]:
         with self._lock:
             return [
-                r for r in self.requests
-                if (method is None or r.method == method.upper()) and (path is None or re.search(path, r.path))
+                r
+                for r in self.requests
+                if (method is None or r.method == method.upper())
+                and (path is None or re.search(path, r.path))
             ]
 
     def issue(self, repo: str, number: int) -> dict:
@@ -719,7 +1014,11 @@ class FakeGitHub(_Views):
     def comments(self, repo: str, number: int) -> list[dict]:
         with self._lock:
             record = self._seeded(repo)
-            return [self._comment_json(record, c) for c in record["comments"].values() if c["issue"] == number]
+            return [
+                self._comment_json(record, c)
+                for c in record["comments"].values()
+                if c["issue"] == number
+            ]
 
     def labels(self, repo: str) -> list[dict]:
         with self._lock:
@@ -740,21 +1039,46 @@ class FakeGitHub(_Views):
         """Every suggestion on issue NUMBER, whatever its state, oldest first."""
         with self._lock:
             record = self._seeded(repo)
-            return [self._suggestion_json(record, s) for s in record["suggestions"].values() if s["issue"] == number]
+            return [
+                self._suggestion_json(record, s)
+                for s in record["suggestions"].values()
+                if s["issue"] == number
+            ]
 
     # -- faults
 
-    def fail(self, method: str, path: str, status: int, *, times: int = 1,
-             headers: dict[str, str] | None = None, body: Any = None) -> None:
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
         if body is None:
-            body = {"message": HTTPStatus(status).phrase, "documentation_url": DOCS, "status": str(status)}
-        fault = _Fault(method.upper(), re.compile(path), Reply(status, body, dict(headers or {})), times)
+            body = {
+                "message": HTTPStatus(status).phrase,
+                "documentation_url": DOCS,
+                "status": str(status),
+            }
+        fault = _Fault(
+            method.upper(), re.compile(path), Reply(status, body, dict(headers or {})), times
+        )
         with self._lock:
             self._faults.append(fault)
 
-    def secondary_rate_limit(self, method: str, path: str, *, times: int = 1, retry_after: int = 0) -> None:
-        body = {"message": SECONDARY_RATE_LIMIT_MESSAGE, "documentation_url": SECONDARY_RATE_LIMIT_DOCS}
-        self.fail(method, path, 403, times=times, headers={"Retry-After": str(retry_after)}, body=body)
+    def secondary_rate_limit(
+        self, method: str, path: str, *, times: int = 1, retry_after: int = 0
+    ) -> None:
+        body = {
+            "message": SECONDARY_RATE_LIMIT_MESSAGE,
+            "documentation_url": SECONDARY_RATE_LIMIT_DOCS,
+        }
+        self.fail(
+            method, path, 403, times=times, headers={"Retry-After": str(retry_after)}, body=body
+        )
 
     # -- records (callers hold the lock)
 
@@ -770,7 +1094,10 @@ class FakeGitHub(_Views):
         if login.lower() not in self._users:
             kind = "Bot" if login.endswith("[bot]") else "User"
             self._users[login.lower()] = {
-                **self._ident(kind, "account"), "login": login, "type": kind, "created_at": self._now(),
+                **self._ident(kind, "account"),
+                "login": login,
+                "type": kind,
+                "created_at": self._now(),
             }
         return self._users[login.lower()]
 
@@ -786,8 +1113,15 @@ class FakeGitHub(_Views):
             raise HttpError(404, "Not Found")
         return issue
 
-    def _new_label(self, repo: dict, name: str, color: str = "ededed", description: str | None = None) -> dict:
-        label = {**self._ident("Label"), "name": name, "color": color.lstrip("#"), "description": description}
+    def _new_label(
+        self, repo: dict, name: str, color: str = "ededed", description: str | None = None
+    ) -> dict:
+        label = {
+            **self._ident("Label"),
+            "name": name,
+            "color": color.lstrip("#"),
+            "description": description,
+        }
         repo["labels"][name.lower()] = label
         return label
 
@@ -800,13 +1134,33 @@ class FakeGitHub(_Views):
                 labels.append(label)
         return labels
 
-    def _new_issue(self, repo: dict, title: str, body: str | None, user: str, *, labels: list[dict],
-                   assignees: list[str], created_at: datetime | str | None = None, pull: dict | None = None) -> dict:
+    def _new_issue(
+        self,
+        repo: dict,
+        title: str,
+        body: str | None,
+        user: str,
+        *,
+        labels: list[dict],
+        assignees: list[str],
+        created_at: datetime | str | None = None,
+        pull: dict | None = None,
+    ) -> dict:
         now = _iso(created_at) if created_at else self._now()
         issue = {
-            **self._ident("Issue"), "number": len(repo["issues"]) + 1, "title": title, "body": body or None,
-            "user": self._user(user)["login"], "state": "open", "state_reason": None, "labels": [],
-            "assignees": [], "created_at": now, "updated_at": now, "closed_at": None, "closed_by": None,
+            **self._ident("Issue"),
+            "number": len(repo["issues"]) + 1,
+            "title": title,
+            "body": body or None,
+            "user": self._user(user)["login"],
+            "state": "open",
+            "state_reason": None,
+            "labels": [],
+            "assignees": [],
+            "created_at": now,
+            "updated_at": now,
+            "closed_at": None,
+            "closed_by": None,
             "pull": pull,
         }
         repo["issues"][issue["number"]] = issue
@@ -814,54 +1168,95 @@ class FakeGitHub(_Views):
         self._reassign(repo, issue, assignees, user, now)
         return issue
 
-    def _event(self, repo: dict, issue: dict, event: str, actor: str, now: str, **detail: Any) -> dict:
+    def _event(
+        self, repo: dict, issue: dict, event: str, actor: str, now: str, **detail: Any
+    ) -> dict:
         """Record an issue event (for the timeline) that ACTOR caused at NOW."""
         record = {
-            **self._ident(EVENT_KINDS[event], "IssueEvent"), "issue": issue["number"], "event": event,
-            "actor": self._user(actor)["login"], "created_at": now, **detail,
+            **self._ident(EVENT_KINDS[event], "IssueEvent"),
+            "issue": issue["number"],
+            "event": event,
+            "actor": self._user(actor)["login"],
+            "created_at": now,
+            **detail,
         }
         repo["events"].append(record)
         return record
 
-    def _relabel(self, repo: dict, issue: dict, labels: list[dict], actor: str, now: str) -> list[dict]:
+    def _relabel(
+        self, repo: dict, issue: dict, labels: list[dict], actor: str, now: str
+    ) -> list[dict]:
         """Give ISSUE exactly LABELS, recording the labeled and unlabeled events; returns the events."""
         events = [
-            self._event(repo, issue, kind, actor, now, label={"name": label["name"], "color": label["color"]})
-            for kind, gone, kept in (("unlabeled", issue["labels"], labels), ("labeled", labels, issue["labels"]))
-            for label in gone if label not in kept
+            self._event(
+                repo,
+                issue,
+                kind,
+                actor,
+                now,
+                label={"name": label["name"], "color": label["color"]},
+            )
+            for kind, gone, kept in (
+                ("unlabeled", issue["labels"], labels),
+                ("labeled", labels, issue["labels"]),
+            )
+            for label in gone
+            if label not in kept
         ]
         issue["labels"] = labels
         return events
 
     def _reassign(self, repo: dict, issue: dict, logins: list[str], actor: str, now: str) -> None:
         """Give ISSUE exactly the assignees LOGINS, recording the assigned and unassigned events."""
-        for kind, gone, kept in (("unassigned", issue["assignees"], logins), ("assigned", logins, issue["assignees"])):
+        for kind, gone, kept in (
+            ("unassigned", issue["assignees"], logins),
+            ("assigned", logins, issue["assignees"]),
+        ):
             for login in gone:
                 if login not in kept:
                     self._event(repo, issue, kind, actor, now, assignee=login)
         issue["assignees"] = logins
 
-    def _new_suggestion(self, repo: dict, issue: dict, label: dict, actor: str, rationale: str | None,
-                        confidence: str | None) -> dict:
+    def _new_suggestion(
+        self,
+        repo: dict,
+        issue: dict,
+        label: dict,
+        actor: str,
+        rationale: str | None,
+        confidence: str | None,
+    ) -> dict:
         now = self._now()
         suggestion = {
-            "id": next(self._ids["IssueSuggestion"]), "issue": issue["number"], "action": "add_label",
-            "state": "pending", "target_id": label["id"], "target_value": None, "rationale": rationale,
-            "confidence": confidence and confidence.upper(), "actor_id": self._user(actor)["id"],
-            "issue_event_id": None, "resolved_by": None, "created_at": now, "updated_at": now,
+            "id": next(self._ids["IssueSuggestion"]),
+            "issue": issue["number"],
+            "action": "add_label",
+            "state": "pending",
+            "target_id": label["id"],
+            "target_value": None,
+            "rationale": rationale,
+            "confidence": confidence and confidence.upper(),
+            "actor_id": self._user(actor)["id"],
+            "issue_event_id": None,
+            "resolved_by": None,
+            "created_at": now,
+            "updated_at": now,
         }
         repo["suggestions"][suggestion["id"]] = suggestion
         return suggestion
 
     def _pending_label(self, repo: dict, issue: dict, label: dict) -> bool:
         return any(
-            s["issue"] == issue["number"] and s["state"] == "pending" and s["action"] == "add_label"
+            s["issue"] == issue["number"]
+            and s["state"] == "pending"
+            and s["action"] == "add_label"
             and s["target_id"] == label["id"]
             for s in repo["suggestions"].values()
         )
 
-    def _label_or_suggest(self, repo: dict, issue: dict, keep: list[dict], items: list[dict], login: str,
-                          now: str) -> None:
+    def _label_or_suggest(
+        self, repo: dict, issue: dict, keep: list[dict], items: list[dict], login: str, now: str
+    ) -> None:
         """Label ISSUE with KEEP plus the label ITEMS; where the repository has suggestions on, an item
         marked "suggest" becomes a pending suggestion instead (unless the issue has the label or a
         pending suggestion for it). Without the feature, or on a pull request, GitHub ignores the flag."""
@@ -872,20 +1267,28 @@ class FakeGitHub(_Views):
             if suggesting and item["suggest"]:
                 (label,) = self._labels_from(repo, [item["name"]])
                 if label not in labels and not self._pending_label(repo, issue, label):
-                    self._new_suggestion(repo, issue, label, login, item["rationale"], item["confidence"])
+                    self._new_suggestion(
+                        repo, issue, label, login, item["rationale"], item["confidence"]
+                    )
         self._relabel(repo, issue, labels, login, now)
 
     def _new_comment(self, repo: dict, issue: dict, body: str, user: str) -> dict:
         now = self._now()
         comment = {
-            **self._ident("IssueComment"), "issue": issue["number"], "body": body,
-            "user": self._user(user)["login"], "created_at": now, "updated_at": now,
+            **self._ident("IssueComment"),
+            "issue": issue["number"],
+            "body": body,
+            "user": self._user(user)["login"],
+            "created_at": now,
+            "updated_at": now,
         }
         repo["comments"][comment["id"]] = comment
         issue["updated_at"] = now
         return comment
 
-    def _set_state(self, repo: dict, issue: dict, state: str, reason: str | None, login: str, now: str) -> None:
+    def _set_state(
+        self, repo: dict, issue: dict, state: str, reason: str | None, login: str, now: str
+    ) -> None:
         resource = "PullRequest" if issue["pull"] else "Issue"
         if state not in ("open", "closed"):
             raise _invalid(resource, "state", "invalid")
@@ -900,10 +1303,18 @@ class FakeGitHub(_Views):
             issue["closed_at"], issue["closed_by"] = None, None
             reason = reason or "reopened"
         issue["state"] = state
-        issue["state_reason"] = reason or ("completed" if state == "closed" else issue["state_reason"])
+        issue["state_reason"] = reason or (
+            "completed" if state == "closed" else issue["state_reason"]
+        )
         if state != before:
-            self._event(repo, issue, "closed" if state == "closed" else "reopened", login, now,
-                        state_reason=issue["state_reason"])
+            self._event(
+                repo,
+                issue,
+                "closed" if state == "closed" else "reopened",
+                login,
+                now,
+                state_reason=issue["state_reason"],
+            )
 
     # -- request handling
 
@@ -913,11 +1324,13 @@ class FakeGitHub(_Views):
                 reply = self._take_fault(req) or self._serve(req)
             except HttpError as error:
                 reply = error.reply
-            except Exception as error:  # a bug in the fake: answer it rather than hang the client
+            except Exception as error:  # noqa: BLE001 - a bug in the fake: answer it rather than hang the client
                 reply = HttpError(500, f"FakeGitHub failed: {error!r}").reply
             req.status = reply.status
             self.requests.append(req)
-            return reply._replace(headers=self._headers(req) | {k.lower(): v for k, v in reply.headers.items()})
+            return reply._replace(
+                headers=self._headers(req) | {k.lower(): v for k, v in reply.headers.items()}
+            )
 
     def _take_fault(self, req: Request) -> Reply | None:
         for fault in self._faults:
@@ -956,7 +1369,9 @@ class FakeGitHub(_Views):
         for method, pattern, handler in self._routes:
             found = pattern.fullmatch(req.path)
             if found and method == req.method:
-                return handler, {key: unquote(value) for key, value in found.groupdict(default="").items()}
+                return handler, {
+                    key: unquote(value) for key, value in found.groupdict(default="").items()
+                }
         raise HttpError(404, "Not Found")
 
     def _headers(self, req: Request) -> dict[str, str]:
@@ -980,7 +1395,9 @@ class FakeGitHub(_Views):
     def _repo(self, req: Request, owner: str, name: str) -> dict:
         """The repository, or 404 when it is missing or hidden from the caller as GitHub hides it."""
         repo = self._repos.get(f"{owner}/{name}".lower())
-        if repo is None or not (req.kind == "installation" or self._role(repo, req.login) != "none"):
+        if repo is None or not (
+            req.kind == "installation" or self._role(repo, req.login) != "none"
+        ):
             raise HttpError(404, "Not Found")
         return repo
 
@@ -995,9 +1412,12 @@ class FakeGitHub(_Views):
             rels |= {"next": page + 1, "last": last}
         if page > 1:
             rels["first"] = 1
-        links = [f'<{self.url}{req.path}?{urlencode(req.query | {"page": n})}>; rel="{rel}"' for rel, n in rels.items()]
+        links = [
+            f'<{self.url}{req.path}?{urlencode(req.query | {"page": n})}>; rel="{rel}"'
+            for rel, n in rels.items()
+        ]
         headers = {"Link": ", ".join(links)} if last > 1 else {}
-        shown = items[(page - 1) * per_page:page * per_page]
+        shown = items[(page - 1) * per_page : page * per_page]
         return Reply(200, [render(item) for item in shown], headers)
 
     def _created(self, body: dict) -> Reply:
@@ -1018,10 +1438,17 @@ class FakeGitHub(_Views):
 
     def _api_assignees(self, body: dict) -> list[str]:
         """Assignees of an issue write ("assignees" and the older "assignee"); they must exist."""
-        logins = ([body["assignee"]] if body.get("assignee") else []) + list(body.get("assignees") or [])
+        logins = ([body["assignee"]] if body.get("assignee") else []) + list(
+            body.get("assignees") or []
+        )
         for login in logins:
             if login.lower() not in self._users:
-                error = {"resource": "Issue", "code": "invalid", "field": "assignees", "value": login}
+                error = {
+                    "resource": "Issue",
+                    "code": "invalid",
+                    "field": "assignees",
+                    "value": login,
+                }
                 raise HttpError(422, "Validation Failed", errors=[error])
         return list(dict.fromkeys(self._users[login.lower()]["login"] for login in logins))
 
@@ -1046,7 +1473,12 @@ class FakeGitHub(_Views):
 
     @route("GET", r"/rate_limit")
     def get_rate_limit(self, req: Request) -> dict:
-        core = {"limit": RATE_LIMIT, "used": self._used, "remaining": self._remaining(), "reset": self._reset}
+        core = {
+            "limit": RATE_LIMIT,
+            "used": self._used,
+            "remaining": self._remaining(),
+            "reset": self._reset,
+        }
         others = {
             name: {"limit": limit, "used": 0, "remaining": limit, "reset": self._reset}
             for name, limit in OTHER_RATE_LIMITS.items()
@@ -1079,7 +1511,11 @@ class FakeGitHub(_Views):
         if username.lower() not in self._users:
             raise HttpError(404, "Not Found")
         role = self._role(repo, username)
-        return {"permission": LEGACY_PERMISSION[role], "role_name": role, "user": self._user_json(username)}
+        return {
+            "permission": LEGACY_PERMISSION[role],
+            "role_name": role,
+            "user": self._user_json(username),
+        }
 
     @route("GET", REPO + r"/contents(?:/(?P<path>.*))?")
     def get_content(self, req: Request, owner: str, name: str, path: str):
@@ -1089,7 +1525,10 @@ class FakeGitHub(_Views):
             raise HttpError(404, f"No commit found for the ref {ref}")
         files = repo["trees"][ref]
         if path in files:
-            return self._entry_json(repo, ref, path) | {"encoding": "base64", "content": _wrap64(files[path])}
+            return self._entry_json(repo, ref, path) | {
+                "encoding": "base64",
+                "content": _wrap64(files[path]),
+            }
         entries = _children(files, path)
         if path and not entries:
             raise HttpError(404, "Not Found")
@@ -1112,34 +1551,52 @@ class FakeGitHub(_Views):
         for files in repo["trees"].values():
             for data in files.values():
                 if _git_sha("blob", data) == sha:
-                    return {"sha": sha, "node_id": _node_id("Blob", int(sha[:8], 16)), "size": len(data),
-                            "url": f"{self._repo_api(repo)}/git/blobs/{sha}",
-                            "content": _wrap64(data), "encoding": "base64"}
+                    return {
+                        "sha": sha,
+                        "node_id": _node_id("Blob", int(sha[:8], 16)),
+                        "size": len(data),
+                        "url": f"{self._repo_api(repo)}/git/blobs/{sha}",
+                        "content": _wrap64(data),
+                        "encoding": "base64",
+                    }
         raise HttpError(404, "Not Found")
 
-    def _tree_json(self, repo: dict, files: dict, folder: str, sha: str, recursive: str | None) -> dict:
+    def _tree_json(
+        self, repo: dict, files: dict, folder: str, sha: str, recursive: str | None
+    ) -> dict:
         prefix = f"{folder}/" if folder else ""
         entries = []
         for path in sorted({*files, *_folders(files)}):
             if not path.startswith(prefix) or path == folder:
                 continue
-            rel = path[len(prefix):]
+            rel = path[len(prefix) :]
             if "/" in rel and not recursive:
                 continue
             is_file = path in files
             entry_sha = _git_sha("blob", files[path]) if is_file else _tree_sha(files, path)
-            entry = {"path": rel, "mode": "100644" if is_file else "040000",
-                     "type": "blob" if is_file else "tree", "sha": entry_sha,
-                     "url": f"{self._repo_api(repo)}/git/{'blobs' if is_file else 'trees'}/{entry_sha}"}
+            entry = {
+                "path": rel,
+                "mode": "100644" if is_file else "040000",
+                "type": "blob" if is_file else "tree",
+                "sha": entry_sha,
+                "url": f"{self._repo_api(repo)}/git/{'blobs' if is_file else 'trees'}/{entry_sha}",
+            }
             entries.append(entry | ({"size": len(files[path])} if is_file else {}))
-        return {"sha": sha, "url": f"{self._repo_api(repo)}/git/trees/{sha}", "tree": entries, "truncated": False}
+        return {
+            "sha": sha,
+            "url": f"{self._repo_api(repo)}/git/trees/{sha}",
+            "tree": entries,
+            "truncated": False,
+        }
 
     # -- endpoints: labels
 
     @route("GET", REPO + r"/labels")
     def list_labels(self, req: Request, owner: str, name: str) -> Reply:
         repo = self._repo(req, owner, name)
-        return self._paginate(req, list(repo["labels"].values()), lambda label: self._label_json(repo, label))
+        return self._paginate(
+            req, list(repo["labels"].values()), lambda label: self._label_json(repo, label)
+        )
 
     @route("POST", REPO + r"/labels")
     def create_label(self, req: Request, owner: str, name: str) -> Reply:
@@ -1180,7 +1637,9 @@ class FakeGitHub(_Views):
         record, now = repo["labels"].pop(self._label(repo, label)["name"].lower()), self._now()
         for issue in repo["issues"].values():
             issue["labels"] = [other for other in issue["labels"] if other is not record]
-        for suggestion in repo["suggestions"].values():  # a suggestion of a deleted label can no longer apply
+        for suggestion in repo[
+            "suggestions"
+        ].values():  # a suggestion of a deleted label can no longer apply
             if suggestion["state"] == "pending" and suggestion["target_id"] == record["id"]:
                 suggestion["state"], suggestion["updated_at"] = "invalidated", now
         return Reply(204, None, {})
@@ -1207,8 +1666,14 @@ class FakeGitHub(_Views):
         if not body.get("title"):
             raise _invalid("Issue", "title")
         labels = self._labels_from(repo, _label_names(body))
-        issue = self._new_issue(repo, str(body["title"]), body.get("body"), req.login, labels=labels,
-                                assignees=self._api_assignees(body))
+        issue = self._new_issue(
+            repo,
+            str(body["title"]),
+            body.get("body"),
+            req.login,
+            labels=labels,
+            assignees=self._api_assignees(body),
+        )
         return self._created(self._issue_json(repo, issue))
 
     @route("GET", ISSUE)
@@ -1224,9 +1689,18 @@ class FakeGitHub(_Views):
             raise _invalid("Issue", "title")
         assigned = "assignees" in body or "assignee" in body
         assignees = self._api_assignees(body) if assigned else issue["assignees"]
-        items = _label_items(body) if "labels" in body else None  # validates before anything changes
+        items = (
+            _label_items(body) if "labels" in body else None
+        )  # validates before anything changes
         if "state" in body or "state_reason" in body:
-            self._set_state(repo, issue, body.get("state", issue["state"]), body.get("state_reason"), req.login, now)
+            self._set_state(
+                repo,
+                issue,
+                body.get("state", issue["state"]),
+                body.get("state_reason"),
+                req.login,
+                now,
+            )
         if items is not None:
             self._label_or_suggest(repo, issue, [], items, req.login, now)
         if "body" in body:
@@ -1238,11 +1712,15 @@ class FakeGitHub(_Views):
     @route("GET", ISSUE + r"/timeline")
     def list_timeline(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
-        return self._paginate(req, self._timeline_json(repo, self._issue(repo, number)), lambda item: item)
+        return self._paginate(
+            req, self._timeline_json(repo, self._issue(repo, number)), lambda item: item
+        )
 
     # -- endpoints: labels of an issue
 
-    def _issue_labels(self, req: Request, repo: dict, issue: dict, keep: list[dict], items: list[dict]) -> Reply:
+    def _issue_labels(
+        self, req: Request, repo: dict, issue: dict, keep: list[dict], items: list[dict]
+    ) -> Reply:
         """Label ISSUE with KEEP plus ITEMS (some perhaps only suggested); answers its labels."""
         issue["updated_at"] = now = self._now()
         self._label_or_suggest(repo, issue, keep, items, self._login(req), now)
@@ -1251,7 +1729,9 @@ class FakeGitHub(_Views):
     @route("GET", ISSUE + r"/labels")
     def list_issue_labels(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
-        return self._paginate(req, self._issue(repo, number)["labels"], lambda label: self._label_json(repo, label))
+        return self._paginate(
+            req, self._issue(repo, number)["labels"], lambda label: self._label_json(repo, label)
+        )
 
     @route("POST", ISSUE + r"/labels")
     def add_issue_labels(self, req: Request, owner: str, name: str, number: str) -> Reply:
@@ -1272,7 +1752,9 @@ class FakeGitHub(_Views):
         return Reply(204, None, {})
 
     @route("DELETE", ISSUE + LABEL)
-    def remove_issue_label(self, req: Request, owner: str, name: str, number: str, label: str) -> Reply:
+    def remove_issue_label(
+        self, req: Request, owner: str, name: str, number: str, label: str
+    ) -> Reply:
         repo = self._repo(req, owner, name)
         issue = self._issue(repo, number)
         kept = [other for other in issue["labels"] if other["name"].lower() != label.lower()]
@@ -1298,12 +1780,19 @@ class FakeGitHub(_Views):
         if action is not None and action not in SUGGESTION_ACTIONS:
             raise _invalid("IssueSuggestion", "action", "invalid")
         found = [
-            s for s in repo["suggestions"].values()
-            if s["issue"] == issue["number"] and state in ("all", s["state"]) and action in (None, s["action"])
+            s
+            for s in repo["suggestions"].values()
+            if s["issue"] == issue["number"]
+            and state in ("all", s["state"])
+            and action in (None, s["action"])
         ]
-        return self._paginate(req, found, lambda suggestion: self._suggestion_json(repo, suggestion))
+        return self._paginate(
+            req, found, lambda suggestion: self._suggestion_json(repo, suggestion)
+        )
 
-    def _resolve(self, req: Request, owner: str, name: str, number: str, suggestion_id: str) -> tuple[dict, dict]:
+    def _resolve(
+        self, req: Request, owner: str, name: str, number: str, suggestion_id: str
+    ) -> tuple[dict, dict]:
         """The pending suggestion SUGGESTION_ID of the issue, now marked resolved by the caller
         (404 when it is not the issue's, 422 when it is no longer pending)."""
         repo, issue = self._suggestible(req, owner, name, number)
@@ -1317,22 +1806,37 @@ class FakeGitHub(_Views):
         return repo, suggestion
 
     @route("POST", SUGGESTION + r"/approve")
-    def approve_suggestion(self, req: Request, owner: str, name: str, number: str, suggestion_id: str) -> dict:
+    def approve_suggestion(
+        self, req: Request, owner: str, name: str, number: str, suggestion_id: str
+    ) -> dict:
         repo, suggestion = self._resolve(req, owner, name, number, suggestion_id)
         issue, now = repo["issues"][suggestion["issue"]], suggestion["updated_at"]
-        label = next(label for label in repo["labels"].values() if label["id"] == suggestion["target_id"])
+        label = next(
+            label for label in repo["labels"].values() if label["id"] == suggestion["target_id"]
+        )
         if label not in issue["labels"]:
             (event,) = self._relabel(repo, issue, [*issue["labels"], label], req.login, now)
             suggestion["issue_event_id"], issue["updated_at"] = event["id"], now
         for other in repo["suggestions"].values():  # competing suggestions of the same change
-            if other is not suggestion and other["state"] == "pending" and other["issue"] == issue["number"] \
-                    and (other["action"], other["target_id"]) == (suggestion["action"], suggestion["target_id"]):
-                other["state"], other["resolved_by"], other["updated_at"] = "dismissed", suggestion["resolved_by"], now
+            if (
+                other is not suggestion
+                and other["state"] == "pending"
+                and other["issue"] == issue["number"]
+                and (other["action"], other["target_id"])
+                == (suggestion["action"], suggestion["target_id"])
+            ):
+                other["state"], other["resolved_by"], other["updated_at"] = (
+                    "dismissed",
+                    suggestion["resolved_by"],
+                    now,
+                )
         suggestion["state"] = "approved"
         return self._suggestion_json(repo, suggestion)
 
     @route("POST", SUGGESTION + r"/dismiss")
-    def dismiss_suggestion(self, req: Request, owner: str, name: str, number: str, suggestion_id: str) -> dict:
+    def dismiss_suggestion(
+        self, req: Request, owner: str, name: str, number: str, suggestion_id: str
+    ) -> dict:
         repo, suggestion = self._resolve(req, owner, name, number, suggestion_id)
         suggestion["state"] = "dismissed"
         return self._suggestion_json(repo, suggestion)
@@ -1345,8 +1849,10 @@ class FakeGitHub(_Views):
         issue = self._issue(repo, number)
         since = _parse_time(req.query["since"]) if "since" in req.query else None
         comments = [
-            c for c in repo["comments"].values()
-            if c["issue"] == issue["number"] and (since is None or _parse_time(c["updated_at"]) >= since)
+            c
+            for c in repo["comments"].values()
+            if c["issue"] == issue["number"]
+            and (since is None or _parse_time(c["updated_at"]) >= since)
         ]
         return self._paginate(req, comments, lambda comment: self._comment_json(repo, comment))
 
@@ -1356,7 +1862,9 @@ class FakeGitHub(_Views):
         issue = self._issue(repo, number)
         if not body.get("body"):
             raise _invalid("IssueComment", "body")
-        return self._created(self._comment_json(repo, self._new_comment(repo, issue, body["body"], req.login)))
+        return self._created(
+            self._comment_json(repo, self._new_comment(repo, issue, body["body"], req.login))
+        )
 
     def _comment(self, repo: dict, comment_id: str) -> dict:
         comment = repo["comments"].get(int(comment_id))
@@ -1415,7 +1923,9 @@ class FakeGitHub(_Views):
     def list_pull_files(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
         issue = self._pull(repo, number)
-        return self._paginate(req, issue["pull"]["files"], lambda file: self._pull_file_json(repo, issue, file))
+        return self._paginate(
+            req, issue["pull"]["files"], lambda file: self._pull_file_json(repo, issue, file)
+        )
 
 
 # ---------------------------------------------------------------- HTTP plumbing
@@ -1427,7 +1937,9 @@ class _Handler(LoopbackHandler):
     server_version = "GitHub.com"
 
     def answer(self, path: str, query: dict[str, str], raw: bytes) -> Wire:
-        request = Request(self.command, path, query, dict(self.headers.items()), _parse_json(raw), raw)
+        request = Request(
+            self.command, path, query, dict(self.headers.items()), _parse_json(raw), raw
+        )
         reply = self.server.fake._dispatch(request)
         if reply.status == 204:  # RFC 9110: a 204 carries no Content-Length
             return reply.status, reply.headers, None

@@ -37,9 +37,17 @@ from .loopback import LoopbackHandler, LoopbackServer, Wire
 FAKE_MODEL = "fake-model"
 OPENAI_ERROR_TYPES = {401: "authentication_error", 429: "rate_limit_error"}
 GEMINI_STATUSES = {
-    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-    409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 499: "CANCELLED", 500: "INTERNAL", 501: "UNIMPLEMENTED",
-    503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
 }
 OPENAI_CHAT = re.compile(r"/v1/chat/completions")
 OPENAI_MODELS = re.compile(r"/v1/models")
@@ -66,8 +74,13 @@ class Answer:
     wait: float = 0.0
 
 
-def text(content: str, *, reasoning: str | None = None, prompt_tokens: int = 11,
-         completion_tokens: int = 7) -> Answer:
+def text(
+    content: str,
+    *,
+    reasoning: str | None = None,
+    prompt_tokens: int = 11,
+    completion_tokens: int = 7,
+) -> Answer:
     """A successful answer; REASONING becomes DeepSeek's reasoning_content or Gemini's thought part."""
     return Answer(content, reasoning, prompt_tokens, completion_tokens)
 
@@ -77,8 +90,14 @@ def json_answer(obj: Any, **kw: Any) -> Answer:
     return text(json.dumps(obj), **kw)
 
 
-def error(status: int, message: str | None = None, *, code: str | None = None, type: str | None = None,
-          retry_after: float | None = None) -> Answer:
+def error(
+    status: int,
+    message: str | None = None,
+    *,
+    code: str | None = None,
+    type: str | None = None,
+    retry_after: float | None = None,
+) -> Answer:
     """An error answer with the API's error body.
 
     MESSAGE defaults to the HTTP reason phrase. CODE is OpenAI's ``error.code`` (e.g.
@@ -143,8 +162,17 @@ def _retry_headers(answer: Answer) -> dict[str, str]:
 
 def _openai_error(answer: Answer) -> dict:
     status = answer.status
-    default = "server_error" if status >= 500 else OPENAI_ERROR_TYPES.get(status, "invalid_request_error")
-    return {"error": {"message": answer.message, "type": answer.type or default, "param": None, "code": answer.code}}
+    default = (
+        "server_error" if status >= 500 else OPENAI_ERROR_TYPES.get(status, "invalid_request_error")
+    )
+    return {
+        "error": {
+            "message": answer.message,
+            "type": answer.type or default,
+            "param": None,
+            "code": answer.code,
+        }
+    }
 
 
 def _openai_completion(answer: Answer, model: str, number: int) -> dict:
@@ -153,7 +181,9 @@ def _openai_completion(answer: Answer, model: str, number: int) -> dict:
         message["reasoning_content"] = answer.reasoning
     p, c = answer.prompt_tokens, answer.completion_tokens
     return {
-        "id": f"chatcmpl-fake{number:06d}", "object": "chat.completion", "created": int(time.time()),
+        "id": f"chatcmpl-fake{number:06d}",
+        "object": "chat.completion",
+        "created": int(time.time()),
         "model": model,
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c},
@@ -172,9 +202,16 @@ def _gemini_completion(answer: Answer, model: str, number: int) -> dict:
         parts.insert(0, {"text": answer.reasoning, "thought": True})
     p, c = answer.prompt_tokens, answer.completion_tokens
     return {
-        "candidates": [{"content": {"parts": parts, "role": "model"}, "finishReason": "STOP", "index": 0}],
-        "usageMetadata": {"promptTokenCount": p, "candidatesTokenCount": c, "totalTokenCount": p + c},
-        "modelVersion": model, "responseId": f"fake-response-{number:06d}",
+        "candidates": [
+            {"content": {"parts": parts, "role": "model"}, "finishReason": "STOP", "index": 0}
+        ],
+        "usageMetadata": {
+            "promptTokenCount": p,
+            "candidatesTokenCount": c,
+            "totalTokenCount": p + c,
+        },
+        "modelVersion": model,
+        "responseId": f"fake-response-{number:06d}",
     }
 
 
@@ -246,8 +283,10 @@ class FakeLLM:
         with self._lock:
             try:
                 reply = self._serve(req)
-            except Exception as exc:  # a bug in the fake: answer it rather than hang the client
-                reply = Reply(500, {"error": {"code": 500, "message": f"FakeLLM failed: {exc!r}"}}, {})
+            except Exception as exc:  # noqa: BLE001 - a bug in the fake: answer it rather than hang the client
+                reply = Reply(
+                    500, {"error": {"code": 500, "message": f"FakeLLM failed: {exc!r}"}}, {}
+                )
             req.status = reply.status
             self.requests.append(req)
             return reply
@@ -297,10 +336,18 @@ class FakeLLM:
         if answer.status != 200:
             return Reply(answer.status, failure(answer), _retry_headers(answer), answer.wait)
         number = next(self._numbers)
-        return Reply(200, completion(answer, model, number), {"x-request-id": f"req_fake{number:06d}"}, answer.wait)
+        return Reply(
+            200,
+            completion(answer, model, number),
+            {"x-request-id": f"req_fake{number:06d}"},
+            answer.wait,
+        )
 
     def _models(self) -> dict:
-        return {"object": "list", "data": [{"id": FAKE_MODEL, "object": "model", "created": 0, "owned_by": "fake"}]}
+        return {
+            "object": "list",
+            "data": [{"id": FAKE_MODEL, "object": "model", "created": 0, "owned_by": "fake"}],
+        }
 
     def _pause(self, seconds: float) -> None:
         """Sleep outside the lock, so other requests are served; stop() cuts it short."""
@@ -310,7 +357,14 @@ class FakeLLM:
 
 def _not_found(req: Request) -> dict:
     message = f"FakeLLM has no route for {req.method} {req.path}"
-    return {"error": {"code": 404, "message": message, "status": "NOT_FOUND", "type": "invalid_request_error"}}
+    return {
+        "error": {
+            "code": 404,
+            "message": message,
+            "status": "NOT_FOUND",
+            "type": "invalid_request_error",
+        }
+    }
 
 
 # ---------------------------------------------------------------- HTTP plumbing

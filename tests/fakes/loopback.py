@@ -58,7 +58,9 @@ class LoopbackHandler(BaseHTTPRequestHandler):
     """Reads HTTP/1.1 requests, hands them to ``answer`` and writes its reply (keep-alive safe)."""
 
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: avoid the 40 ms delayed-ACK stall
+    disable_nagle_algorithm = (
+        True  # headers and body go out in two writes: avoid the 40 ms delayed-ACK stall
+    )
     sys_version = ""
     server: LoopbackServer
 
@@ -80,7 +82,9 @@ class LoopbackHandler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         url = urlsplit(self.path)
-        status, headers, data = self.answer(url.path, dict(parse_qsl(url.query, keep_blank_values=True)), raw)
+        status, headers, data = self.answer(
+            url.path, dict(parse_qsl(url.query, keep_blank_values=True)), raw
+        )
         self._write(status, headers, data)
 
     def _write(self, status: int, headers: dict[str, str], data: bytes | None) -> None:

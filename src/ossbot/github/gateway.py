@@ -50,8 +50,13 @@ class Gateway:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.requests: Counter[str] = Counter()
-        self._options = dict(retries=retries, backoff=backoff, write_interval=write_interval,
-                             max_rate_limit_wait=max_rate_limit_wait, timeout=timeout)
+        self._options = dict(
+            retries=retries,
+            backoff=backoff,
+            write_interval=write_interval,
+            max_rate_limit_wait=max_rate_limit_wait,
+            timeout=timeout,
+        )
         self._memo: dict[tuple[Any, ...], Any] = {}
         self._counter: _RequestCounter | None = None
 
@@ -91,14 +96,18 @@ class Gateway:
     def total_requests(self) -> int:
         return sum(self.requests.values())
 
-    def _call(self, verb: str, path: str, *, params: dict[str, Any] | None = None,
-              body: Any = None) -> Any:
+    def _call(
+        self, verb: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+    ) -> Any:
         with _translated(verb, path):
-            _, data = self._github.requester.requestJsonAndCheck(verb, path, parameters=params, input=body)
+            _, data = self._github.requester.requestJsonAndCheck(
+                verb, path, parameters=params, input=body
+            )
         return data
 
-    def _paginate(self, path: str, params: dict[str, Any] | None = None, *,
-                  limit: int | None = None) -> list[dict[str, Any]]:
+    def _paginate(
+        self, path: str, params: dict[str, Any] | None = None, *, limit: int | None = None
+    ) -> list[dict[str, Any]]:
         """Every item (or the first `limit`: later pages are then not requested)."""
         from github.PaginatedList import PaginatedList
 
@@ -130,12 +139,18 @@ class Gateway:
             return self._call("GET", f"/repos/{repo}/issues/{number}")
         except GitHubError as exc:
             if exc.status == 404:
-                raise InputError(f"{repo}#{number} was not found (or the token cannot see it)") from exc
+                raise InputError(
+                    f"{repo}#{number} was not found (or the token cannot see it)"
+                ) from exc
             raise
 
     def repo_labels(self, repo: str) -> list[Label]:
-        return self._memoized(("labels", repo), lambda: [
-            Label.model_validate(item) for item in self._paginate(f"/repos/{repo}/labels")])
+        return self._memoized(
+            ("labels", repo),
+            lambda: [
+                Label.model_validate(item) for item in self._paginate(f"/repos/{repo}/labels")
+            ],
+        )
 
     def recent_issues(self, repo: str, *, since: str | None, limit: int) -> list[dict[str, Any]]:
         """Issues and pull requests (as the API lists both), most recently updated first."""
@@ -154,34 +169,44 @@ class Gateway:
         return self._paginate(f"/repos/{repo}/issues", params, limit=limit)
 
     def timeline(self, repo: str, number: int) -> list[dict[str, Any]]:
-        return self._memoized(("timeline", repo, number), lambda: self._paginate(
-            f"/repos/{repo}/issues/{number}/timeline"))
+        return self._memoized(
+            ("timeline", repo, number),
+            lambda: self._paginate(f"/repos/{repo}/issues/{number}/timeline"),
+        )
 
     def label_suggestions(self, repo: str, number: int) -> list[dict[str, Any]] | None:
         """Every label suggestion on the issue, or None when the repository does not have
         GitHub's issue suggestions (the endpoint exists only while the feature is on)."""
         try:
-            return self._paginate(f"/repos/{repo}/issues/{number}/suggestions",
-                                  {"state": "all", "action": "add_label"})
+            return self._paginate(
+                f"/repos/{repo}/issues/{number}/suggestions",
+                {"state": "all", "action": "add_label"},
+            )
         except GitHubError as exc:
             if exc.status in (403, 404, 410, 422):
                 return None
             raise
 
     def issue_comments(self, repo: str, number: int) -> list[Comment]:
-        return self._memoized(("comments", repo, number), lambda: [
-            Comment.model_validate(item)
-            for item in self._paginate(f"/repos/{repo}/issues/{number}/comments")])
+        return self._memoized(
+            ("comments", repo, number),
+            lambda: [
+                Comment.model_validate(item)
+                for item in self._paginate(f"/repos/{repo}/issues/{number}/comments")
+            ],
+        )
 
     def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None:
         """{name: (type, sha)} of a folder on the default branch ("" for the root), or None
         when it is absent."""
+
         def fetch() -> dict[str, tuple[str, str]] | None:
             where = f"/contents/{quote(path)}" if path else "/contents"
             data = self._optional("GET", f"/repos/{repo}{where}")
             if not isinstance(data, list):
                 return None
             return {entry["name"]: (entry["type"], entry["sha"]) for entry in data}
+
         return self._memoized(("dir", repo, path), fetch)
 
     def file_text(self, repo: str, path: str) -> str | None:
@@ -217,10 +242,14 @@ class Gateway:
         return Comment.model_validate(data)
 
     def edit_comment(self, repo: str, comment_id: int, body: str) -> Comment:
-        data = self._call("PATCH", f"/repos/{repo}/issues/comments/{comment_id}", body={"body": body})
+        data = self._call(
+            "PATCH", f"/repos/{repo}/issues/comments/{comment_id}", body={"body": body}
+        )
         return Comment.model_validate(data)
 
-    def add_labels(self, repo: str, number: int, labels: list[str] | list[dict[str, Any]]) -> list[str]:
+    def add_labels(
+        self, repo: str, number: int, labels: list[str] | list[dict[str, Any]]
+    ) -> list[str]:
         """Plain names are applied; objects with `suggest: true` become pending suggestions
         (GitHub's issue suggestions) with their rationale and confidence."""
         data = self._call("POST", f"/repos/{repo}/issues/{number}/labels", body={"labels": labels})
@@ -250,13 +279,17 @@ class _translated:
         if isinstance(exc, GithubException):
             raise _from_status(exc.status, _message(exc.data), self.what) from exc
         if isinstance(exc, OSError) or exc.__class__.__module__.startswith(("requests", "urllib3")):
-            raise GitHubError(f"could not reach GitHub for {self.what}: {_first_line(exc)}") from exc
+            raise GitHubError(
+                f"could not reach GitHub for {self.what}: {_first_line(exc)}"
+            ) from exc
         return False
 
 
 def _from_status(status: int, message: str, what: str) -> GitHubError | InputError:
     if status == 401:
-        return InputError(f"GitHub rejected the token (401 {message}): check GITHUB_TOKEN or --token")
+        return InputError(
+            f"GitHub rejected the token (401 {message}): check GITHUB_TOKEN or --token"
+        )
     error = GitHubError(f"GitHub answered {status} {message} to {what}")
     error.status = status
     return error
@@ -316,4 +349,3 @@ def _raw_class() -> type:
             self.data = attributes
 
     return Raw
-

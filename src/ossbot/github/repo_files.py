@@ -8,7 +8,8 @@ state DB by git sha (content-addressed, never stale), so a warm run costs one re
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ossbot.state.store import StateStore
 
@@ -31,7 +32,9 @@ class RepoFiles:
         if name is None:
             return None
         path = f".github/{name}"
-        return path, self._cached(f"blob:{entries[name][1]}", lambda: self.reader.file_text(self.repo, path) or "")
+        return path, self._cached(
+            f"blob:{entries[name][1]}", lambda: self.reader.file_text(self.repo, path) or ""
+        )
 
     def template(self, name: str) -> str | None:
         """The repository's override of a comment template, or None."""
@@ -46,8 +49,11 @@ class RepoFiles:
         kind, tree_sha = self._entries().get("ossbot", ("", ""))
         if kind != "dir":
             return None
-        listing = json.loads(self._cached(
-            f"tree:{tree_sha}", lambda: json.dumps(self.reader.tree(self.repo, tree_sha))))
+        listing = json.loads(
+            self._cached(
+                f"tree:{tree_sha}", lambda: json.dumps(self.reader.tree(self.repo, tree_sha))
+            )
+        )
         blob_sha = listing.get(f"{folder}/{name}")
         if blob_sha is None:
             return None

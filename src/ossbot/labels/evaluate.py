@@ -18,8 +18,9 @@ import io
 import json
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ossbot.errors import InputError
 from ossbot.labels.model import Example, LabelModel
@@ -31,6 +32,7 @@ CSV_FIELD_LIMIT = 2**31 - 1  # issue bodies exceed csv's default 131,072 charact
 
 
 # --- loading ----------------------------------------------------------------------------------
+
 
 def load_examples(path: Path) -> list[Example]:
     """CSV (.csv) or JSON lines (.jsonl, .ndjson; .json may hold an array) with title, body, and
@@ -55,11 +57,15 @@ def _csv(text: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
     try:
         fields = reader.fieldnames or []
         if fields and not _has_fields(fields):
-            raise InputError(f"dataset {path}: needs 'title' and 'labels' (or 'label') columns, "
-                             f"found {', '.join(fields)}")
+            raise InputError(
+                f"dataset {path}: needs 'title' and 'labels' (or 'label') columns, "
+                f"found {', '.join(fields)}"
+            )
         return [(f"line {reader.line_num}", row) for row in reader]
     except csv.Error as exc:
-        raise InputError(f"dataset {path} is not valid CSV (line {reader.line_num}): {exc}") from None
+        raise InputError(
+            f"dataset {path} is not valid CSV (line {reader.line_num}): {exc}"
+        ) from None
 
 
 def _json(text: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -68,7 +74,9 @@ def _json(text: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise InputError(f"dataset {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+            raise InputError(
+                f"dataset {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
+            ) from None
         for number, item in enumerate(data, start=1):
             if not isinstance(item, dict):
                 raise InputError(f"dataset {path}, item {number}: each item must be a JSON object")
@@ -93,8 +101,10 @@ def _has_fields(fields: Sequence[str]) -> bool:
 
 def _example(record: dict[str, Any], path: Path, where: str) -> Example:
     if not _has_fields(list(record)):
-        raise InputError(f"dataset {path}, {where}: needs 'title' and 'labels' (or 'label') "
-                         f"fields, found {', '.join(sorted(map(str, record))) or 'none'}")
+        raise InputError(
+            f"dataset {path}, {where}: needs 'title' and 'labels' (or 'label') "
+            f"fields, found {', '.join(sorted(map(str, record))) or 'none'}"
+        )
     raw = record.get("labels")
     if raw is None:
         raw = record.get("label")
@@ -105,10 +115,14 @@ def _example(record: dict[str, Any], path: Path, where: str) -> Example:
     else:
         names = []
     number = str(record.get("number") or "").strip()
-    return Example(str(record.get("title") or ""), str(record.get("body") or ""),
-                   tuple(dict.fromkeys(n.strip() for n in names if n.strip())),
-                   str(record.get("repo") or ""), str(record.get("created_at") or ""),
-                   int(number) if number.isdigit() else None)
+    return Example(
+        str(record.get("title") or ""),
+        str(record.get("body") or ""),
+        tuple(dict.fromkeys(n.strip() for n in names if n.strip())),
+        str(record.get("repo") or ""),
+        str(record.get("created_at") or ""),
+        int(number) if number.isdigit() else None,
+    )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -117,6 +131,7 @@ def _one_line(exc: BaseException) -> str:
 
 # --- scoring ----------------------------------------------------------------------------------
 
+
 def _groups(examples: Sequence[Example]) -> dict[str, list[Example]]:
     grouped: dict[str, list[Example]] = defaultdict(list)
     for example in examples:
@@ -124,8 +139,9 @@ def _groups(examples: Sequence[Example]) -> dict[str, list[Example]]:
     return dict(grouped)
 
 
-def evaluate(train: Sequence[Example], test: Sequence[Example], *, min_examples: int = 5,
-             pool: bool = True) -> dict[str, Any]:
+def evaluate(
+    train: Sequence[Example], test: Sequence[Example], *, min_examples: int = 5, pool: bool = True
+) -> dict[str, Any]:
     """Train, score the test issues, and report per repository (one group without a repo).
 
     With several repositories and `pool`, one model learns from all the training issues and
@@ -134,19 +150,33 @@ def evaluate(train: Sequence[Example], test: Sequence[Example], *, min_examples:
     {label: {"precision", "recall", "f1", "support"}}}, the labels pooled over the groups."""
     single = all(len(e.labels) == 1 for e in [*train, *test])
     train_groups, test_groups = _groups(train), _groups(test)
-    shared = LabelModel.train(train, min_examples=min_examples) if pool and len(train_groups) > 1 else None
+    shared = (
+        LabelModel.train(train, min_examples=min_examples)
+        if pool and len(train_groups) > 1
+        else None
+    )
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
     groups = {}
     for name, tests in sorted(test_groups.items()):
         trains = train_groups.get(name, [])
         model = shared or LabelModel.train(trains, min_examples=min_examples)
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for example, predicted in zip(tests, _predict(model, tests, single)):
+        for example, predicted in zip(tests, _predict(model, tests, single), strict=True):
             for label in set(predicted) | set(example.labels):
-                index = 0 if label in predicted and label in example.labels else 1 if label in predicted else 2
+                index = (
+                    0
+                    if label in predicted and label in example.labels
+                    else 1
+                    if label in predicted
+                    else 2
+                )
                 counts[label][index] += 1
                 tallies[label][index] += 1
-        groups[name] = {"macro_f1": round(_macro(counts), 4), "train": len(trains), "test": len(tests)}
+        groups[name] = {
+            "macro_f1": round(_macro(counts), 4),
+            "train": len(trains),
+            "test": len(tests),
+        }
     labels = {label: _scores(*counts) for label, counts in sorted(tallies.items())}
     mean = sum(g["macro_f1"] for g in groups.values()) / len(groups) if groups else 0.0
     return {"macro_f1": round(mean, 4), "groups": groups, "labels": labels}
@@ -174,8 +204,12 @@ def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 def _scores(tp: int, fp: int, fn: int) -> dict[str, Any]:
     precision, recall, f1 = _f1(tp, fp, fn)
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "support": tp + fn}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "support": tp + fn,
+    }
 
 
 def _macro(counts: dict[str, list[int]]) -> float:
@@ -187,7 +221,10 @@ def _macro(counts: dict[str, list[int]]) -> float:
 
 # --- splits -----------------------------------------------------------------------------------
 
-def time_split(examples: Sequence[Example], test_fraction: float = 0.2) -> tuple[list[Example], list[Example]]:
+
+def time_split(
+    examples: Sequence[Example], test_fraction: float = 0.2
+) -> tuple[list[Example], list[Example]]:
     """Per repository: the oldest issues to train on, the newest `test_fraction` to score
     (by created_at, then number; issues without a date count as the oldest)."""
     train: list[Example] = []
@@ -200,8 +237,13 @@ def time_split(examples: Sequence[Example], test_fraction: float = 0.2) -> tuple
     return train, test
 
 
-def cross_validate(examples: Sequence[Example], folds: int = 5, seed: int = 0,
-                   min_examples: int = 5, pool: bool = True) -> dict[str, Any]:
+def cross_validate(
+    examples: Sequence[Example],
+    folds: int = 5,
+    seed: int = 0,
+    min_examples: int = 5,
+    pool: bool = True,
+) -> dict[str, Any]:
     """k-fold, stratified per repository and label set; `evaluate`'s report, averaged over the
     folds (a group's `train` is its mean training size, `test` all its issues, each scored once;
     a label's support is summed)."""
@@ -234,12 +276,16 @@ def _average(reports: list[dict[str, Any]]) -> dict[str, Any]:
     groups = {}
     for name in sorted({name for r in reports for name in r["groups"]}):
         rows = [r["groups"][name] for r in reports if name in r["groups"]]
-        groups[name] = {"macro_f1": mean([row["macro_f1"] for row in rows]),
-                        "train": round(sum(row["train"] for row in rows) / len(rows)),
-                        "test": sum(row["test"] for row in rows)}
+        groups[name] = {
+            "macro_f1": mean([row["macro_f1"] for row in rows]),
+            "train": round(sum(row["train"] for row in rows) / len(rows)),
+            "test": sum(row["test"] for row in rows),
+        }
     labels = {}
     for name in sorted({name for r in reports for name in r["labels"]}):
         rows = [r["labels"][name] for r in reports if name in r["labels"]]
-        labels[name] = {key: mean([row[key] for row in rows]) for key in ("precision", "recall", "f1")}
+        labels[name] = {
+            key: mean([row[key] for row in rows]) for key in ("precision", "recall", "f1")
+        }
         labels[name]["support"] = sum(row["support"] for row in rows)
     return {"macro_f1": mean([r["macro_f1"] for r in reports]), "groups": groups, "labels": labels}

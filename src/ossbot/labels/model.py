@@ -37,28 +37,34 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import count, repeat
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
 
-BODY_CHARS = 3000       # the body's head: where templates and descriptions are; logs come later
+BODY_CHARS = 3000  # the body's head: where templates and descriptions are; logs come later
 OPENING_CHARS = 300
-LAMBDA = 0.7            # ridge penalty (cross-validated: 0.5 to 1 are within noise of each other)
-BETA = 1.0              # weight of the per-repository copy of the features, when pooling
+LAMBDA = 0.7  # ridge penalty (cross-validated: 0.5 to 1 are within noise of each other)
+BETA = 1.0  # weight of the per-repository copy of the features, when pooling
 BLOCK_WEIGHTS = {"w": 1.0, "s": 0.25, "c": 0.25, "f": 0.25}  # words, structure, chars, opening
-_UNSEEN = "\0unseen"     # the weights for a repository a pooled model was not trained on
+_UNSEEN = "\0unseen"  # the weights for a repository a pooled model was not trained on
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _URL = re.compile(r"https?://\S+")
 _WORD = re.compile(r"[a-z][a-z0-9_']*|\d+|[?!]")
 _LETTERS = re.compile(r"[a-z]+")
 _TAG = re.compile(r"<[^>]*>")
-_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*|\*\*)([A-Za-z][^\n#*]{1,60}?)[ \t]*(?:\*\*)?[ \t]*:?[ \t]*\r?\n"
-                      r"(?:[ \t]*\r?\n)*[ \t]*([^\n]{0,60})", re.M)
-_KEY_VALUE = re.compile(r"^[ \t]*[-*]?[ \t]*([A-Za-z][\w ./-]{1,30}?)[ \t]*(?:=>|:)[ \t]*(\S[^\n]{0,60})$", re.M)
+_HEADING = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]*|\*\*)([A-Za-z][^\n#*]{1,60}?)[ \t]*(?:\*\*)?[ \t]*:?[ \t]*\r?\n"
+    r"(?:[ \t]*\r?\n)*[ \t]*([^\n]{0,60})",
+    re.M,
+)
+_KEY_VALUE = re.compile(
+    r"^[ \t]*[-*]?[ \t]*([A-Za-z][\w ./-]{1,30}?)[ \t]*(?:=>|:)[ \t]*(\S[^\n]{0,60})$", re.M
+)
 _TEMPLATE = re.compile(r"\b\w+_template\b|\btag:\w+", re.I)
 _TITLE_PREFIX = re.compile(r"\s*\[([^\]]{2,20})\]|\s*([A-Za-z][A-Za-z ]{1,19}):")
 _LIST = re.compile(r"^\s*(?:\d+\.|[-*])\s", re.M)
@@ -70,11 +76,12 @@ class Example:
     body: str
     labels: tuple[str, ...]
     repo: str = ""
-    created_at: str = ""        # sortable timestamp text
+    created_at: str = ""  # sortable timestamp text
     number: int | None = None
 
 
 # --- features ---------------------------------------------------------------------------------
+
 
 def _words(text: str, limit: int = 0) -> list[str]:
     """Lower-case letter runs, HTML tags left out (`<b>Bug</b>` → bug)."""
@@ -85,13 +92,13 @@ def _words(text: str, limit: int = 0) -> list[str]:
 def _grams(words: list[str], prefix: str = "") -> list[str]:
     """Unigrams and bigrams."""
     first = [prefix + w for w in words] if prefix else words
-    return first + list(map(" ".join, zip(first, words[1:])))
+    return first + list(map(" ".join, zip(first, words[1:], strict=False)))
 
 
 def _chars(title: str) -> list[str]:
     """Character 3- to 5-grams of the title's words, with the spaces between them."""
     text = f" {' '.join(_LETTERS.findall(title.lower()))} "
-    return [text[i:i + n] for n in range(3, 6) for i in range(len(text) - n + 1)]
+    return [text[i : i + n] for n in range(3, 6) for i in range(len(text) - n + 1)]
 
 
 def _structure(title: str, body: str, head: str, text: str) -> list[str]:
@@ -118,10 +125,17 @@ def _structure(title: str, body: str, head: str, text: str) -> list[str]:
     if prefix:
         tokens.append("prefix:" + " ".join(_words(prefix.group(1) or prefix.group(2), 3)))
     lower = head.lower()
-    flags = {"title?": "?" in title, "body?": "?" in text, "code": "```" in head,
-             "image": "![" in head or "<img" in lower, "url": "http" in lower,
-             "trace": "traceback" in lower or "exception" in lower or "error:" in lower,
-             "list": bool(_LIST.search(text)), "checklist": "- [" in head, "empty": not head.strip()}
+    flags = {
+        "title?": "?" in title,
+        "body?": "?" in text,
+        "code": "```" in head,
+        "image": "![" in head or "<img" in lower,
+        "url": "http" in lower,
+        "trace": "traceback" in lower or "exception" in lower or "error:" in lower,
+        "list": bool(_LIST.search(text)),
+        "checklist": "- [" in head,
+        "empty": not head.strip(),
+    }
     tokens += ["f:" + name for name, on in flags.items() if on]
     tokens.append(f"len:{min(int(math.log2(1 + len(body.strip()))), 16)}")
     return tokens
@@ -153,7 +167,9 @@ def features(title: str, body: str) -> dict[str, list[str]]:
 class _Sparse:
     """A documents × features matrix as coordinate lists (numpy arrays)."""
 
-    def __init__(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> None:
+    def __init__(
+        self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]
+    ) -> None:
         self.rows, self.cols, self.values, self.shape = rows, cols, values, shape
 
     def gram(self) -> np.ndarray:
@@ -179,8 +195,9 @@ class _Sparse:
         start = np.searchsorted(cols, cols)  # each entry's column starts here
         offset = np.arange(len(first)) - np.repeat(np.cumsum(length) - length, length)
         second = np.repeat(start, length) + offset
-        cells = np.bincount(rows[first] * n + rows[second], weights=values[first] * values[second],
-                            minlength=n * n)
+        cells = np.bincount(
+            rows[first] * n + rows[second], weights=values[first] * values[second], minlength=n * n
+        )
         return gram + cells.reshape(n, n)
 
     def t_dot(self, dual: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
@@ -199,8 +216,13 @@ class _Vectoriser:
     """TF-IDF per block: sublinear tf, smooth idf, each block of a document at unit length times
     √weight (so that dot products are the weighted sum of the blocks' cosines)."""
 
-    def __init__(self, columns: dict[str, dict[str, int]], idf: np.ndarray, block_of: np.ndarray,
-                 weights: dict[str, float]) -> None:
+    def __init__(
+        self,
+        columns: dict[str, dict[str, int]],
+        idf: np.ndarray,
+        block_of: np.ndarray,
+        weights: dict[str, float],
+    ) -> None:
         import numpy as np
 
         self.columns = columns  # block → token → column
@@ -208,11 +230,14 @@ class _Vectoriser:
         self.width = len(idf)
         self.idf = idf
         self.block_of = block_of
-        self.scale = np.array([math.sqrt(weights.get(b, 1.0)) for b in self.blocks], dtype=np.float32)
+        self.scale = np.array(
+            [math.sqrt(weights.get(b, 1.0)) for b in self.blocks], dtype=np.float32
+        )
 
     @classmethod
-    def fit(cls, docs: Sequence[dict[str, list[str]]], min_df: int,
-            weights: dict[str, float]) -> tuple[_Vectoriser, _Sparse]:
+    def fit(
+        cls, docs: Sequence[dict[str, list[str]]], min_df: int, weights: dict[str, float]
+    ) -> tuple[_Vectoriser, _Sparse]:
         """The vocabulary of `docs` (tokens in at least `min_df` of them) and their matrix."""
         import numpy as np
 
@@ -246,8 +271,11 @@ class _Vectoriser:
         idf_all = np.concatenate(idf).astype(np.float32) if idf else np.zeros(0, np.float32)
         block_of = np.repeat(np.arange(len(columns)), [len(c) for c in columns.values()])
         vectoriser = cls(columns, idf_all, block_of, weights)
-        rows, cols, counts = (np.concatenate([p[i] for p in parts]) for i in range(3)) if parts else \
-            (np.zeros(0, np.int64),) * 3
+        rows, cols, counts = (
+            (np.concatenate([p[i] for p in parts]) for i in range(3))
+            if parts
+            else (np.zeros(0, np.int64),) * 3
+        )
         return vectoriser, vectoriser._weigh(rows, cols, counts, n)
 
     def matrix(self, docs: Sequence[dict[str, list[str]]]) -> _Sparse:
@@ -283,7 +311,10 @@ class _Vectoriser:
 
 # --- the classifier ---------------------------------------------------------------------------
 
-def _platt(scores: np.ndarray, positive: np.ndarray, iterations: int = 30) -> tuple[np.ndarray, np.ndarray]:
+
+def _platt(
+    scores: np.ndarray, positive: np.ndarray, iterations: int = 30
+) -> tuple[np.ndarray, np.ndarray]:
     """Per column, a and b of the sigmoid 1/(1 + exp(-(a·s + b))) fitted to the 0/1 column of
     `positive` by Newton's method, with Platt's smoothed targets (so a perfect separation still
     gives finite, slightly hedged probabilities)."""
@@ -326,22 +357,30 @@ class LabelModel:
 
     def __init__(self, labels: list[str]) -> None:
         self.labels = labels
-        self._learned: list[str] = []               # labels with a fitted model
-        self._constant: dict[str, float] = {}       # labels every example carries
+        self._learned: list[str] = []  # labels with a fitted model
+        self._constant: dict[str, float] = {}  # labels every example carries
         self._vectoriser: _Vectoriser | None = None
-        self._weights: dict[str, np.ndarray] = {}   # repo ("" unless pooled) → features × labels
-        self._platt: tuple[np.ndarray, np.ndarray] | None = None   # sigmoid a, b per label
+        self._weights: dict[str, np.ndarray] = {}  # repo ("" unless pooled) → features × labels
+        self._platt: tuple[np.ndarray, np.ndarray] | None = None  # sigmoid a, b per label
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None  # least, most probability
 
     @classmethod
-    def train(cls, examples: Sequence[Example], *, min_examples: int = 5,
-              allowed: Callable[[str], bool] | None = None) -> LabelModel:
+    def train(
+        cls,
+        examples: Sequence[Example],
+        *,
+        min_examples: int = 5,
+        allowed: Callable[[str], bool] | None = None,
+    ) -> LabelModel:
         """Learn every label with at least `min_examples` examples (and passing `allowed`).
         Examples without a label are negatives for every label. With examples from two or more
         repositories, `scores(..., repo=R)` adds what was learned from R to what all share."""
         counts = Counter(label for e in examples for label in set(e.labels))
-        labels = sorted(name for name, c in counts.items()
-                        if c >= min_examples and (allowed is None or allowed(name)))
+        labels = sorted(
+            name
+            for name, c in counts.items()
+            if c >= min_examples and (allowed is None or allowed(name))
+        )
         model = cls(labels)
         n = len(examples)
         model._constant = {name: (n + 1) / (n + 2) for name in labels if counts[name] == n}
@@ -354,7 +393,9 @@ class LabelModel:
         import numpy as np
 
         docs = [features(e.title, e.body) for e in examples]
-        self._vectoriser, x = _Vectoriser.fit(docs, min_df=_min_df(len(docs)), weights=BLOCK_WEIGHTS)
+        self._vectoriser, x = _Vectoriser.fit(
+            docs, min_df=_min_df(len(docs)), weights=BLOCK_WEIGHTS
+        )
         kernel = x.gram()
         repos = np.array([e.repo for e in examples])
         pooled = len(set(repos)) > 1
@@ -398,11 +439,17 @@ class LabelModel:
                 mine = entry_repo == repo
                 weights[mine] = self._weights[repo][x.cols[mine]]
         contributions = x.values[:, None] * weights
-        return np.stack([np.bincount(x.rows, weights=contributions[:, j], minlength=len(docs))
-                         for j in range(len(self._learned))], axis=1)
+        return np.stack(
+            [
+                np.bincount(x.rows, weights=contributions[:, j], minlength=len(docs))
+                for j in range(len(self._learned))
+            ],
+            axis=1,
+        )
 
-    def scores_many(self, issues: Sequence[tuple[str, str]], *,
-                    repos: Sequence[str] | None = None) -> list[dict[str, float]]:
+    def scores_many(
+        self, issues: Sequence[tuple[str, str]], *, repos: Sequence[str] | None = None
+    ) -> list[dict[str, float]]:
         """`scores` of many (title, body) issues at once: the same figures, faster."""
         if repos is not None and len(repos) != len(issues):
             raise ValueError(f"{len(issues)} issues but {len(repos)} repositories")
@@ -413,12 +460,12 @@ class LabelModel:
             assert self._platt is not None and self._bounds is not None
             a, b = self._platt
             for start in range(0, len(issues), 500):  # bounded memory for many labels
-                chunk = issues[start:start + 500]
+                chunk = issues[start : start + 500]
                 docs = [features(title, body) for title, body in chunk]
-                raw = self._raw(docs, (repos or [""] * len(issues))[start:start + 500])
+                raw = self._raw(docs, (repos or [""] * len(issues))[start : start + 500])
                 probabilities = np.clip(_sigmoid(a * raw + b), *self._bounds)
-                for row, values in zip(out[start:], probabilities.tolist()):
-                    row.update(zip(self._learned, values))
+                for row, values in zip(out[start:], probabilities.tolist(), strict=False):
+                    row.update(zip(self._learned, values, strict=True))
         return [{name: row[name] for name in self.labels} for row in out]
 
     def scores(self, title: str, body: str, *, repo: str = "") -> dict[str, float]:
@@ -456,6 +503,7 @@ def _min_df(n: int) -> int:
 
 # --- similarity -------------------------------------------------------------------------------
 
+
 class SimilarityIndex:
     """Cosine similarity of TF-IDF word vectors (title words counted twice), by an inverted
     index in pure Python: building it for a thousand issues takes a fraction of a second."""
@@ -488,12 +536,16 @@ class SimilarityIndex:
         idf = {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in df.items()}
         return cls([cls._vector(doc, idf) for doc in terms], idf)
 
-    def nearest(self, title: str, body: str, k: int = 5, *, min_score: float = 0.0) -> list[tuple[int, float]]:
+    def nearest(
+        self, title: str, body: str, k: int = 5, *, min_score: float = 0.0
+    ) -> list[tuple[int, float]]:
         """(index into the docs, cosine similarity in [0, 1]) of the `k` most similar, best first."""
         query = self._vector(self._terms(title, body), self._idf)
         sums: dict[int, float] = defaultdict(float)
         for term, weight in query.items():
             for doc, value in self._postings.get(term, ()):
                 sums[doc] += weight * value
-        ranked = sorted(((min(s, 1.0), -i) for i, s in sums.items() if s > 0 and s >= min_score), reverse=True)
+        ranked = sorted(
+            ((min(s, 1.0), -i) for i, s in sums.items() if s > 0 and s >= min_score), reverse=True
+        )
         return [(-i, s) for s, i in ranked[:k]]

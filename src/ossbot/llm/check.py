@@ -36,18 +36,30 @@ def check(setup: LLMSetup) -> list[CheckResult]:
     prompt = Prompts().render("check.j2", repo="(connectivity check)", word=WORD)
     results = []
     for spec in setup.providers:
-        single = LLMSetup([spec], setup.max_retries, setup.backoff, cache_ttl_hours=0,
-                          input_budget=setup.input_budget)
+        single = LLMSetup(
+            [spec],
+            setup.max_retries,
+            setup.backoff,
+            cache_ttl_hours=0,
+            input_budget=setup.input_budget,
+        )
         result = CheckResult(spec.name, spec.model, spec.endpoint or "(SDK default)", ok=False)
         try:
-            answer = LLMClient(single).generate(prompt, CheckAnswer, purpose="check", use_cache=False)
+            answer = LLMClient(single).generate(
+                prompt, CheckAnswer, purpose="check", use_cache=False
+            )
         except AllProvidersFailed as failure:
             result.error = str(failure)
         else:
             value = answer.value
             result.ok = True
             result.seconds = answer.seconds
-            result.structured = "yes" if value and value.ok and value.echo.strip().lower() == WORD else "answer off"
-            result.prompt_tokens, result.completion_tokens = answer.prompt_tokens, answer.completion_tokens
+            result.structured = (
+                "yes" if value and value.ok and value.echo.strip().lower() == WORD else "answer off"
+            )
+            result.prompt_tokens, result.completion_tokens = (
+                answer.prompt_tokens,
+                answer.completion_tokens,
+            )
         results.append(result)
     return results

@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -20,10 +21,13 @@ from ossbot.state.store import StateStore
 
 T = TypeVar("T", bound=BaseModel)
 MAX_WAIT = 60.0
-JSON_INSTRUCTION = ("Answer with only a JSON object (no prose, no code fence) that matches this "
-                    "JSON schema:\n{schema}")
-REPAIR_INSTRUCTION = ("Your answer was not valid: {error}. Answer again with only the corrected JSON "
-                      "object.")
+JSON_INSTRUCTION = (
+    "Answer with only a JSON object (no prose, no code fence) that matches this "
+    "JSON schema:\n{schema}"
+)
+REPAIR_INSTRUCTION = (
+    "Your answer was not valid: {error}. Answer again with only the corrected JSON object."
+)
 
 
 class OverBudget(OssbotError):
@@ -76,17 +80,26 @@ class Usage:
         self.seconds += generation.seconds
 
     def summary(self) -> str:
-        parts = [", ".join(self.models) or "no model answered",
-                 f"{self.calls} call(s)", f"{self.cached} from cache",
-                 f"{self.prompt_tokens} tokens in, {self.completion_tokens} out", f"{self.seconds:.1f} s"]
+        parts = [
+            ", ".join(self.models) or "no model answered",
+            f"{self.calls} call(s)",
+            f"{self.cached} from cache",
+            f"{self.prompt_tokens} tokens in, {self.completion_tokens} out",
+            f"{self.seconds:.1f} s",
+        ]
         return " · ".join(parts)
 
 
 class LLMClient:
     """The chain of `setup.providers`; `sleep` is how it waits between retries."""
 
-    def __init__(self, setup: LLMSetup, store: StateStore | None = None, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        setup: LLMSetup,
+        store: StateStore | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.setup = setup
         self.store = store
         self.sleep = sleep
@@ -97,19 +110,30 @@ class LLMClient:
     def enabled(self) -> bool:
         return self.setup.enabled
 
-    def generate(self, prompt: Prompt, schema: type[T] | None = None, *, purpose: str,
-                 json_schema: dict[str, Any] | None = None, use_cache: bool = True) -> Generation[T]:
+    def generate(
+        self,
+        prompt: Prompt,
+        schema: type[T] | None = None,
+        *,
+        purpose: str,
+        json_schema: dict[str, Any] | None = None,
+        use_cache: bool = True,
+    ) -> Generation[T]:
         """The first provider that answers validly; `json_schema` overrides the schema sent (the
         answer is still validated against `schema`). Raises AllProvidersFailed."""
         sent_schema = json_schema or (schema.model_json_schema() if schema else None)
         errors: list[Exception] = []
         for index, provider in enumerate(self._providers):
             try:
-                generation = self._generate_with(provider, prompt, schema, sent_schema, purpose,
-                                                 cache=use_cache and index == 0)
+                generation = self._generate_with(
+                    provider, prompt, schema, sent_schema, purpose, cache=use_cache and index == 0
+                )
             except (ProviderError, InvalidModelOutput, OverBudget) as exc:
-                errors.append(exc if not isinstance(exc, InvalidModelOutput) else
-                              InvalidModelOutput(f"{provider.spec.name}: invalid answer: {exc}"))
+                errors.append(
+                    exc
+                    if not isinstance(exc, InvalidModelOutput)
+                    else InvalidModelOutput(f"{provider.spec.name}: invalid answer: {exc}")
+                )
                 self.usage.failures.append(str(errors[-1]))
                 continue
             generation.fallback = index > 0
@@ -117,11 +141,22 @@ class LLMClient:
             return generation
         raise AllProvidersFailed(errors)
 
-    def _generate_with(self, provider: Any, prompt: Prompt, schema: type[T] | None,
-                       sent_schema: dict[str, Any] | None, purpose: str, cache: bool) -> Generation[T]:
+    def _generate_with(
+        self,
+        provider: Any,
+        prompt: Prompt,
+        schema: type[T] | None,
+        sent_schema: dict[str, Any] | None,
+        purpose: str,
+        cache: bool,
+    ) -> Generation[T]:
         spec: ProviderSpec = provider.spec
         key = _cache_key(spec, prompt, sent_schema)
-        hit = self.store.llm_cached(key) if cache and self.store and self.setup.cache_ttl_hours else None
+        hit = (
+            self.store.llm_cached(key)
+            if cache and self.store and self.setup.cache_ttl_hours
+            else None
+        )
         if hit is not None:
             value = parse(hit["text"], schema) if schema else None
             self._record(purpose, spec, "cached")
@@ -129,26 +164,45 @@ class LLMClient:
         messages = _messages(prompt, sent_schema, native=provider.supports_schema)
         tokens = sum(estimate_tokens(message["content"]) for message in messages)
         if tokens > self.setup.input_budget:
-            raise OverBudget(f"{spec.name}: the prompt (about {tokens} tokens) is over llm.input_budget "
-                             f"({self.setup.input_budget}); it was not sent")
+            raise OverBudget(
+                f"{spec.name}: the prompt (about {tokens} tokens) is over llm.input_budget "
+                f"({self.setup.input_budget}); it was not sent"
+            )
         generation = self._complete(provider, messages, sent_schema, purpose)
         if schema is not None:
-            generation.value = self._validated(provider, messages, sent_schema, schema, generation, purpose)
+            generation.value = self._validated(
+                provider, messages, sent_schema, schema, generation, purpose
+            )
         if cache and self.store and self.setup.cache_ttl_hours:
-            self.store.llm_store(key, provider=spec.name, model=spec.model, text=generation.text,
-                                 prompt_tokens=generation.prompt_tokens,
-                                 completion_tokens=generation.completion_tokens,
-                                 ttl_hours=self.setup.cache_ttl_hours)
+            self.store.llm_store(
+                key,
+                provider=spec.name,
+                model=spec.model,
+                text=generation.text,
+                prompt_tokens=generation.prompt_tokens,
+                completion_tokens=generation.completion_tokens,
+                ttl_hours=self.setup.cache_ttl_hours,
+            )
         return generation
 
-    def _validated(self, provider: Any, messages: Messages, sent_schema: dict[str, Any] | None,
-                   schema: type[T], generation: Generation[T], purpose: str) -> T:
+    def _validated(
+        self,
+        provider: Any,
+        messages: Messages,
+        sent_schema: dict[str, Any] | None,
+        schema: type[T],
+        generation: Generation[T],
+        purpose: str,
+    ) -> T:
         """Parse; on failure ask once for a repair, then give up (InvalidModelOutput)."""
         try:
             return parse(generation.text, schema)
         except InvalidModelOutput as error:
-            repair = [*messages, {"role": "assistant", "content": generation.text},
-                      {"role": "user", "content": REPAIR_INSTRUCTION.format(error=error)}]
+            repair = [
+                *messages,
+                {"role": "assistant", "content": generation.text},
+                {"role": "user", "content": REPAIR_INSTRUCTION.format(error=error)},
+            ]
             again = self._complete(provider, repair, sent_schema, purpose + ":repair")
             generation.text = again.text
             generation.prompt_tokens += again.prompt_tokens
@@ -156,15 +210,20 @@ class LLMClient:
             generation.seconds += again.seconds
             return parse(again.text, schema)
 
-    def _complete(self, provider: Any, messages: Messages, sent_schema: dict[str, Any] | None,
-                  purpose: str) -> Generation[Any]:
+    def _complete(
+        self, provider: Any, messages: Messages, sent_schema: dict[str, Any] | None, purpose: str
+    ) -> Generation[Any]:
         spec: ProviderSpec = provider.spec
         for attempt in range(self.setup.max_retries + 1):
             started = time.monotonic()
             try:
-                done: Completion = provider.complete(messages, sent_schema, _schema_name(sent_schema))
+                done: Completion = provider.complete(
+                    messages, sent_schema, _schema_name(sent_schema)
+                )
             except ProviderError as error:
-                self._record(purpose, spec, f"error:{error.kind}", seconds=time.monotonic() - started)
+                self._record(
+                    purpose, spec, f"error:{error.kind}", seconds=time.monotonic() - started
+                )
                 if not error.retryable or attempt == self.setup.max_retries:
                     raise
                 self.sleep(self._wait(error, attempt))
@@ -173,21 +232,41 @@ class LLMClient:
             self._record(purpose, spec, "ok", done.prompt_tokens, done.completion_tokens, seconds)
             if not done.text.strip():
                 raise ProviderError(spec.name, "empty", "the model answered nothing")
-            return Generation(done.text, None, spec.name, spec.model, prompt_tokens=done.prompt_tokens,
-                              completion_tokens=done.completion_tokens, seconds=seconds)
+            return Generation(
+                done.text,
+                None,
+                spec.name,
+                spec.model,
+                prompt_tokens=done.prompt_tokens,
+                completion_tokens=done.completion_tokens,
+                seconds=seconds,
+            )
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait(self, error: ProviderError, attempt: int) -> float:
         if error.retry_after is not None:
             return min(error.retry_after, MAX_WAIT)
-        return min(self.setup.backoff * (2 ** attempt), MAX_WAIT)
+        return min(self.setup.backoff * (2**attempt), MAX_WAIT)
 
-    def _record(self, purpose: str, spec: ProviderSpec, outcome: str, prompt_tokens: int = 0,
-                completion_tokens: int = 0, seconds: float = 0.0) -> None:
+    def _record(
+        self,
+        purpose: str,
+        spec: ProviderSpec,
+        outcome: str,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        seconds: float = 0.0,
+    ) -> None:
         if self.store is not None:
-            self.store.record_llm_call(purpose=purpose, provider=spec.name, model=spec.model,
-                                       outcome=outcome, prompt_tokens=prompt_tokens,
-                                       completion_tokens=completion_tokens, latency_ms=int(seconds * 1000))
+            self.store.record_llm_call(
+                purpose=purpose,
+                provider=spec.name,
+                model=spec.model,
+                outcome=outcome,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                latency_ms=int(seconds * 1000),
+            )
 
 
 def _messages(prompt: Prompt, schema: dict[str, Any] | None, native: bool) -> Messages:
@@ -204,6 +283,7 @@ def _schema_name(schema: dict[str, Any] | None) -> str:
 
 
 def _cache_key(spec: ProviderSpec, prompt: Prompt, schema: dict[str, Any] | None) -> str:
-    material = json.dumps([spec.name, spec.model, spec.endpoint, prompt.system, prompt.user, schema],
-                          sort_keys=True)
+    material = json.dumps(
+        [spec.name, spec.model, spec.endpoint, prompt.system, prompt.user, schema], sort_keys=True
+    )
     return hashlib.sha256(material.encode()).hexdigest()

@@ -30,13 +30,25 @@ class ProviderKind:
 KINDS: dict[str, ProviderKind] = {
     "openai": ProviderKind("openai", model="gpt-4.1-mini"),
     "azure_openai": ProviderKind("azure", needs_endpoint=True),
-    "openrouter": ProviderKind("openai", endpoint="https://openrouter.ai/api/v1", model="openai/gpt-4.1-mini"),
-    "deepseek": ProviderKind("openai", endpoint="https://api.deepseek.com", model="deepseek-chat",
-                             structured="json_object"),
+    "openrouter": ProviderKind(
+        "openai", endpoint="https://openrouter.ai/api/v1", model="openai/gpt-4.1-mini"
+    ),
+    "deepseek": ProviderKind(
+        "openai",
+        endpoint="https://api.deepseek.com",
+        model="deepseek-chat",
+        structured="json_object",
+    ),
     # R1 has no JSON mode and thinks aloud: JSON is asked for in the prompt, its reasoning dropped.
-    "deepseek_r1": ProviderKind("openai", endpoint="https://api.deepseek.com", model="deepseek-reasoner",
-                                structured="prompt"),
-    "ollama": ProviderKind("openai", endpoint="http://localhost:11434/v1", model="llama3.1", needs_key=False),
+    "deepseek_r1": ProviderKind(
+        "openai",
+        endpoint="https://api.deepseek.com",
+        model="deepseek-reasoner",
+        structured="prompt",
+    ),
+    "ollama": ProviderKind(
+        "openai", endpoint="http://localhost:11434/v1", model="llama3.1", needs_key=False
+    ),
     "custom": ProviderKind("openai", structured="prompt", needs_key=False, needs_endpoint=True),
     "gemini": ProviderKind("gemini", model="gemini-flash-latest"),
 }
@@ -78,30 +90,54 @@ def resolve(settings: Settings, config: LLMConfig) -> LLMSetup:
     name = (settings.llm_provider or config.provider or "none").strip().lower()
     providers: list[ProviderSpec] = []
     if name != "none":
-        providers.append(_spec(
-            name, model=settings.llm_model_name or config.model,
-            endpoint=settings.llm_endpoint or config.endpoint,
-            api_key=settings.llm_api_key or (settings.gemini_api_key if name == "gemini" else None),
-            key_names="LLM_API_KEY" + (" or GEMINI_API_KEY" if name == "gemini" else ""),
-            settings=settings, config=config))
-        fallback = (settings.llm_fallback_provider or config.fallback.provider or "none").strip().lower()
+        providers.append(
+            _spec(
+                name,
+                model=settings.llm_model_name or config.model,
+                endpoint=settings.llm_endpoint or config.endpoint,
+                api_key=settings.llm_api_key
+                or (settings.gemini_api_key if name == "gemini" else None),
+                key_names="LLM_API_KEY" + (" or GEMINI_API_KEY" if name == "gemini" else ""),
+                settings=settings,
+                config=config,
+            )
+        )
+        fallback = (
+            (settings.llm_fallback_provider or config.fallback.provider or "none").strip().lower()
+        )
         if fallback != "none":
-            providers.append(_spec(
-                fallback, model=settings.llm_fallback_model_name or config.fallback.model,
-                endpoint=settings.llm_fallback_endpoint or config.fallback.endpoint,
-                api_key=settings.llm_fallback_api_key, key_names="LLM_FALLBACK_API_KEY",
-                settings=settings, config=config))
+            providers.append(
+                _spec(
+                    fallback,
+                    model=settings.llm_fallback_model_name or config.fallback.model,
+                    endpoint=settings.llm_fallback_endpoint or config.fallback.endpoint,
+                    api_key=settings.llm_fallback_api_key,
+                    key_names="LLM_FALLBACK_API_KEY",
+                    settings=settings,
+                    config=config,
+                )
+            )
     return LLMSetup(
         providers=providers,
-        max_retries=settings.llm_max_retries if settings.llm_max_retries is not None else config.max_retries,
+        max_retries=settings.llm_max_retries
+        if settings.llm_max_retries is not None
+        else config.max_retries,
         backoff=settings.llm_retry_backoff,
         cache_ttl_hours=config.cache_ttl_hours,
         input_budget=config.input_budget,
     )
 
 
-def _spec(name: str, *, model: str | None, endpoint: str | None, api_key: str | None, key_names: str,
-          settings: Settings, config: LLMConfig) -> ProviderSpec:
+def _spec(
+    name: str,
+    *,
+    model: str | None,
+    endpoint: str | None,
+    api_key: str | None,
+    key_names: str,
+    settings: Settings,
+    config: LLMConfig,
+) -> ProviderSpec:
     kind = KINDS.get(name)
     if kind is None:
         raise ConfigError(f"unknown LLM provider '{name}': choose one of none, {', '.join(KINDS)}")
@@ -109,17 +145,27 @@ def _spec(name: str, *, model: str | None, endpoint: str | None, api_key: str | 
         raise ConfigError(f"the {name} provider needs a key: set {key_names}")
     endpoint = endpoint or kind.endpoint
     if kind.needs_endpoint and not endpoint:
-        raise ConfigError(f"the {name} provider needs an endpoint: set LLM_ENDPOINT or llm.endpoint")
+        raise ConfigError(
+            f"the {name} provider needs an endpoint: set LLM_ENDPOINT or llm.endpoint"
+        )
     model = model or kind.model
     if not model:
         what = "deployment" if name == "azure_openai" else "model"
         raise ConfigError(f"the {name} provider needs a {what}: set LLM_MODEL_NAME or llm.model")
     structured = kind.structured if config.structured == "auto" else config.structured
     return ProviderSpec(
-        name=name, kind=kind, model=model, endpoint=endpoint, api_key=api_key, structured=structured,
+        name=name,
+        kind=kind,
+        model=model,
+        endpoint=endpoint,
+        api_key=api_key,
+        structured=structured,
         timeout=settings.llm_timeout or config.timeout,
-        api_version=(settings.azure_openai_api_version or config.api_version or AZURE_DEFAULT_API_VERSION)
-        if kind.sdk == "azure" else None,
+        api_version=(
+            settings.azure_openai_api_version or config.api_version or AZURE_DEFAULT_API_VERSION
+        )
+        if kind.sdk == "azure"
+        else None,
         headers=_attribution(settings) if name == "openrouter" else {},
     )
 

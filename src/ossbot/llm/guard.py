@@ -3,7 +3,8 @@ intersected with the allowed set, counts are capped, text is cleaned and bounded
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ossbot.github.markers import strip_markers
 from ossbot.text import safe_inline
@@ -38,6 +39,10 @@ def enum_schema(base: dict[str, Any], field: str, allowed: list[str], cap: int) 
     items: dict[str, Any] = {"type": "string"}
     if allowed:
         items["enum"] = list(allowed)
-    schema["properties"][field] = {**schema["properties"].get(field, {}), "type": "array",
-                                   "items": items, "maxItems": cap}
+    schema["properties"][field] = {
+        **schema["properties"].get(field, {}),
+        "type": "array",
+        "items": items,
+        "maxItems": cap,
+    }
     return schema

@@ -55,5 +55,7 @@ class Prompts:
 
     def render(self, name: str, **values: Any) -> Prompt:
         values = {"budget": self.budget, **values}
-        return Prompt(self._templates.render("system.j2", **values).strip(),
-                      self._templates.render(name, **values).strip())
+        return Prompt(
+            self._templates.render("system.j2", **values).strip(),
+            self._templates.render(name, **values).strip(),
+        )

@@ -15,8 +15,17 @@ from typing import Any, Literal
 from ossbot.errors import ConfigError, OssbotError
 from ossbot.llm.config import ProviderSpec
 
-ErrorKind = Literal["rate_limit", "quota", "server", "timeout", "connection", "auth", "not_found",
-                    "bad_request", "empty"]
+ErrorKind = Literal[
+    "rate_limit",
+    "quota",
+    "server",
+    "timeout",
+    "connection",
+    "auth",
+    "not_found",
+    "bad_request",
+    "empty",
+]
 RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "connection"})
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
 
@@ -24,10 +33,22 @@ _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
 class ProviderError(OssbotError):
     """A provider failed. `kind` says whether trying again can help."""
 
-    def __init__(self, provider: str, kind: ErrorKind, message: str, *, status: int | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        provider: str,
+        kind: ErrorKind,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(f"{provider}: {_describe(kind)}: {message}")
-        self.provider, self.kind, self.status, self.retry_after = provider, kind, status, retry_after
+        self.provider, self.kind, self.status, self.retry_after = (
+            provider,
+            kind,
+            status,
+            retry_after,
+        )
 
     @property
     def retryable(self) -> bool:
@@ -36,9 +57,14 @@ class ProviderError(OssbotError):
 
 def _describe(kind: str) -> str:
     return {
-        "rate_limit": "rate limited", "quota": "quota exhausted", "server": "server error",
-        "timeout": "timed out", "connection": "unreachable", "auth": "the key was refused",
-        "not_found": "unknown model or endpoint", "bad_request": "request refused",
+        "rate_limit": "rate limited",
+        "quota": "quota exhausted",
+        "server": "server error",
+        "timeout": "timed out",
+        "connection": "unreachable",
+        "auth": "the key was refused",
+        "not_found": "unknown model or endpoint",
+        "bad_request": "request refused",
         "empty": "empty answer",
     }[kind]
 
@@ -60,7 +86,9 @@ def _sdk(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise ConfigError(f"the {module} package is not installed: pip install 'ossbot[llm]'") from exc
+        raise ConfigError(
+            f"the {module} package is not installed: pip install 'ossbot[llm]'"
+        ) from exc
 
 
 def make_provider(spec: ProviderSpec) -> OpenAIProvider | GeminiProvider:
@@ -84,20 +112,33 @@ class OpenAIProvider:
     def _client(self) -> Any:
         openai = _sdk("openai")
         spec = self.spec
-        common = dict(api_key=spec.api_key or "unused", timeout=spec.timeout, max_retries=0,
-                      default_headers=spec.headers or None)
+        common = dict(
+            api_key=spec.api_key or "unused",
+            timeout=spec.timeout,
+            max_retries=0,
+            default_headers=spec.headers or None,
+        )
         if spec.kind.sdk == "azure":
-            return openai.AzureOpenAI(azure_endpoint=spec.endpoint, api_version=spec.api_version, **common)
+            return openai.AzureOpenAI(
+                azure_endpoint=spec.endpoint, api_version=spec.api_version, **common
+            )
         return openai.OpenAI(base_url=spec.endpoint, **common)
 
-    def complete(self, messages: Messages, schema: dict[str, Any] | None = None,
-                 schema_name: str = "answer") -> Completion:
+    def complete(
+        self, messages: Messages, schema: dict[str, Any] | None = None, schema_name: str = "answer"
+    ) -> Completion:
         import openai
 
         request: dict[str, Any] = {"model": self.spec.model, "messages": messages}
         if schema is not None and self.spec.structured == "json_schema":
-            request["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": schema_name, "schema": strict_schema(schema), "strict": True}}
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": schema_name,
+                    "schema": strict_schema(schema),
+                    "strict": True,
+                },
+            }
         elif schema is not None and self.spec.structured == "json_object":
             request["response_format"] = {"type": "json_object"}
         try:
@@ -107,8 +148,11 @@ class OpenAIProvider:
         if not response.choices:
             raise ProviderError(self.spec.name, "empty", "the answer had no choices")
         usage = response.usage
-        return Completion(strip_reasoning(response.choices[0].message.content or ""),
-                          getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
+        return Completion(
+            strip_reasoning(response.choices[0].message.content or ""),
+            getattr(usage, "prompt_tokens", 0) or 0,
+            getattr(usage, "completion_tokens", 0) or 0,
+        )
 
 
 def _openai_error(provider: str, exc: Any) -> ProviderError:
@@ -124,12 +168,18 @@ def _openai_error(provider: str, exc: Any) -> ProviderError:
     detail = body.get("message") if isinstance(body, dict) else None
     message = _short(detail or getattr(exc, "message", None) or str(exc))
     retry_after = _retry_after(getattr(exc, "response", None))
-    return ProviderError(provider, _kind(status, code), message, status=status, retry_after=retry_after)
+    return ProviderError(
+        provider, _kind(status, code), message, status=status, retry_after=retry_after
+    )
 
 
 def _kind(status: int | None, code: Any = None) -> ErrorKind:
     if status == 429:
-        return "quota" if code in ("insufficient_quota", "billing_hard_limit_reached") else "rate_limit"
+        return (
+            "quota"
+            if code in ("insufficient_quota", "billing_hard_limit_reached")
+            else "rate_limit"
+        )
     if status in (401, 403):
         return "auth"
     if status == 404:
@@ -161,7 +211,15 @@ def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-_UNSUPPORTED_IN_STRICT = ("default", "maxItems", "minItems", "maxLength", "minLength", "pattern", "format")
+_UNSUPPORTED_IN_STRICT = (
+    "default",
+    "maxItems",
+    "minItems",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "format",
+)
 
 
 def _close(node: Any) -> None:
@@ -190,26 +248,37 @@ class GeminiProvider:
         genai = _sdk("google.genai")
         from google.genai import types
 
-        options = types.HttpOptions(base_url=self.spec.endpoint, timeout=int(self.spec.timeout * 1000),
-                                    retry_options=types.HttpRetryOptions(attempts=1))
+        options = types.HttpOptions(
+            base_url=self.spec.endpoint,
+            timeout=int(self.spec.timeout * 1000),
+            retry_options=types.HttpRetryOptions(attempts=1),
+        )
         return genai.Client(api_key=self.spec.api_key, http_options=options)
 
-    def complete(self, messages: Messages, schema: dict[str, Any] | None = None,
-                 schema_name: str = "answer") -> Completion:
+    def complete(
+        self, messages: Messages, schema: dict[str, Any] | None = None, schema_name: str = "answer"
+    ) -> Completion:
         from google.genai import types
 
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system") or None
-        contents = [types.Content(role="model" if m["role"] == "assistant" else "user",
-                                  parts=[types.Part(text=m["content"])])
-                    for m in messages if m["role"] != "system"]
+        contents = [
+            types.Content(
+                role="model" if m["role"] == "assistant" else "user",
+                parts=[types.Part(text=m["content"])],
+            )
+            for m in messages
+            if m["role"] != "system"
+        ]
         config = types.GenerateContentConfig(
             system_instruction=system,
             response_mime_type="application/json" if schema is not None else None,
-            response_json_schema=schema)
+            response_json_schema=schema,
+        )
         try:
-            response = self._client.models.generate_content(model=self.spec.model, contents=contents,
-                                                            config=config)
-        except Exception as exc:  # noqa: BLE001 - mapped to a ProviderError or re-raised below
+            response = self._client.models.generate_content(
+                model=self.spec.model, contents=contents, config=config
+            )
+        except Exception as exc:
             raise _gemini_error(self.spec.name, exc) from exc
         return Completion(_gemini_text(response), *_gemini_usage(response))
 
@@ -233,8 +302,13 @@ def _gemini_error(provider: str, exc: Exception) -> Exception:
 
     if isinstance(exc, errors.APIError):
         message = _short(exc.message or str(exc))
-        return ProviderError(provider, _kind(exc.code), message, status=exc.code,
-                             retry_after=_retry_after(getattr(exc, "response", None)))
+        return ProviderError(
+            provider,
+            _kind(exc.code),
+            message,
+            status=exc.code,
+            retry_after=_retry_after(getattr(exc, "response", None)),
+        )
     name = type(exc).__name__
     if "Timeout" in name:
         return ProviderError(provider, "timeout", "no answer in time")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
@@ -11,35 +11,82 @@ MIGRATIONS_TABLE = "_ossbot_migrations"
 
 
 def _m0001_ledger(db: Database) -> None:
-    db["events"].create({
-        "key": str, "name": str, "action": str, "repo": str, "number": int,
-        "job": str, "outcome": str, "processed_at": str,
-    }, pk="key")
-    db["effects"].create({
-        "id": int, "event_key": str, "action": str, "repo": str, "number": int,
-        "result": str, "url": str, "at": str,
-    }, pk="id")
+    db["events"].create(
+        {
+            "key": str,
+            "name": str,
+            "action": str,
+            "repo": str,
+            "number": int,
+            "job": str,
+            "outcome": str,
+            "processed_at": str,
+        },
+        pk="key",
+    )
+    db["effects"].create(
+        {
+            "id": int,
+            "event_key": str,
+            "action": str,
+            "repo": str,
+            "number": int,
+            "result": str,
+            "url": str,
+            "at": str,
+        },
+        pk="id",
+    )
     db["effects"].create_index(["repo", "number"])
     db["cache"].create({"key": str, "value": str, "stored_at": str}, pk="key")
 
 
 def _m0002_llm(db: Database) -> None:
-    db["llm_cache"].create({
-        "key": str, "provider": str, "model": str, "text": str, "prompt_tokens": int,
-        "completion_tokens": int, "stored_at": str, "expires_at": str,
-    }, pk="key")
-    db["llm_calls"].create({
-        "id": int, "purpose": str, "provider": str, "model": str, "outcome": str,
-        "prompt_tokens": int, "completion_tokens": int, "latency_ms": int, "at": str,
-    }, pk="id")
+    db["llm_cache"].create(
+        {
+            "key": str,
+            "provider": str,
+            "model": str,
+            "text": str,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "stored_at": str,
+            "expires_at": str,
+        },
+        pk="key",
+    )
+    db["llm_calls"].create(
+        {
+            "id": int,
+            "purpose": str,
+            "provider": str,
+            "model": str,
+            "outcome": str,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "latency_ms": int,
+            "at": str,
+        },
+        pk="id",
+    )
 
 
 def _m0003_history(db: Database) -> None:
     """The repository's recent issues, for learning labels and finding duplicates."""
-    db["history"].create({
-        "repo": str, "number": int, "title": str, "body": str, "labels": str, "state": str,
-        "created_at": str, "updated_at": str, "html_url": str,
-    }, pk=("repo", "number"))
+    db["history"].create(
+        {
+            "repo": str,
+            "number": int,
+            "title": str,
+            "body": str,
+            "labels": str,
+            "state": str,
+            "created_at": str,
+            "updated_at": str,
+            "html_url": str,
+        },
+        pk=("repo", "number"),
+    )
     db["history_sync"].create({"repo": str, "since": str, "synced_at": str}, pk="repo")
 
 
@@ -62,6 +109,6 @@ def migrate(db: Database) -> list[str]:
             continue
         with db.conn:
             step(db)
-            table.insert({"name": name, "applied_at": datetime.now(timezone.utc).isoformat()})
+            table.insert({"name": name, "applied_at": datetime.now(UTC).isoformat()})
         applied.append(name)
     return applied

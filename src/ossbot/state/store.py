@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from ossbot.state.migrations import migrate
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class StateStore:
@@ -34,7 +34,9 @@ class StateStore:
             db.execute("PRAGMA busy_timeout = 10000")
             migrate(db)
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"state file {self.path} is not a usable ossbot database: {exc}") from exc
+            raise StateError(
+                f"state file {self.path} is not a usable ossbot database: {exc}"
+            ) from exc
         return db
 
     def _connect(self) -> sqlite3.Connection:
@@ -42,7 +44,9 @@ class StateStore:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StateError(f"cannot create the state folder {self.path.parent}: {exc}") from exc
+                raise StateError(
+                    f"cannot create the state folder {self.path.parent}: {exc}"
+                ) from exc
             return sqlite3.connect(self.path)
         memory = sqlite3.connect(":memory:")
         if self.path.exists():
@@ -61,19 +65,52 @@ class StateStore:
         rows = list(self.db["events"].rows_where("key = ?", [key], limit=1))
         return rows[0] if rows else None
 
-    def record_event(self, key: str, *, name: str, action: str | None, repo: str,
-                     number: int | None, job: str, outcome: str) -> None:
-        self.db["events"].upsert({
-            "key": key, "name": name, "action": action or "", "repo": repo, "number": number,
-            "job": job, "outcome": outcome, "processed_at": _now(),
-        }, pk="key")
+    def record_event(
+        self,
+        key: str,
+        *,
+        name: str,
+        action: str | None,
+        repo: str,
+        number: int | None,
+        job: str,
+        outcome: str,
+    ) -> None:
+        self.db["events"].upsert(
+            {
+                "key": key,
+                "name": name,
+                "action": action or "",
+                "repo": repo,
+                "number": number,
+                "job": job,
+                "outcome": outcome,
+                "processed_at": _now(),
+            },
+            pk="key",
+        )
 
-    def record_effect(self, event_key: str, *, action: str, repo: str, number: int | None,
-                      result: str, url: str | None) -> None:
-        self.db["effects"].insert({
-            "event_key": event_key, "action": action, "repo": repo, "number": number,
-            "result": result, "url": url or "", "at": _now(),
-        })
+    def record_effect(
+        self,
+        event_key: str,
+        *,
+        action: str,
+        repo: str,
+        number: int | None,
+        result: str,
+        url: str | None,
+    ) -> None:
+        self.db["effects"].insert(
+            {
+                "event_key": event_key,
+                "action": action,
+                "repo": repo,
+                "number": number,
+                "result": result,
+                "url": url or "",
+                "at": _now(),
+            }
+        )
 
     def effects(self, event_key: str) -> list[dict[str, Any]]:
         return list(self.db["effects"].rows_where("event_key = ?", [event_key], order_by="id"))
@@ -90,25 +127,60 @@ class StateStore:
     # -- LLM answers and calls ---------------------------------------------------------------
 
     def llm_cached(self, key: str) -> dict[str, Any] | None:
-        rows = list(self.db["llm_cache"].rows_where("key = ? AND expires_at > ?", [key, _now()], limit=1))
+        rows = list(
+            self.db["llm_cache"].rows_where("key = ? AND expires_at > ?", [key, _now()], limit=1)
+        )
         return rows[0] if rows else None
 
-    def llm_store(self, key: str, *, provider: str, model: str, text: str, prompt_tokens: int,
-                  completion_tokens: int, ttl_hours: float) -> None:
-        expires = datetime.now(timezone.utc) + timedelta(hours=ttl_hours)
-        self.db["llm_cache"].upsert({
-            "key": key, "provider": provider, "model": model, "text": text,
-            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-            "stored_at": _now(), "expires_at": expires.isoformat(timespec="seconds"),
-        }, pk="key")
+    def llm_store(
+        self,
+        key: str,
+        *,
+        provider: str,
+        model: str,
+        text: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        ttl_hours: float,
+    ) -> None:
+        expires = datetime.now(UTC) + timedelta(hours=ttl_hours)
+        self.db["llm_cache"].upsert(
+            {
+                "key": key,
+                "provider": provider,
+                "model": model,
+                "text": text,
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "stored_at": _now(),
+                "expires_at": expires.isoformat(timespec="seconds"),
+            },
+            pk="key",
+        )
 
-    def record_llm_call(self, *, purpose: str, provider: str, model: str, outcome: str,
-                        prompt_tokens: int = 0, completion_tokens: int = 0, latency_ms: int = 0) -> None:
-        self.db["llm_calls"].insert({
-            "purpose": purpose, "provider": provider, "model": model, "outcome": outcome,
-            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-            "latency_ms": latency_ms, "at": _now(),
-        })
+    def record_llm_call(
+        self,
+        *,
+        purpose: str,
+        provider: str,
+        model: str,
+        outcome: str,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        latency_ms: int = 0,
+    ) -> None:
+        self.db["llm_calls"].insert(
+            {
+                "purpose": purpose,
+                "provider": provider,
+                "model": model,
+                "outcome": outcome,
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "latency_ms": latency_ms,
+                "at": _now(),
+            }
+        )
 
     def llm_calls(self) -> list[dict[str, Any]]:
         return list(self.db["llm_calls"].rows_where(order_by="id"))
@@ -124,14 +196,21 @@ class StateStore:
         html_url}) and remember how far the history reaches."""
         with self.db.conn:
             self.db["history"].upsert_all(
-                [{**issue, "repo": repo, "labels": json.dumps(issue["labels"])} for issue in issues],
-                pk=("repo", "number"))
+                [
+                    {**issue, "repo": repo, "labels": json.dumps(issue["labels"])}
+                    for issue in issues
+                ],
+                pk=("repo", "number"),
+            )
             self.db["history_sync"].upsert(
-                {"repo": repo, "since": since, "synced_at": _now()}, pk="repo")
+                {"repo": repo, "since": since, "synced_at": _now()}, pk="repo"
+            )
 
     def history(self, repo: str) -> list[dict[str, Any]]:
         """Newest update first; `labels` decoded."""
-        rows = self.db["history"].rows_where("repo = ?", [repo], order_by="updated_at desc, number desc")
+        rows = self.db["history"].rows_where(
+            "repo = ?", [repo], order_by="updated_at desc, number desc"
+        )
         return [{**row, "labels": json.loads(row["labels"])} for row in rows]
 
     def history_trim(self, repo: str, keep: int) -> None:
@@ -141,5 +220,7 @@ class StateStore:
             self.db.execute(
                 f"DELETE FROM history WHERE repo = ? AND {clause} AND number NOT IN ("
                 f"SELECT number FROM history WHERE repo = ? AND {clause} "
-                "ORDER BY updated_at DESC, number DESC LIMIT ?)", [repo, repo, keep])
+                "ORDER BY updated_at DESC, number DESC LIMIT ?)",
+                [repo, repo, keep],
+            )
         self.db.conn.commit()

@@ -18,8 +18,15 @@ from ossbot.github.markers import Marker, find_marker
 from ossbot.llm import guard
 from ossbot.llm.client import AllProvidersFailed
 from ossbot.llm.prompts import estimate_tokens
-from ossbot.plan import (AddLabels, CreateLabel, LabelSuggestion, Plan, SuggestLabels, UpsertComment,
-                         find_own_comment)
+from ossbot.plan import (
+    AddLabels,
+    CreateLabel,
+    LabelSuggestion,
+    Plan,
+    SuggestLabels,
+    UpsertComment,
+    find_own_comment,
+)
 from ossbot.repo_config import LabelsConfig
 from ossbot.text import safe_inline
 from ossbot.triage.history import Past, history
@@ -29,8 +36,10 @@ from ossbot.triage.related import Neighbours, Related
 from ossbot.triage.welcome import plan_welcome
 
 SUMMARY_MARKER = "triage-summary"
-PROMPT_OVERHEAD = 1000  # tokens of instructions, title, system prompt and JSON schema around the body
-EXAMPLES = 3            # nearest labelled issues shown to a model
+PROMPT_OVERHEAD = (
+    1000  # tokens of instructions, title, system prompt and JSON schema around the body
+)
+EXAMPLES = 3  # nearest labelled issues shown to a model
 MODEL_SURE, MODEL_UNSURE = 0.9, 0.5  # confidences given to a model's `labels` and `possible_labels`
 
 
@@ -40,7 +49,9 @@ class TriageAnswer(BaseModel):
     summary: list[str] = Field(description="Short bullet points about the issue.")
     labels: list[str] = Field(description="Names of labels that clearly apply.")
     possible_labels: list[str] = Field(
-        default_factory=list, description="Names of labels that may apply, for a maintainer to decide.")
+        default_factory=list,
+        description="Names of labels that may apply, for a maintainer to decide.",
+    )
 
 
 @dataclass
@@ -53,13 +64,15 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     duplicates: list[Related] = field(default_factory=list)
     learned: str | None = None  # what the labels were learned from, for the comment's footer
-    live: dict | None = None    # the issue as read from GitHub during this run, if it was
+    live: dict | None = None  # the issue as read from GitHub during this run, if it was
 
 
 def plan_issue(ctx: Context, event: Event) -> Plan:
     issue = event.issue
     assert issue is not None
-    plan = Plan(job="triage", event=f"{event.name}.{event.action}", repo=event.repo, number=issue.number)
+    plan = Plan(
+        job="triage", event=f"{event.name}.{event.action}", repo=event.repo, number=issue.number
+    )
     reason = _skip_reason(ctx, event, issue)
     if reason:
         welcome = plan_welcome(ctx, event, issue.user.login, is_pull_request=False)
@@ -76,8 +89,11 @@ def _triage(ctx: Context, event: Event, issue: Issue) -> tuple[list, list[str], 
     there is no earlier comment of ossbot's to look for)."""
     analysis = analyse(ctx, issue)
     new = analysis.live is not None and analysis.live.get("comments") == 0
-    previous = None if new else find_own_comment(ctx.reader, event.repo, issue.number, SUMMARY_MARKER,
-                                                 ctx.bot_login)
+    previous = (
+        None
+        if new
+        else find_own_comment(ctx.reader, event.repo, issue.number, SUMMARY_MARKER, ctx.bot_login)
+    )
     marker = find_marker(previous.body, SUMMARY_MARKER) if previous else None
     applied_before = marker.get_list("labels") if marker else []
     cfg = ctx.config.labels
@@ -88,7 +104,9 @@ def _triage(ctx: Context, event: Event, issue: Issue) -> tuple[list, list[str], 
     native = False
     if cfg.mode == "apply":
         add = _labels_to_add([c.name for c in choice.apply], issue, applied_before)
-        actions += [CreateLabel(repo=event.repo, name=name) for name in analysis.create if name in add]
+        actions += [
+            CreateLabel(repo=event.repo, name=name) for name in analysis.create if name in add
+        ]
         if add:
             actions.append(AddLabels(repo=event.repo, number=issue.number, labels=add))
         suggested = [c for c in choice.suggest if c.name.lower() not in on_issue]
@@ -100,10 +118,20 @@ def _triage(ctx: Context, event: Event, issue: Issue) -> tuple[list, list[str], 
         suggested, add = offered, []
     if ctx.config.triage.summary:
         record = sorted({*applied_before, *add}, key=str.lower)
-        actions.append(UpsertComment(repo=event.repo, number=issue.number, marker=SUMMARY_MARKER,
-                                     body=_summary_body(ctx, analysis, record, suggested, native), new=new))
-    notes = analysis.notes + ([] if ctx.online else [
-        "no token: the repository's labels, history, config and comments were not read"])
+        actions.append(
+            UpsertComment(
+                repo=event.repo,
+                number=issue.number,
+                marker=SUMMARY_MARKER,
+                body=_summary_body(ctx, analysis, record, suggested, native),
+                new=new,
+            )
+        )
+    notes = analysis.notes + (
+        []
+        if ctx.online
+        else ["no token: the repository's labels, history, config and comments were not read"]
+    )
     return actions, notes, new
 
 
@@ -131,7 +159,9 @@ def analyse(ctx: Context, issue: Issue) -> Analysis:
         except AllProvidersFailed as failure:
             analysis = _offline(ctx, issue, summary, past)
             analysis.engine = "offline (model unavailable)"
-            analysis.notes.insert(0, f"the model was unavailable, so offline triage was used: {failure}")
+            analysis.notes.insert(
+                0, f"the model was unavailable, so offline triage was used: {failure}"
+            )
     else:
         analysis = _offline(ctx, issue, summary, past)
     dup = ctx.config.triage.duplicates
@@ -166,17 +196,31 @@ def _with_model(ctx: Context, issue: Issue, signals: list[str], neighbours: Neig
     cfg = ctx.config.labels
     eligible = _eligible_labels(ctx, cfg) if cfg.enabled and cfg.max else []
     names = [label["name"] for label in eligible]
-    examples = [{"title": r.past.title, "labels": [n for n in r.past.labels if n in names]}
-                for r in neighbours.labelled(EXAMPLES, set(names))] if names else []
-    label_tokens = sum(estimate_tokens(f"{label['name']} {label['description'][:160]}") + 2
-                       for label in eligible)
+    examples = (
+        [
+            {"title": r.past.title, "labels": [n for n in r.past.labels if n in names]}
+            for r in neighbours.labelled(EXAMPLES, set(names))
+        ]
+        if names
+        else []
+    )
+    label_tokens = sum(
+        estimate_tokens(f"{label['name']} {label['description'][:160]}") + 2 for label in eligible
+    )
     label_tokens += 2 * sum(estimate_tokens(name) + 2 for name in names)  # the schema's two enums
     example_tokens = sum(estimate_tokens(e["title"][:200]) + 12 for e in examples)
     body_budget = max(ctx.prompts.budget - label_tokens - example_tokens - PROMPT_OVERHEAD, 200)
-    prompt = ctx.prompts.render("triage.j2", repo=ctx.repo, title=issue.title, body=issue.body,
-                                labels=eligible, examples=examples,
-                                bullets=ctx.config.triage.summary_bullets,
-                                max_labels=cfg.max, body_budget=body_budget)
+    prompt = ctx.prompts.render(
+        "triage.j2",
+        repo=ctx.repo,
+        title=issue.title,
+        body=issue.body,
+        labels=eligible,
+        examples=examples,
+        bullets=ctx.config.triage.summary_bullets,
+        max_labels=cfg.max,
+        body_budget=body_budget,
+    )
     schema = TriageAnswer.model_json_schema()
     for key in ("labels", "possible_labels"):
         schema = guard.enum_schema(schema, key, names, cfg.max)
@@ -186,9 +230,12 @@ def _with_model(ctx: Context, issue: Issue, signals: list[str], neighbours: Neig
     bullets = guard.clean_lines(value.summary, most=ctx.config.triage.summary_bullets, limit=220)
     engine = answer.model + (" (fallback)" if answer.fallback else "")
     sure = guard.allowed_labels(value.labels, names, cfg.max)
-    unsure = [n for n in guard.allowed_labels(value.possible_labels, names, cfg.max) if n not in sure]
-    candidates = ([Candidate(n, MODEL_SURE, engine) for n in sure]
-                  + [Candidate(n, MODEL_UNSURE, engine) for n in unsure])
+    unsure = [
+        n for n in guard.allowed_labels(value.possible_labels, names, cfg.max) if n not in sure
+    ]
+    candidates = [Candidate(n, MODEL_SURE, engine) for n in sure] + [
+        Candidate(n, MODEL_UNSURE, engine) for n in unsure
+    ]
     return Analysis(bullets or ["No summary was given."], signals, engine, candidates)
 
 
@@ -201,23 +248,32 @@ def _eligible_labels(ctx: Context, cfg: LabelsConfig) -> list[dict[str, str]]:
     return [{"name": label.name, "description": label.description or ""} for label in permitted]
 
 
-def _native_suggestions(ctx: Context, issue: Issue, offered: list[Candidate],
-                        analysis: Analysis) -> tuple[list, bool]:
+def _native_suggestions(
+    ctx: Context, issue: Issue, offered: list[Candidate], analysis: Analysis
+) -> tuple[list, bool]:
     """GitHub's issue suggestions, when the repository has them: labels not suggested before
     (in any state: a dismissed suggestion is not made again)."""
     existing = ctx.reader.label_suggestions(ctx.repo, issue.number)
     if existing is None:
         if ctx.online:
-            analysis.notes.append("this repository does not have GitHub's issue suggestions: "
-                                  "labels are suggested in the comment instead")
+            analysis.notes.append(
+                "this repository does not have GitHub's issue suggestions: "
+                "labels are suggested in the comment instead"
+            )
         return [], False
     ids = {label.name.lower(): label.id for label in ctx.reader.repo_labels(ctx.repo) or []}
     seen = {item.get("target_id") for item in existing}
     fresh = [c for c in offered if ids.get(c.name.lower()) not in seen]
     if not fresh:
         return [], True
-    items = [LabelSuggestion(name=c.name, confidence=_level(c.confidence),
-                             rationale=f"{c.percent}% confidence ({c.source})") for c in fresh]
+    items = [
+        LabelSuggestion(
+            name=c.name,
+            confidence=_level(c.confidence),
+            rationale=f"{c.percent}% confidence ({c.source})",
+        )
+        for c in fresh
+    ]
     return [SuggestLabels(repo=ctx.repo, number=issue.number, labels=items)], True
 
 
@@ -231,8 +287,9 @@ def _labels_to_add(picked: list[str], issue: Issue, applied_before: list[str]) -
     return [name for name in picked if name.lower() not in skip]
 
 
-def _summary_body(ctx: Context, analysis: Analysis, record: list[str], suggested: list[Candidate],
-                  native: bool) -> str:
+def _summary_body(
+    ctx: Context, analysis: Analysis, record: list[str], suggested: list[Candidate], native: bool
+) -> str:
     """`record`: every label ossbot has added to this issue. It is shown, and kept in the marker,
     so that a re-run with a stale payload renders the same text and writes nothing."""
     text = ctx.templates.render(
@@ -242,10 +299,16 @@ def _summary_body(ctx: Context, analysis: Analysis, record: list[str], suggested
         applied=record,
         suggested=[{"name": c.name, "percent": c.percent} for c in suggested],
         suggested_on_issue=native,
-        duplicates=[{"number": d.past.number, "title": safe_inline(d.past.title, 120),
-                     "url": d.past.html_url, "percent": d.percent} for d in analysis.duplicates],
+        duplicates=[
+            {
+                "number": d.past.number,
+                "title": safe_inline(d.past.title, 120),
+                "url": d.past.html_url,
+                "percent": d.percent,
+            }
+            for d in analysis.duplicates
+        ],
         engine=analysis.engine,
         learned=analysis.learned,
     )
     return text + "\n" + Marker(SUMMARY_MARKER, {"labels": record}).render() + "\n"
-

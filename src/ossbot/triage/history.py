@@ -33,21 +33,33 @@ class Past:
 
     def example(self, keep: set[str] | None = None) -> Example:
         labels = tuple(name for name in self.labels if keep is None or name in keep)
-        return Example(self.title, self.body, labels, created_at=self.created_at, number=self.number)
+        return Example(
+            self.title, self.body, labels, created_at=self.created_at, number=self.number
+        )
 
 
 @dataclass(frozen=True)
 class History:
-    issues: list[Past]                 # newest update first
-    live: dict[int, dict[str, Any]]    # issues as read from GitHub during this run, by number
+    issues: list[Past]  # newest update first
+    live: dict[int, dict[str, Any]]  # issues as read from GitHub during this run, by number
 
 
 def history(ctx: Context, *, refresh: bool = True) -> History:
     """The cached history, refreshed first when there is a token."""
     live = _refresh(ctx) if refresh and ctx.online else {}
-    issues = [Past(row["number"], row["title"], row["body"], tuple(row["labels"]), row["state"],
-                   row["created_at"], row["updated_at"], row["html_url"])
-              for row in ctx.store.history(ctx.repo)]
+    issues = [
+        Past(
+            row["number"],
+            row["title"],
+            row["body"],
+            tuple(row["labels"]),
+            row["state"],
+            row["created_at"],
+            row["updated_at"],
+            row["html_url"],
+        )
+        for row in ctx.store.history(ctx.repo)
+    ]
     return History(issues, live)
 
 

@@ -25,14 +25,21 @@ def plan_triage(ctx: Context, event: Event) -> Plan:
 def _plan_pull_request(ctx: Context, event: Event) -> Plan:
     pull = event.pull_request
     assert pull is not None
-    plan = Plan(job="triage", event=f"{event.name}.{event.action}", repo=event.repo, number=pull.number)
+    plan = Plan(
+        job="triage", event=f"{event.name}.{event.action}", repo=event.repo, number=pull.number
+    )
     actions = plan_welcome(ctx, event, pull.user.login, is_pull_request=True)
     if actions:
         return plan.model_copy(update={"actions": actions})
     if not ctx.config.welcome.enabled:
         return plan.model_copy(update={"skipped": "welcome is off (welcome.enabled: false)"})
     if not ctx.online:
-        return plan.model_copy(update={"skipped": "without a token ossbot cannot tell whether this is "
-                                                  "the author's first pull request"})
-    return plan.model_copy(update={"skipped": "no welcome is due (not a new pull request, or not "
-                                              "the author's first)"})
+        return plan.model_copy(
+            update={
+                "skipped": "without a token ossbot cannot tell whether this is "
+                "the author's first pull request"
+            }
+        )
+    return plan.model_copy(
+        update={"skipped": "no welcome is due (not a new pull request, or not the author's first)"}
+    )

@@ -8,8 +8,8 @@ permits are ever candidates, whatever the issue text says.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from ossbot.context import Context
 from ossbot.events import Issue, Label
@@ -41,8 +41,8 @@ class Choice:
 @dataclass
 class Learned:
     candidates: list[Candidate]
-    labels: list[str]          # the labels the history taught
-    examples: int              # labelled issues learned from
+    labels: list[str]  # the labels the history taught
+    examples: int  # labelled issues learned from
 
 
 def permitted_labels(ctx: Context) -> list[Label] | None:
@@ -54,7 +54,9 @@ def permitted_labels(ctx: Context) -> list[Label] | None:
     return [label for label in available if ctx.config.labels.permits(label.name)]
 
 
-def training_examples(past: Sequence[Past], names: list[str], leave_out: int | None = None) -> list[Example]:
+def training_examples(
+    past: Sequence[Past], names: list[str], leave_out: int | None = None
+) -> list[Example]:
     """Issues of the history that carry one of `names`, with only those labels."""
     keep = set(names)
     examples = (p.example(keep) for p in past if p.number != leave_out)
@@ -76,13 +78,17 @@ def learn(issue: Issue, past: Sequence[Past], names: list[str], cfg: LabelsConfi
     if not model.labels:
         return Learned([], [], len(examples))
     scores = model.scores(issue.title, issue.body)
-    candidates = [Candidate(name, score, "history") for name, score in scores.items()
-                  if score >= cfg.suggest_threshold]
+    candidates = [
+        Candidate(name, score, "history")
+        for name, score in scores.items()
+        if score >= cfg.suggest_threshold
+    ]
     return Learned(_ranked(candidates), list(model.labels), len(examples))
 
 
-def by_keywords(issue: Issue, names: list[str] | None, cfg: LabelsConfig, skip: set[str],
-                notes: list[str]) -> tuple[list[Candidate], list[str]]:
+def by_keywords(
+    issue: Issue, names: list[str] | None, cfg: LabelsConfig, skip: set[str], notes: list[str]
+) -> tuple[list[Candidate], list[str]]:
     """Keyword rules mapped onto the repository's labels (`names`; None when unknown), for
     labels not in `skip`. Returns the candidates and the labels that would need creating."""
     scores = keyword_scores(issue.title, issue.body, cfg.effective_rules())

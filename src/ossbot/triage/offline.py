@@ -12,19 +12,90 @@ _HEADING = re.compile(r"^\s{0,3}(#{1,6}\s|\*\*[^*]+\*\*\s*:?\s*$|[A-Z][\w /]{0,4
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _WORD = re.compile(r"[a-z0-9']+")
 _STEPS = re.compile(r"(?im)^\s*(?:#+\s*|\*\*)?(steps to reproduce|to reproduce|reproduction)\b")
-_TRACE = re.compile(r"(?m)(Traceback \(most recent call last\)|^\s+at [\w.$<>]+\(|Exception in thread|panicked at)")
+_TRACE = re.compile(
+    r"(?m)(Traceback \(most recent call last\)|^\s+at [\w.$<>]+\(|Exception in thread|panicked at)"
+)
 _VERSION = re.compile(r"\b(?:v|version\s*)\d+(?:\.\d+){1,3}\b", re.I)
 _BOILERPLATE = (
-    "a clear and concise description", "describe the bug", "steps to reproduce the behavior",
-    "expected behavior", "add any other context", "if applicable, add screenshots",
-    "is your feature request related to a problem", "describe the solution you'd like",
+    "a clear and concise description",
+    "describe the bug",
+    "steps to reproduce the behavior",
+    "expected behavior",
+    "add any other context",
+    "if applicable, add screenshots",
+    "is your feature request related to a problem",
+    "describe the solution you'd like",
     "describe alternatives you've considered",
 )
 _STOPWORDS = frozenset(
-    "a an the and or but if of to in on for with is are was were be been it this that i we you "
-    "my our when what how not no do does can could should would will at by from as so".split())
-_CUES = frozenset("error fails failed crash expected actual instead should wrong broken when after "
-                  "support add want need please".split())
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "this",
+        "that",
+        "i",
+        "we",
+        "you",
+        "my",
+        "our",
+        "when",
+        "what",
+        "how",
+        "not",
+        "no",
+        "do",
+        "does",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "at",
+        "by",
+        "from",
+        "as",
+        "so",
+    ]
+)
+_CUES = frozenset(
+    [
+        "error",
+        "fails",
+        "failed",
+        "crash",
+        "expected",
+        "actual",
+        "instead",
+        "should",
+        "wrong",
+        "broken",
+        "when",
+        "after",
+        "support",
+        "add",
+        "want",
+        "need",
+        "please",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -37,8 +108,9 @@ def summarize(title: str, body: str, max_bullets: int = 3, limit: int = 220) -> 
     """The body's most telling sentences, in their original order, each clipped to `limit`."""
     sentences = _sentences(body)
     title_words = _words(title)
-    ranked = sorted(range(len(sentences)),
-                    key=lambda i: -_score(sentences[i], i, title_words))[:max_bullets]
+    ranked = sorted(range(len(sentences)), key=lambda i: -_score(sentences[i], i, title_words))[
+        :max_bullets
+    ]
     bullets = [clip(sentences[i], limit) for i in sorted(ranked)]
     return Summary(bullets or ["No description was given beyond the title."], _signals(body))
 
@@ -90,10 +162,23 @@ def _signals(body: str) -> list[str]:
 # Other names repositories give the default labels, compared after normalising.
 ALIASES: dict[str, tuple[str, ...]] = {
     "bug": ("bug", "defect", "kind bug", "type bug", "bug report"),
-    "enhancement": ("enhancement", "feature", "feature request", "type feature",
-                    "kind feature", "type enhancement", "improvement"),
-    "documentation": ("documentation", "docs", "doc", "type docs", "kind documentation",
-                      "type documentation"),
+    "enhancement": (
+        "enhancement",
+        "feature",
+        "feature request",
+        "type feature",
+        "kind feature",
+        "type enhancement",
+        "improvement",
+    ),
+    "documentation": (
+        "documentation",
+        "docs",
+        "doc",
+        "type docs",
+        "kind documentation",
+        "type documentation",
+    ),
     "question": ("question", "type question", "kind question", "support"),
 }
 _NORMALISE = re.compile(r"[^a-z0-9]+")

@@ -3,8 +3,8 @@ similarity threshold) and the nearest labelled issues, shown to a model as examp
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from ossbot.events import Issue
 from ossbot.labels.model import SimilarityIndex
@@ -29,14 +29,16 @@ class Neighbours:
         self.past = [p for p in past if p.number != issue.number]
         self._index: SimilarityIndex | None = None
 
-    def nearest(self, k: int, *, min_score: float = 0.0,
-                where: Callable[[Past], bool] = lambda p: True) -> list[Related]:
+    def nearest(
+        self, k: int, *, min_score: float = 0.0, where: Callable[[Past], bool] = lambda p: True
+    ) -> list[Related]:
         if not self.past:
             return []
         if self._index is None:
             self._index = SimilarityIndex.build([(p.title, p.body) for p in self.past])
-        found = self._index.nearest(self.issue.title, self.issue.body, k=len(self.past),
-                                    min_score=min_score)
+        found = self._index.nearest(
+            self.issue.title, self.issue.body, k=len(self.past), min_score=min_score
+        )
         related = [Related(self.past[i], score) for i, score in found if where(self.past[i])]
         return related[:k]
 

@@ -15,8 +15,9 @@ from ossbot.plan import UpsertComment
 WELCOME_MARKER = "welcome"
 
 
-def plan_welcome(ctx: Context, event: Event, author: str, *, is_pull_request: bool,
-                 new: bool = False) -> list[UpsertComment]:
+def plan_welcome(
+    ctx: Context, event: Event, author: str, *, is_pull_request: bool, new: bool = False
+) -> list[UpsertComment]:
     """`new`: the issue was read live with no comment at all (see UpsertComment.new)."""
     cfg = ctx.config.welcome
     wanted = cfg.pull_requests if is_pull_request else cfg.issues
@@ -29,10 +30,13 @@ def plan_welcome(ctx: Context, event: Event, author: str, *, is_pull_request: bo
     message = cfg.pr_message if is_pull_request else cfg.issue_message
     values = {"author": author, "repo": ctx.repo, "kind": kind}
     if message:
-        body = ctx.templates.render_text(message, f"welcome.{'pr' if is_pull_request else 'issue'}_message",
-                                         **values)
+        body = ctx.templates.render_text(
+            message, f"welcome.{'pr' if is_pull_request else 'issue'}_message", **values
+        )
     else:
-        body = ctx.templates.render("welcome-pr.md.j2" if is_pull_request else "welcome-issue.md.j2", **values)
+        body = ctx.templates.render(
+            "welcome-pr.md.j2" if is_pull_request else "welcome-issue.md.j2", **values
+        )
     body += "\n" + Marker(WELCOME_MARKER).render() + "\n"
     return [UpsertComment(repo=ctx.repo, number=number, marker=WELCOME_MARKER, body=body, new=new)]
 
