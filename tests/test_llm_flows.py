@@ -3,11 +3,15 @@ LLM server on loopback. Success, retries, fallback, repair, timeouts, cache, fai
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 from pydantic import BaseModel
 
-from fakes.llm_server import FakeLLM, delay, error, json_answer, text
-from ossbot.llm.client import AllProvidersFailed, LLMClient
+from fakes.llm_server import FakeLLM, delay, error, http_date, json_answer, text
+from ossbot.llm.client import MAX_WAIT, AllProvidersFailed, LLMClient
 from ossbot.llm.config import resolve
 from ossbot.llm.prompts import Prompt
 from ossbot.repo_config import parse_repo_config
@@ -74,7 +78,77 @@ def test_a_429_is_retried_after_the_servers_retry_after(fake, tmp_path):
     fake.queue(error(429, "slow down", retry_after=7), json_answer(HELLO))
     waits: list[float] = []
     answer = client(fake, tmp_path, sleeps=waits).generate(PROMPT, Hello, purpose="t")
-    assert answer.value.count == 2 and len(fake.requests) == 2 and waits == [7.0]
+    assert answer.value.count == 2 and len(fake.requests) == 2
+    [wait] = waits
+    assert 7.0 < wait <= 7.7  # a little jitter, never less than asked
+
+
+NO_CACHE = "llm:\n  cache_ttl_hours: 0\n"
+GEMINI = dict(llm_provider="gemini", llm_model_name="gemini-x", gemini_api_key="g-key")
+
+
+def _gemini(fake) -> dict:
+    return {**GEMINI, "llm_endpoint": fake.url}
+
+
+def _waits_for(fake, tmp_path, answer, **env) -> list[float]:
+    """The waits the client slept before the second try, after ANSWER."""
+    fake.queue(answer, json_answer(HELLO))
+    waits: list[float] = []
+    llm = client(fake, tmp_path, config=NO_CACHE, sleeps=waits, **env)
+    assert llm.generate(PROMPT, Hello, purpose="t").value
+    assert len(fake.requests) == 2
+    return waits
+
+
+@pytest.mark.parametrize("api", ["openai", "gemini"])
+def test_retry_after_ms_wins_over_retry_after(fake, tmp_path, api):
+    env = _gemini(fake) if api == "gemini" else {}
+    [wait] = _waits_for(fake, tmp_path, error(429, retry_after=30, retry_after_ms=1500), **env)
+    assert 1.5 < wait <= 1.65
+
+
+@pytest.mark.parametrize("api", ["openai", "gemini"])
+def test_retry_after_as_an_http_date(fake, tmp_path, api):
+    env = _gemini(fake) if api == "gemini" else {}
+    [wait] = _waits_for(fake, tmp_path, error(503, retry_after=http_date(20)), **env)
+    assert 18.0 < wait <= 21.0  # the date has whole seconds; jitter adds at most one
+    fake.clear()
+    [wait] = _waits_for(fake, tmp_path, error(429, retry_after=http_date(-60)), **env)
+    assert wait == 0.0  # a date already past: try again now
+
+
+def test_retry_after_a_fixed_http_date_in_the_rfc_example_form(fake, tmp_path):
+    answer = error(429, retry_after="Wed, 21 Oct 2015 07:28:00 GMT")
+    assert _waits_for(fake, tmp_path, answer, llm_retry_backoff=5) == [0.0]  # not the backoff
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        error(429, retry_after=3600),
+        error(429, retry_after_ms=3_600_000),
+        error(429, retry_after=http_date(3600)),
+    ],
+)
+def test_a_servers_wait_is_capped(fake, tmp_path, answer):
+    assert _waits_for(fake, tmp_path, answer) == [MAX_WAIT]
+
+
+def test_exponential_backoff_has_full_jitter_and_is_capped(fake, tmp_path):
+    fake.default = error(500, "down")
+    waits: list[float] = []
+    llm = client(fake, tmp_path, sleeps=waits, llm_retry_backoff=1, llm_max_retries=3)
+    with pytest.raises(AllProvidersFailed):
+        llm.generate(PROMPT, Hello, purpose="t")
+    assert len(waits) == 3 and all(0 <= w <= 2**i for i, w in enumerate(waits))
+    assert waits != [1.0, 2.0, 4.0]
+    fake.clear()
+    waits.clear()
+    llm = client(fake, tmp_path, sleeps=waits, llm_retry_backoff=50, llm_max_retries=2)
+    with pytest.raises(AllProvidersFailed):
+        llm.generate(PROMPT, Hello, purpose="t")
+    assert len(waits) == 2 and all(0 <= w <= MAX_WAIT for w in waits)
 
 
 def test_server_errors_until_the_fallback_answers(fake, tmp_path):
@@ -130,6 +204,95 @@ def test_a_refused_key_or_an_exhausted_quota_is_not_retried(fake, tmp_path):
     with pytest.raises(AllProvidersFailed, match="quota exhausted"):
         client(fake, tmp_path).generate(PROMPT, Hello, purpose="t")
     assert len(fake.requests) == 1
+
+
+SECRET = "sk-live-0123456789abcdefXYZ"
+
+
+@pytest.mark.parametrize("api", ["openai", "gemini"])
+@pytest.mark.parametrize(
+    "echo",
+    [
+        f"Incorrect API key provided: {SECRET}. You can find your API key in your account.",
+        "Incorrect API key provided: sk-live-01234*************XYZ.",
+        "API key ending in 456789abcdefXYZ is not valid.",
+    ],
+)
+def test_a_key_echoed_in_an_error_never_reaches_the_message(fake, tmp_path, api, echo):
+    env = {**_gemini(fake), "gemini_api_key": SECRET} if api == "gemini" else {}
+    fake.queue(error(401, echo))
+    llm = client(fake, tmp_path, llm_api_key=SECRET, **env)
+    with pytest.raises(AllProvidersFailed) as caught:
+        llm.generate(PROMPT, Hello, purpose="t")
+    sent = fake.requests[0].headers
+    assert SECRET in sent.get("authorization", "") + sent.get("x-goog-api-key", "")  # was sent
+    message = str(caught.value)
+    assert "the key was refused" in message and "***" in message
+    for said in (message, *llm.usage.failures):
+        assert SECRET[:8] not in said and SECRET[-8:] not in said
+
+
+LATENCY_PROBE = """
+import json, sys, time
+
+module, delay, settings, state = sys.argv[1], float(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
+
+
+class SlowImport:
+    # Every lookup of the SDK costs DELAY, as a cold import on a busy runner does.
+    def find_spec(self, name, path=None, target=None):
+        if name == module:
+            time.sleep(delay)
+        return None
+
+
+sys.meta_path.insert(0, SlowImport())
+from ossbot.llm.client import LLMClient
+from ossbot.llm.config import resolve
+from ossbot.llm.prompts import Prompt
+from ossbot.repo_config import parse_repo_config
+from ossbot.settings import Settings
+from ossbot.state.store import StateStore
+
+llm = LLMClient(resolve(Settings(**settings), parse_repo_config("").llm), StateStore(state))
+answer = llm.generate(Prompt("s", "u"), purpose="probe")
+latency = [call["latency_ms"] for call in llm.store.llm_calls()]
+print(json.dumps({"seconds": answer.seconds, "usage": llm.usage.seconds, "latency_ms": latency}))
+"""
+
+
+@pytest.mark.parametrize("module", ["openai", "google.genai"])
+def test_latency_excludes_the_sdk_import_and_the_client_set_up(fake, tmp_path, module):
+    delay_s = 1.0
+    if module == "openai":
+        settings = {
+            "llm_provider": "custom",
+            "llm_endpoint": fake.openai_base,
+            "llm_model_name": "m",
+        }
+    else:
+        settings = _gemini(fake)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NO_PROXY": "127.0.0.1"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LATENCY_PROBE,
+            module,
+            str(delay_s),
+            json.dumps(settings),
+            str(tmp_path / "state.db"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert len(fake.requests) == 1 and len(report["latency_ms"]) == 1
+    assert report["seconds"] == report["usage"] < delay_s
+    assert report["latency_ms"][0] < delay_s * 1000
 
 
 def test_an_unknown_model_is_named(fake, tmp_path):

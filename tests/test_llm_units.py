@@ -3,6 +3,9 @@ prompts with untrusted blocks."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from pydantic import BaseModel
 
@@ -10,7 +13,7 @@ from ossbot.errors import ConfigError
 from ossbot.llm import guard
 from ossbot.llm.config import resolve
 from ossbot.llm.prompts import Prompts, estimate_tokens, untrusted
-from ossbot.llm.providers import strict_schema, strip_reasoning
+from ossbot.llm.providers import redact, strict_schema, strip_reasoning
 from ossbot.llm.structured import InvalidModelOutput, extract_json, parse
 from ossbot.repo_config import parse_repo_config
 from ossbot.settings import Settings
@@ -111,6 +114,141 @@ def test_a_fallback_never_inherits_the_primarys_endpoint_or_key():
 def test_bad_provider_settings_are_config_errors(env, words):
     with pytest.raises(ConfigError, match=words):
         _setup(**env)
+
+
+@pytest.mark.parametrize(
+    "env, words",
+    [
+        (
+            {"llm_fallback_provider": "custom", "llm_fallback_model_name": "m"},
+            "the custom provider needs an endpoint: "
+            "set LLM_FALLBACK_ENDPOINT or llm.fallback.endpoint",
+        ),
+        (
+            {"llm_fallback_provider": "custom", "llm_fallback_endpoint": "http://backup/v1"},
+            "the custom provider needs a model: set LLM_FALLBACK_MODEL_NAME or llm.fallback.model",
+        ),
+        (
+            {
+                "llm_fallback_provider": "azure_openai",
+                "llm_fallback_api_key": "k",
+                "llm_fallback_endpoint": "https://x.openai.azure.com",
+            },
+            "the azure_openai provider needs a deployment: "
+            "set LLM_FALLBACK_MODEL_NAME or llm.fallback.model",
+        ),
+        (
+            {"llm_fallback_provider": "gpt5"},
+            "unknown LLM provider 'gpt5' (from LLM_FALLBACK_PROVIDER or llm.fallback.provider)",
+        ),
+    ],
+)
+def test_fallback_messages_name_the_fallback_settings(env, words):
+    """The primary is complete; what is missing belongs to the fallback, and the message says
+    so (never LLM_ENDPOINT or LLM_MODEL_NAME, which the fallback does not read)."""
+    with pytest.raises(ConfigError) as caught:
+        _setup(llm_provider="ollama", **env)
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "env, words",
+    [
+        ({"llm_provider": "gpt5"}, "(from LLM_PROVIDER or llm.provider)"),
+        ({"llm_provider": "custom", "llm_model_name": "m"}, "set LLM_ENDPOINT or llm.endpoint"),
+        ({"llm_provider": "custom", "llm_endpoint": "http://x/v1"}, "LLM_MODEL_NAME or llm.model"),
+    ],
+)
+def test_primary_messages_name_the_primary_settings(env, words):
+    with pytest.raises(ConfigError) as caught:
+        _setup(**env)
+    assert words in str(caught.value) and "FALLBACK" not in str(caught.value)
+
+
+SDK_CASES = [
+    ({"llm_provider": "openai", "llm_api_key": "k"}, "openai", "openai"),
+    (
+        {
+            "llm_provider": "azure_openai",
+            "llm_api_key": "k",
+            "llm_model_name": "d",
+            "llm_endpoint": "https://x.openai.azure.com",
+        },
+        "openai",
+        "openai",
+    ),
+    ({"llm_provider": "gemini", "gemini_api_key": "g"}, "google.genai", "google-genai"),
+    (
+        {"llm_provider": "ollama", "llm_fallback_provider": "gemini", "llm_fallback_api_key": "g"},
+        "google.genai",
+        "google-genai",
+    ),
+]
+
+
+@pytest.mark.parametrize("env, module, package", SDK_CASES)
+def test_a_missing_sdk_is_a_config_error_when_the_setup_is_resolved(
+    env, module, package, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, module, None)  # what an uninstalled SDK looks like to import
+    with pytest.raises(ConfigError) as caught:
+        _setup(**env)
+    assert str(caught.value) == f"the {package} package is not installed: pip install 'ossbot[llm]'"
+
+
+BLOCKED_CHECK = """
+import runpy, sys
+sys.modules[sys.argv[1]] = None  # the SDK is not installed
+sys.argv = ["ossbot", "llm", "check"]
+runpy.run_module("ossbot", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize(
+    "env, module, package",
+    [
+        ({"LLM_PROVIDER": "openai", "LLM_API_KEY": "sk-test"}, "openai", "openai"),
+        ({"LLM_PROVIDER": "gemini", "GEMINI_API_KEY": "g-test"}, "google.genai", "google-genai"),
+    ],
+)
+def test_llm_check_without_the_sdk_says_how_to_install_it(tmp_path, env, module, package):
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "OSSBOT_STATE": str(tmp_path / "s")}
+    done = subprocess.run(
+        [sys.executable, "-c", BLOCKED_CHECK, module],
+        capture_output=True,
+        text=True,
+        env={**base, **env},
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        f"ossbot: error: the {package} package is not installed: pip install 'ossbot[llm]'"
+    ]
+
+
+KEY = "sk-live-0123456789abcdefXYZ"
+
+
+@pytest.mark.parametrize(
+    "text, redacted",
+    [
+        (f"Incorrect API key provided: {KEY}.", "Incorrect API key provided: ***."),
+        ("Incorrect API key provided: sk-live-0123**************XYZ.", "provided: ***"),
+        ("key ending in ...89abcdefXYZ was revoked", "key ending in ...*** was revoked"),
+        (f"{KEY}{KEY} twice", "*** twice"),
+        ("sk-live-01 is a 10-character prefix", "*** is a 10-character prefix"),
+        ("sk-live is shorter than a fragment: kept", "sk-live is shorter than a fragment: kept"),
+    ],
+)
+def test_redact_removes_the_key_and_its_long_prefixes_and_suffixes(text, redacted):
+    assert redacted in redact(text, KEY) and "0123" not in redact(text, KEY)
+
+
+def test_a_short_key_is_redacted_only_where_it_stands_alone():
+    assert redact("the key k was refused: check your keys", "k") == (
+        "the key *** was refused: check your keys"
+    )
+    assert redact("nothing to hide", None) == "nothing to hide"
 
 
 def test_an_unknown_provider_in_the_config_file_is_a_config_error():

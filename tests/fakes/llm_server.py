@@ -28,6 +28,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any, NamedTuple, Self
 from urllib.parse import unquote
@@ -70,7 +71,8 @@ class Answer:
     message: str | None = None
     code: str | None = None
     type: str | None = None
-    retry_after: float | None = None
+    retry_after: float | str | None = None
+    retry_after_ms: float | None = None
     wait: float = 0.0
 
 
@@ -96,18 +98,33 @@ def error(
     *,
     code: str | None = None,
     type: str | None = None,
-    retry_after: float | None = None,
+    retry_after: float | str | None = None,
+    retry_after_ms: float | None = None,
 ) -> Answer:
     """An error answer with the API's error body.
 
     MESSAGE defaults to the HTTP reason phrase. CODE is OpenAI's ``error.code`` (e.g.
     "model_not_found"); for Gemini it replaces the ``error.status`` string derived from
-    STATUS. TYPE is OpenAI's ``error.type``. RETRY_AFTER (seconds) adds a retry-after header.
+    STATUS. TYPE is OpenAI's ``error.type``. RETRY_AFTER adds a retry-after header: a number
+    of seconds, or a string sent as is (an HTTP-date, see ``http_date()``). RETRY_AFTER_MS adds
+    a retry-after-ms header (milliseconds, as OpenAI and Azure send it).
     """
     if not 400 <= status <= 599:
         raise ValueError(f"an error answer needs a 4xx or 5xx status, not {status}")
     message = HTTPStatus(status).phrase if message is None else message
-    return Answer(status=status, message=message, code=code, type=type, retry_after=retry_after)
+    return Answer(
+        status=status,
+        message=message,
+        code=code,
+        type=type,
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+    )
+
+
+def http_date(seconds_from_now: float) -> str:
+    """An HTTP-date (RFC 9110, e.g. "Wed, 21 Oct 2026 07:28:00 GMT") SECONDS_FROM_NOW."""
+    return formatdate(time.time() + seconds_from_now, usegmt=True)
 
 
 def delay(seconds: float, then: Answer) -> Answer:
@@ -151,10 +168,18 @@ def _parse_json(raw: bytes) -> Any:
 
 
 def _retry_headers(answer: Answer) -> dict[str, str]:
-    if answer.retry_after is None:
-        return {}
-    seconds = answer.retry_after
-    return {"retry-after": str(int(seconds)) if float(seconds).is_integer() else str(seconds)}
+    headers = {}
+    if answer.retry_after is not None:
+        headers["retry-after"] = _number(answer.retry_after)
+    if answer.retry_after_ms is not None:
+        headers["retry-after-ms"] = _number(answer.retry_after_ms)
+    return headers
+
+
+def _number(value: float | str) -> str:
+    if isinstance(value, str):
+        return value
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 # ---------------------------------------------------------------- the three wire formats

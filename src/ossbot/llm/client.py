@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from ossbot.llm.structured import InvalidModelOutput, parse
 from ossbot.state.store import StateStore
 
 T = TypeVar("T", bound=BaseModel)
-MAX_WAIT = 60.0
+MAX_WAIT = 60.0  # the longest wait between two tries, whatever the server asks
+SERVER_JITTER = 0.1  # a server-given wait is lengthened by up to this share of it ...
+MAX_SERVER_JITTER = 1.0  # ... and at most this many seconds
 JSON_INSTRUCTION = (
     "Answer with only a JSON object (no prose, no code fence) that matches this "
     "JSON schema:\n{schema}"
@@ -91,7 +94,8 @@ class Usage:
 
 
 class LLMClient:
-    """The chain of `setup.providers`; `sleep` is how it waits between retries."""
+    """The chain of `setup.providers`; `sleep` is how it waits between retries, `rng` where
+    the jitter of those waits comes from."""
 
     def __init__(
         self,
@@ -99,10 +103,12 @@ class LLMClient:
         store: StateStore | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
     ) -> None:
         self.setup = setup
         self.store = store
         self.sleep = sleep
+        self.rng = rng or random.Random()
         self.usage = Usage()
         self._providers = [make_provider(spec) for spec in setup.providers]
 
@@ -214,6 +220,7 @@ class LLMClient:
         self, provider: Any, messages: Messages, sent_schema: dict[str, Any] | None, purpose: str
     ) -> Generation[Any]:
         spec: ProviderSpec = provider.spec
+        provider.prepare()  # the SDK's import and client set-up are no part of the latency
         for attempt in range(self.setup.max_retries + 1):
             started = time.monotonic()
             try:
@@ -244,9 +251,13 @@ class LLMClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait(self, error: ProviderError, attempt: int) -> float:
+        """What the server asked for plus a little (never less), or else full jitter on the
+        exponential backoff; never more than MAX_WAIT."""
         if error.retry_after is not None:
-            return min(error.retry_after, MAX_WAIT)
-        return min(self.setup.backoff * (2**attempt), MAX_WAIT)
+            asked = error.retry_after
+            jitter = self.rng.uniform(0, min(asked * SERVER_JITTER, MAX_SERVER_JITTER))
+            return min(asked + jitter, MAX_WAIT)
+        return self.rng.uniform(0, min(self.setup.backoff * (2**attempt), MAX_WAIT))
 
     def _record(
         self,

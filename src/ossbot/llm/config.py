@@ -5,6 +5,7 @@ never inherits the primary's endpoint or key."""
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -53,6 +54,34 @@ KINDS: dict[str, ProviderKind] = {
     "gemini": ProviderKind("gemini", model="gemini-flash-latest"),
 }
 AZURE_DEFAULT_API_VERSION = "2024-10-21"
+# The module each SDK is imported as, and the distribution that installs it.
+SDK_MODULES = {"openai": "openai", "azure": "openai", "gemini": "google.genai"}
+SDK_PACKAGES = {"openai": "openai", "google.genai": "google-genai"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one provider's settings come from, so that a message names what to set."""
+
+    provider: str
+    key: str
+    model: str
+    endpoint: str
+    config: str  # the config file section: llm or llm.fallback
+
+    @property
+    def origin(self) -> str:
+        return f"{self.provider} or {self.config}.provider"
+
+
+PRIMARY = Source("LLM_PROVIDER", "LLM_API_KEY", "LLM_MODEL_NAME", "LLM_ENDPOINT", "llm")
+FALLBACK = Source(
+    "LLM_FALLBACK_PROVIDER",
+    "LLM_FALLBACK_API_KEY",
+    "LLM_FALLBACK_MODEL_NAME",
+    "LLM_FALLBACK_ENDPOINT",
+    "llm.fallback",
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +127,7 @@ def resolve(settings: Settings, config: LLMConfig) -> LLMSetup:
                 api_key=settings.llm_api_key
                 or (settings.gemini_api_key if name == "gemini" else None),
                 key_names="LLM_API_KEY" + (" or GEMINI_API_KEY" if name == "gemini" else ""),
+                source=PRIMARY,
                 settings=settings,
                 config=config,
             )
@@ -112,7 +142,8 @@ def resolve(settings: Settings, config: LLMConfig) -> LLMSetup:
                     model=settings.llm_fallback_model_name or config.fallback.model,
                     endpoint=settings.llm_fallback_endpoint or config.fallback.endpoint,
                     api_key=settings.llm_fallback_api_key,
-                    key_names="LLM_FALLBACK_API_KEY",
+                    key_names=FALLBACK.key,
+                    source=FALLBACK,
                     settings=settings,
                     config=config,
                 )
@@ -135,23 +166,32 @@ def _spec(
     endpoint: str | None,
     api_key: str | None,
     key_names: str,
+    source: Source,
     settings: Settings,
     config: LLMConfig,
 ) -> ProviderSpec:
+    """Every message names the variable and config key of the provider it is about."""
     kind = KINDS.get(name)
     if kind is None:
-        raise ConfigError(f"unknown LLM provider '{name}': choose one of none, {', '.join(KINDS)}")
+        raise ConfigError(
+            f"unknown LLM provider '{name}' (from {source.origin}): "
+            f"choose one of none, {', '.join(KINDS)}"
+        )
     if kind.needs_key and not api_key:
         raise ConfigError(f"the {name} provider needs a key: set {key_names}")
     endpoint = endpoint or kind.endpoint
     if kind.needs_endpoint and not endpoint:
         raise ConfigError(
-            f"the {name} provider needs an endpoint: set LLM_ENDPOINT or llm.endpoint"
+            f"the {name} provider needs an endpoint: "
+            f"set {source.endpoint} or {source.config}.endpoint"
         )
     model = model or kind.model
     if not model:
         what = "deployment" if name == "azure_openai" else "model"
-        raise ConfigError(f"the {name} provider needs a {what}: set LLM_MODEL_NAME or llm.model")
+        raise ConfigError(
+            f"the {name} provider needs a {what}: set {source.model} or {source.config}.model"
+        )
+    require_sdk(SDK_MODULES[kind.sdk])
     structured = kind.structured if config.structured == "auto" else config.structured
     return ProviderSpec(
         name=name,
@@ -168,6 +208,22 @@ def _spec(
         else None,
         headers=_attribution(settings) if name == "openrouter" else {},
     )
+
+
+def require_sdk(module: str) -> None:
+    """A missing SDK is a ConfigError found with the setup, before any call or write. Looked
+    up, not imported: resolving stays cheap and an offline run never pays for an SDK."""
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a missing parent package, or a module without a spec
+        found = False
+    if not found:
+        raise missing_sdk(module)
+
+
+def missing_sdk(module: str) -> ConfigError:
+    package = SDK_PACKAGES.get(module, module)
+    return ConfigError(f"the {package} package is not installed: pip install 'ossbot[llm]'")
 
 
 def _attribution(settings: Settings) -> dict[str, str]:

@@ -2,18 +2,21 @@
 
 OpenAI, OpenRouter, DeepSeek, Ollama and custom endpoints go through the openai SDK with a base
 URL; Azure through its Azure client; Gemini through google-genai. SDK retries are off: the client
-retries uniformly (client.py). SDKs are imported on first call only."""
+retries uniformly (client.py). SDKs are imported by `prepare()` (or the first call) only, and
+the key a provider was given never appears in the message of a ProviderError it raises."""
 
 from __future__ import annotations
 
 import copy
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import cached_property
 from typing import Any, Literal
 
-from ossbot.errors import ConfigError, OssbotError
-from ossbot.llm.config import ProviderSpec
+from ossbot.errors import OssbotError
+from ossbot.llm.config import ProviderSpec, missing_sdk
 
 ErrorKind = Literal[
     "rate_limit",
@@ -28,6 +31,8 @@ ErrorKind = Literal[
 ]
 RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "connection"})
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
+REDACTED = "***"
+MIN_FRAGMENT = 8  # the shortest piece of a key that is redacted wherever it appears
 
 
 class ProviderError(OssbotError):
@@ -86,9 +91,7 @@ def _sdk(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise ConfigError(
-            f"the {module} package is not installed: pip install 'ossbot[llm]'"
-        ) from exc
+        raise missing_sdk(module) from exc
 
 
 def make_provider(spec: ProviderSpec) -> OpenAIProvider | GeminiProvider:
@@ -107,6 +110,11 @@ class OpenAIProvider:
     @property
     def supports_schema(self) -> bool:
         return self.spec.structured == "json_schema"
+
+    def prepare(self) -> None:
+        """Import the SDK and build its client (with the chat resources it loads lazily), so
+        that a timed call times only the call."""
+        self._client.chat.completions  # noqa: B018 - the cached properties are the work
 
     @cached_property
     def _client(self) -> Any:
@@ -127,8 +135,7 @@ class OpenAIProvider:
     def complete(
         self, messages: Messages, schema: dict[str, Any] | None = None, schema_name: str = "answer"
     ) -> Completion:
-        import openai
-
+        openai = _sdk("openai")
         request: dict[str, Any] = {"model": self.spec.model, "messages": messages}
         if schema is not None and self.spec.structured == "json_schema":
             request["response_format"] = {
@@ -144,7 +151,7 @@ class OpenAIProvider:
         try:
             response = self._client.chat.completions.create(**request)
         except openai.APIError as exc:
-            raise _openai_error(self.spec.name, exc) from exc
+            raise _openai_error(self.spec, exc) from exc
         if not response.choices:
             raise ProviderError(self.spec.name, "empty", "the answer had no choices")
         usage = response.usage
@@ -155,21 +162,21 @@ class OpenAIProvider:
         )
 
 
-def _openai_error(provider: str, exc: Any) -> ProviderError:
+def _openai_error(spec: ProviderSpec, exc: Any) -> ProviderError:
     import openai
 
     if isinstance(exc, openai.APITimeoutError):
-        return ProviderError(provider, "timeout", "no answer in time")
+        return ProviderError(spec.name, "timeout", "no answer in time")
     if isinstance(exc, openai.APIConnectionError):
-        return ProviderError(provider, "connection", str(exc))
+        return ProviderError(spec.name, "connection", _message(spec, str(exc)))
     status = getattr(exc, "status_code", None)
     body = getattr(exc, "body", None)
     code = body.get("code") if isinstance(body, dict) else getattr(exc, "code", None)
     detail = body.get("message") if isinstance(body, dict) else None
-    message = _short(detail or getattr(exc, "message", None) or str(exc))
+    message = _message(spec, detail or getattr(exc, "message", None) or str(exc))
     retry_after = _retry_after(getattr(exc, "response", None))
     return ProviderError(
-        provider, _kind(status, code), message, status=status, retry_after=retry_after
+        spec.name, _kind(status, code), message, status=status, retry_after=retry_after
     )
 
 
@@ -190,12 +197,80 @@ def _kind(status: int | None, code: Any = None) -> ErrorKind:
 
 
 def _retry_after(response: Any) -> float | None:
+    """The wait the server asks for, in seconds: `retry-after-ms` (OpenAI, Azure) wins over
+    `retry-after`, which is seconds or an HTTP-date (RFC 9110 section 10.2.3)."""
     headers = getattr(response, "headers", None) or {}
+    milliseconds = _seconds(headers.get("retry-after-ms"))
+    if milliseconds is not None:
+        return milliseconds / 1000
     value = headers.get("retry-after")
+    if value is None:
+        return None
+    seconds = _seconds(value)
+    return seconds if seconds is not None else _until(value)
+
+
+def _seconds(value: Any) -> float | None:
     try:
-        return max(0.0, float(value)) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None
+    return max(0.0, number) if number is not None and number == number else None  # not NaN
+
+
+def _until(date: str) -> float | None:
+    """The seconds from now until an HTTP-date; 0 for a date already past."""
+    try:
+        when = parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # an HTTP-date is always GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _message(spec: ProviderSpec, text: str) -> str:
+    """An error text fit for a ProviderError: the spec's key redacted, on one short line."""
+    return _short(redact(str(text), spec.api_key))
+
+
+def redact(text: str, secret: str | None) -> str:
+    """TEXT with SECRET, and any piece of at least MIN_FRAGMENT characters that begins or ends
+    it, replaced by `***` (providers echo keys, or their first characters, in error texts). A
+    key shorter than that is redacted only where it stands alone, not inside a word."""
+    if not secret:
+        return text
+    if len(secret) < MIN_FRAGMENT:
+        alone = rf"(?<![\w-]){re.escape(secret)}(?![\w-])"
+        return re.sub(alone, REDACTED, text)
+    spans = _prefix_spans(text, secret) + _prefix_spans(text[::-1], secret[::-1], reverse=True)
+    return _replace(text, spans)
+
+
+def _prefix_spans(text: str, secret: str, reverse: bool = False) -> list[tuple[int, int]]:
+    """Where pieces of TEXT begin like SECRET for MIN_FRAGMENT characters or more (REVERSE:
+    TEXT and SECRET are reversed, the spans are given in the unreversed text)."""
+    spans = []
+    start = text.find(secret[:MIN_FRAGMENT])
+    while start != -1:
+        length = MIN_FRAGMENT
+        while length < len(secret) and text[start + length : start + length + 1] == secret[length]:
+            length += 1
+        end = start + length
+        spans.append((len(text) - end, len(text) - start) if reverse else (start, end))
+        start = text.find(secret[:MIN_FRAGMENT], start + 1)
+    return spans
+
+
+def _replace(text: str, spans: list[tuple[int, int]]) -> str:
+    """TEXT with each run of overlapping SPANS replaced by one `***`."""
+    pieces: list[str] = []
+    done = 0
+    for start, end in sorted(spans):
+        if start > done or not pieces:
+            pieces += [text[done:start], REDACTED]
+        done = max(done, end)
+    return "".join(pieces) + text[done:]
 
 
 def _short(text: str) -> str:
@@ -243,6 +318,10 @@ class GeminiProvider:
 
     supports_schema = True
 
+    def prepare(self) -> None:
+        """Import the SDK and build its client, so that a timed call times only the call."""
+        self._client  # noqa: B018 - the cached property is the work
+
     @cached_property
     def _client(self) -> Any:
         genai = _sdk("google.genai")
@@ -258,6 +337,7 @@ class GeminiProvider:
     def complete(
         self, messages: Messages, schema: dict[str, Any] | None = None, schema_name: str = "answer"
     ) -> Completion:
+        _sdk("google.genai")  # the install hint, not a ModuleNotFoundError, when it is missing
         from google.genai import types
 
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system") or None
@@ -279,7 +359,7 @@ class GeminiProvider:
                 model=self.spec.model, contents=contents, config=config
             )
         except Exception as exc:
-            raise _gemini_error(self.spec.name, exc) from exc
+            raise _gemini_error(self.spec, exc) from exc
         return Completion(_gemini_text(response), *_gemini_usage(response))
 
 
@@ -297,11 +377,12 @@ def _gemini_usage(response: Any) -> tuple[int, int]:
     return usage.prompt_token_count or 0, usage.candidates_token_count or 0
 
 
-def _gemini_error(provider: str, exc: Exception) -> Exception:
+def _gemini_error(spec: ProviderSpec, exc: Exception) -> Exception:
     from google.genai import errors
 
+    provider = spec.name
     if isinstance(exc, errors.APIError):
-        message = _short(exc.message or str(exc))
+        message = _message(spec, exc.message or str(exc))
         return ProviderError(
             provider,
             _kind(exc.code),
@@ -313,5 +394,5 @@ def _gemini_error(provider: str, exc: Exception) -> Exception:
     if "Timeout" in name:
         return ProviderError(provider, "timeout", "no answer in time")
     if "Connect" in name or isinstance(exc, OSError):
-        return ProviderError(provider, "connection", _short(str(exc)))
+        return ProviderError(provider, "connection", _message(spec, str(exc)))
     return exc
