@@ -178,12 +178,13 @@ def fake():
         yield server
 
 
-def call(fake: FakeGitHub, method: str, path: str, body) -> tuple[int, object]:
+def call(fake: FakeGitHub, method: str, path: str, body, token: str = TOKEN) -> tuple[int, object]:
     data = None if body is None else json.dumps(body).encode()
-    headers = {"Authorization": f"token {TOKEN}", "Accept": "application/vnd.github+json"}
+    headers = {"Authorization": f"token {token}", "Accept": "application/vnd.github+json"}
     request = urllib.request.Request(fake.url + path, data=data, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=5) as response:
-        return response.status, json.loads(response.read())
+        raw = response.read()
+        return response.status, json.loads(raw) if raw else None
 
 
 @pytest.mark.parametrize("operation_id", OPERATIONS)
@@ -216,6 +217,11 @@ def test_answer_has_the_official_example_shape(fake, operation_id):
 
 def schema_errors(name: str, value) -> list[str]:
     """Where VALUE breaks the OpenAPI description's schema NAME (OpenAPI 3.0 "nullable" made JSON Schema)."""
+    return validation_errors({"$ref": f"#/components/schemas/{name}"}, value)
+
+
+def validation_errors(schema: dict, value) -> list[str]:
+    """Where VALUE breaks SCHEMA, an OpenAPI schema whose $refs point into the description."""
     jsonschema = pytest.importorskip("jsonschema")
 
     def convert(node):
@@ -233,7 +239,7 @@ def schema_errors(name: str, value) -> list[str]:
         return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") else out
 
     schemas = {key: convert(schema) for key, schema in spec()["components"]["schemas"].items()}
-    validator = jsonschema.Draft202012Validator({"$defs": schemas, "$ref": f"#/$defs/{name}"})
+    validator = jsonschema.Draft202012Validator({"$defs": schemas, **convert(schema)})
     return [
         f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(value)
     ]
@@ -273,3 +279,157 @@ def test_suggestions_match_their_schema(fake):
     assert (
         schema_errors("issue-suggestion", approved | {"confidence": "high"}) != []
     )  # the check has teeth
+
+
+# ---------------------------------------------------------------- operations that need state first
+
+APP_TOKEN = "ghs_conformance_app"
+HEAD_SHA = "ce587453ced02b1526dfb4cb910479d431683101"  # the official check-run examples' head_sha
+
+
+def _link_sub_issue(fake: FakeGitHub) -> dict:
+    child = fake.add_issue(REPO, "Sub-task")
+    call(fake, "POST", f"/repos/{REPO}/issues/1/sub_issues", {"sub_issue_id": child["id"]})
+    return child
+
+
+def _block(fake: FakeGitHub) -> dict:
+    blocker = fake.add_issue(REPO, "Blocker")
+    call(
+        fake, "POST", f"/repos/{REPO}/issues/1/dependencies/blocked_by", {"issue_id": blocker["id"]}
+    )
+    return blocker
+
+
+def _check_run(fake: FakeGitHub) -> int:
+    body = resolve(examples("checks/create")["request:example-of-in-progress-conclusion"])
+    return call(fake, "POST", f"/repos/{REPO}/check-runs", body, APP_TOKEN)[1]["id"]
+
+
+def _main(fake: FakeGitHub) -> str:
+    return call(fake, "GET", f"/repos/{REPO}/git/ref/heads/main", None)[1]["object"]["sha"]
+
+
+def _next_commit(fake: FakeGitHub) -> str:
+    main = _main(fake)
+    tree = call(fake, "GET", f"/repos/{REPO}/git/commits/{main}", None)[1]["tree"]["sha"]
+    body = {"message": "next", "tree": tree, "parents": [main]}
+    return call(fake, "POST", f"/repos/{REPO}/git/commits", body)[1]["sha"]
+
+
+def _git_tree(fake: FakeGitHub) -> str:
+    return call(fake, "GET", f"/repos/{REPO}/git/commits/{_main(fake)}", None)[1]["tree"]["sha"]
+
+
+def _after(_seeded: object, params: dict) -> dict:
+    """PARAMS, once the seeding written before them has run."""
+    return params
+
+
+def _official(operation_id: str, name: str = "default"):
+    return resolve(examples(operation_id)[f"request:{name}"])
+
+
+# Operation id -> its path parameters and request body, made from the fake after seeding what
+# the operation needs (the official example bodies where their values can work as they are).
+PREPARED = {
+    "issues/add-sub-issue": lambda f: (
+        {"issue_number": 1},
+        {"sub_issue_id": f.add_issue(REPO, "Sub-task")["id"]},
+    ),
+    "issues/list-sub-issues": lambda f: (_after(_link_sub_issue(f), {"issue_number": 1}), None),
+    "issues/get-parent": lambda f: ({"issue_number": _link_sub_issue(f)["number"]}, None),
+    "issues/remove-sub-issue": lambda f: (
+        {"issue_number": 1},
+        {"sub_issue_id": _link_sub_issue(f)["id"]},
+    ),
+    "issues/add-blocked-by-dependency": lambda f: (
+        {"issue_number": 1},
+        {"issue_id": f.add_issue(REPO, "Blocker")["id"]},
+    ),
+    "issues/list-dependencies-blocked-by": lambda f: (_after(_block(f), {"issue_number": 1}), None),
+    "issues/list-dependencies-blocking": lambda f: ({"issue_number": _block(f)["number"]}, None),
+    "issues/remove-dependency-blocked-by": lambda f: (
+        {"issue_number": 1, "issue_id": _block(f)["id"]},
+        None,
+    ),
+    "issues/delete-comment": lambda f: ({"comment_id": f.comments(REPO, 1)[0]["id"]}, None),
+    "checks/create": lambda f: ({}, _official("checks/create", "example-of-completed-conclusion")),
+    "checks/update": lambda f: ({"check_run_id": _check_run(f)}, _official("checks/update")),
+    "checks/get": lambda f: ({"check_run_id": _check_run(f)}, None),
+    "checks/list-for-ref": lambda f: (_after(_check_run(f), {"ref": HEAD_SHA}), None),
+    "git/get-ref": lambda f: ({"ref": "heads/main"}, None),
+    "git/list-matching-refs": lambda f: ({"ref": "heads/"}, None),
+    "git/create-ref": lambda f: ({}, {"ref": "refs/heads/featureA", "sha": _main(f)}),
+    "git/update-ref": lambda f: ({"ref": "heads/main"}, {"sha": _next_commit(f), "force": False}),
+    "git/delete-ref": lambda f: (
+        _after(f.put_file(REPO, "x", "y", ref="other"), {"ref": "heads/other"}),
+        None,
+    ),
+    "git/create-blob": lambda f: ({}, _official("git/create-blob")),
+    "git/get-blob": lambda f: (
+        {
+            "file_sha": call(f, "POST", f"/repos/{REPO}/git/blobs", _official("git/create-blob"))[
+                1
+            ]["sha"]
+        },
+        None,
+    ),
+    "git/create-tree": lambda f: (
+        {},
+        {
+            "base_tree": _git_tree(f),
+            "tree": [{"path": "file.rb", "mode": "100644", "type": "blob", "content": "puts 1"}],
+        },
+    ),
+    "git/get-tree": lambda f: ({"tree_sha": _git_tree(f)}, None),
+    "git/create-commit": lambda f: (
+        {},
+        _official("git/create-commit") | {"tree": _git_tree(f), "parents": [_main(f)]},
+    ),
+    "git/get-commit": lambda f: ({"commit_sha": _main(f)}, None),
+    "repos/create-or-update-file-contents": lambda f: (
+        {"path": "notes/hello.txt"},
+        _official("repos/create-or-update-file-contents", "example-for-creating-a-file"),
+    ),
+}
+
+
+@pytest.mark.parametrize("operation_id", PREPARED)
+def test_stateful_operations_answer_the_official_shape_and_schema(fake, operation_id):
+    fake.add_token(APP_TOKEN, "octo-app[bot]", kind="installation")
+    method, template, op = operations()[operation_id]
+    params, body = PREPARED[operation_id](fake)
+    path = template.format(owner=REPO.split("/")[0], repo=REPO.split("/")[1], **params)
+    token = APP_TOKEN if operation_id.startswith("checks/") else TOKEN
+    success = {key: r for key, r in op["responses"].items() if key.startswith("2")}
+
+    status, answer = call(fake, method, path, body, token)
+
+    assert str(status) in success
+    schema = success[str(status)].get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        assert answer is None
+        return
+    assert validation_errors(schema, answer) == []
+    official = examples(operation_id)
+    key = next((k for k in official if k.startswith(f"{status}:")), None)
+    expected = resolve(official[key]) if key else None
+    if isinstance(expected, list):
+        assert answer, "the fake answered an empty list"
+        expected, answer = expected[0], answer[0]
+    if isinstance(expected, dict):
+        assert mismatches(expected, answer) == []
+
+
+def test_the_schema_check_has_teeth(fake):
+    fake.add_token(APP_TOKEN, "octo-app[bot]", kind="installation")
+    run = call(fake, "GET", f"/repos/{REPO}/check-runs/{_check_run(fake)}", None)[1]
+    ref = call(fake, "GET", f"/repos/{REPO}/git/ref/heads/main", None)[1]
+
+    assert schema_errors("check-run", run) == []
+    assert schema_errors("check-run", run | {"status": "finished"}) != []
+    assert schema_errors("git-ref", {k: v for k, v in ref.items() if k != "object"}) != []
+    issue = call(fake, "GET", f"/repos/{REPO}/issues/1", None)[1]
+    assert schema_errors("issue", issue) == []
+    assert schema_errors("issue", issue | {"sub_issues_summary": {"total": 1}}) != []

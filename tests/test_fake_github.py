@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import threading
+import time
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -697,3 +699,675 @@ def test_deleting_a_label_invalidates_its_suggestions(fake, suggesting):
 
     assert [s["state"] for s in fake.suggestions(REPO, 1)] == ["invalidated"]
     assert api(fake, "GET", "/issues/1/suggestions").json() == []
+
+
+def test_deleting_a_deleted_comment_is_not_found(fake):
+    fake.add_issue(REPO, "Question")
+    comment = fake.add_comment(REPO, 1, "First!", user="visitor")
+
+    assert api(fake, "DELETE", f"/issues/comments/{comment['id']}").status_code == 204
+    again = api(fake, "DELETE", f"/issues/comments/{comment['id']}")
+
+    assert again.status_code == 404
+    assert again.json()["message"] == "Not Found"
+    assert fake.comments(REPO, 1) == []
+
+
+# ---------------------------------------------------------------- faults after the write
+
+
+def as_token(fake: FakeGitHub, token: str, method: str, path: str, body=None, **params):
+    """One call to the repository's API PATH with TOKEN."""
+    headers = {"Authorization": f"token {token}", "Accept": "application/vnd.github+json"}
+    return requests.request(
+        method,
+        f"{fake.url}/repos/{REPO}{path}",
+        json=body,
+        params=params or None,
+        headers=headers,
+        timeout=5,
+    )
+
+
+def test_slow_after_writes_then_holds_the_answer_past_the_clients_timeout(fake):
+    fake.add_issue(REPO, "Crash")
+    fake.slow_after("POST", r"/issues/1/comments$", 1.5)
+    url = f"{fake.url}/repos/{REPO}/issues/1/comments"
+    headers = {"Authorization": f"token {TOKEN}"}
+
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(url, json={"body": "Thanks"}, headers=headers, timeout=0.3)
+    started = time.monotonic()
+    listed = api(fake, "GET", "/issues/1/comments")  # served while that answer is still held
+
+    assert time.monotonic() - started < 0.5
+    assert [c["body"] for c in listed.json()] == ["Thanks"]
+    [call] = fake.calls("POST", r"/comments$")
+    assert (call.status, call.served, call.fault) == (201, 201, "slow_after")
+    assert api(fake, "POST", "/issues/1/comments", {"body": "Again"}).status_code == 201  # once
+
+
+def test_drop_after_writes_then_closes_the_connection_without_an_answer(fake):
+    fake.drop_after("POST", r"/issues$")
+
+    with pytest.raises(requests.exceptions.ConnectionError) as failure:
+        api(fake, "POST", "/issues", {"title": "Lost answer"})
+
+    assert "RemoteDisconnected" in repr(failure.value)
+    assert [issue["title"] for issue in fake.issues(REPO)] == ["Lost answer"]
+    [call] = fake.calls("POST", r"/issues$")
+    assert (call.status, call.served, call.fault) == (None, 201, "drop_after")
+    assert api(fake, "POST", "/issues", {"title": "Next"}).status_code == 201
+
+
+def test_fail_after_writes_then_answers_the_error_while_fail_does_not_write(fake):
+    fake.add_issue(REPO, "Crash")
+    fake.fail_after("POST", r"/comments$", 502)
+    fake.fail("POST", r"/comments$", 502)
+
+    after = api(fake, "POST", "/issues/1/comments", {"body": "carried out"})
+    instead = api(fake, "POST", "/issues/1/comments", {"body": "not carried out"})
+
+    assert (after.status_code, instead.status_code) == (502, 502)
+    assert after.json() == {
+        "message": "Bad Gateway",
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "502",
+    }
+    assert [c["body"] for c in fake.comments(REPO, 1)] == ["carried out"]
+    calls = fake.calls("POST", r"/comments$")
+    assert [(c.status, c.served, c.fault) for c in calls] == [
+        (502, 201, "fail_after"),
+        (502, None, "fail"),
+    ]
+
+
+def test_a_gate_lets_requests_through_together_and_the_fake_serves_meanwhile(fake):
+    fake.add_issue(REPO, "Crash")
+    gate = fake.gate("POST", r"/issues/1/comments$", 3, timeout=5)
+    answers: dict[int, int] = {}
+
+    def post(n: int) -> None:
+        answers[n] = api(fake, "POST", "/issues/1/comments", {"body": f"run {n}"}).status_code
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(3)]
+    threads[0].start()
+    threads[1].start()
+    time.sleep(0.3)
+    held = (dict(answers), gate.arrived, fake.comments(REPO, 1))
+    reading = api(fake, "GET", "/issues/1")  # the two held requests do not hold the fake's lock
+    threads[2].start()
+    for thread in threads:
+        thread.join(5)
+
+    assert held == ({}, 2, [])
+    assert reading.status_code == 200
+    assert answers == {0: 201, 1: 201, 2: 201}
+    assert (gate.arrived, gate.released_by) == (3, "count")
+    assert api(fake, "POST", "/issues/1/comments", {"body": "later"}).status_code == 201
+
+
+def test_a_gate_opens_after_its_timeout_when_too_few_arrive(fake):
+    fake.add_issue(REPO, "Crash")
+    gate = fake.gate("POST", r"/comments$", 2, timeout=0.4)
+
+    started = time.monotonic()
+    answer = api(fake, "POST", "/issues/1/comments", {"body": "alone"})
+
+    assert answer.status_code == 201
+    assert 0.35 < time.monotonic() - started < 2
+    assert (gate.arrived, gate.released_by) == (1, "timeout")
+
+
+def test_before_runs_a_callback_that_may_call_the_fake(fake):
+    fake.add_issue(REPO, "Crash")
+    fake.add_token("ghs_other", "other-run", kind="installation")
+    seen = []
+
+    def sneak() -> None:
+        seen.append(as_token(fake, "ghs_other", "POST", "/issues/1/labels", ["bug"]).status_code)
+
+    fake.before("POST", r"/issues/1/labels$", sneak)
+    answer = api(fake, "POST", "/issues/1/labels", ["perf"])
+    api(fake, "POST", "/issues/1/labels", ["ui"])
+
+    assert seen == [200]
+    assert [label["name"] for label in answer.json()] == ["bug", "perf"]
+
+
+# ---------------------------------------------------------------- secondary rate limits
+
+
+def test_submitted_too_quickly_is_githubs_422_and_creates_nothing(fake):
+    fake.add_issue(REPO, "Crash")
+    fake.submitted_too_quickly("POST", r"/issues/\d+/comments$", times=2)
+
+    first = api(fake, "POST", "/issues/1/comments", {"body": "Thanks"})
+    second = api(fake, "POST", "/issues/1/comments", {"body": "Thanks"})
+    third = api(fake, "POST", "/issues/1/comments", {"body": "Thanks"})
+
+    assert (first.status_code, second.status_code, third.status_code) == (422, 422, 201)
+    assert first.json() == {
+        "message": "Validation Failed",
+        "errors": [
+            {
+                "resource": "Issue",
+                "code": "unprocessable",
+                "field": "data",
+                "message": "was submitted too quickly",
+            }
+        ],
+        "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+        "status": "422",
+    }
+    assert "retry-after" not in first.headers
+    assert len(fake.comments(REPO, 1)) == 1
+
+
+def test_too_many_requests_is_a_429_with_retry_after(fake):
+    fake.too_many_requests("POST", r"/issues$", retry_after=7)
+    fake.too_many_requests("POST", r"/issues$", retry_after=None)
+
+    limited = api(fake, "POST", "/issues", {"title": "Fast"})
+    bare = api(fake, "POST", "/issues", {"title": "Fast"})
+
+    assert (limited.status_code, limited.headers["retry-after"]) == (429, "7")
+    assert "secondary rate limit" in limited.json()["message"]
+    assert bare.status_code == 429 and "retry-after" not in bare.headers
+    assert fake.issues(REPO) == []
+    assert api(fake, "POST", "/issues", {"title": "Fast"}).status_code == 201
+
+
+# ---------------------------------------------------------------- sub-issues and dependencies
+
+
+def test_sub_issues_are_added_by_id_listed_and_summarized(fake):
+    parent = fake.add_issue(REPO, "Epic")
+    children = [fake.add_issue(REPO, f"Task {n}") for n in range(3)]
+
+    added = [
+        api(fake, "POST", "/issues/1/sub_issues", {"sub_issue_id": child["id"]})
+        for child in children
+    ]
+    api(fake, "PATCH", "/issues/2", {"state": "closed"})
+
+    assert [answer.status_code for answer in added] == [201, 201, 201]
+    assert added[0].json()["number"] == parent["number"]
+    assert [i["number"] for i in api(fake, "GET", "/issues/1/sub_issues").json()] == [2, 3, 4]
+    assert api(fake, "GET", "/issues/1/sub_issues", per_page=2).links["next"]
+    assert fake.issue(REPO, 1)["sub_issues_summary"] == {
+        "total": 3,
+        "completed": 1,
+        "percent_completed": 33,
+    }
+    assert api(fake, "GET", "/issues/3/parent").json()["number"] == 1
+    assert fake.issue(REPO, 3)["parent_issue_url"] == f"{fake.url}/repos/{REPO}/issues/1"
+    assert api(fake, "GET", "/issues/1/parent").status_code == 404
+    removed = api(fake, "DELETE", "/issues/1/sub_issue", {"sub_issue_id": children[1]["id"]})
+    assert (removed.status_code, removed.json()["number"]) == (200, 1)
+    assert api(fake, "GET", "/issues/3/parent").status_code == 404
+    assert fake.issue(REPO, 1)["sub_issues_summary"]["total"] == 2
+    assert fake.issue(REPO, 4)["sub_issues_summary"] == {
+        "total": 0,
+        "completed": 0,
+        "percent_completed": 0,
+    }
+
+
+def test_sub_issue_errors(fake):
+    fake.add_issue(REPO, "Epic")
+    child = fake.add_issue(REPO, "Task")
+    fake.add_issue(REPO, "Other epic")
+    fake.add_pull(REPO, "A pull")
+    assert api(fake, "POST", "/issues/1/sub_issues", {"sub_issue_id": child["id"]}).ok
+
+    def add(number: int, body: dict) -> tuple[int, str]:
+        answer = api(fake, "POST", f"/issues/{number}/sub_issues", body)
+        errors = answer.json().get("errors") or [{"message": answer.json()["message"]}]
+        return answer.status_code, errors[0]["message"]
+
+    assert add(3, {"sub_issue_id": child["id"]}) == (422, "Sub issue may only have one parent")
+    assert add(1, {"sub_issue_id": child["id"]})[0] == 422  # already a child of #1
+    assert add(1, {"sub_issue_id": fake.issue(REPO, 1)["id"]})[0] == 422  # itself
+    assert add(2, {"sub_issue_id": fake.issue(REPO, 1)["id"]})[0] == 422  # its own parent
+    assert add(1, {"sub_issue_id": 2}) == (404, "Not Found")  # a number is not an id
+    assert add(1, {"sub_issue_id": fake.issue(REPO, 4)["id"]})[0] == 422  # a pull request
+    assert add(1, {})[0] == 422
+    assert add(9, {"sub_issue_id": child["id"]}) == (404, "Not Found")
+    moved = api(
+        fake, "POST", "/issues/3/sub_issues", {"sub_issue_id": child["id"], "replace_parent": True}
+    )
+    assert moved.status_code == 201
+    assert api(fake, "GET", "/issues/2/parent").json()["number"] == 3
+    assert api(fake, "GET", "/issues/1/sub_issues").json() == []
+    assert (
+        api(fake, "DELETE", "/issues/1/sub_issue", {"sub_issue_id": child["id"]}).status_code == 404
+    )
+
+
+def test_a_parent_holds_at_most_100_sub_issues(fake):
+    fake.add_issue(REPO, "Epic")
+    ids = [fake.add_issue(REPO, f"Task {n}")["id"] for n in range(101)]
+
+    statuses = [
+        api(fake, "POST", "/issues/1/sub_issues", {"sub_issue_id": i}).status_code for i in ids
+    ]
+
+    assert statuses == [201] * 100 + [422]
+    assert fake.issue(REPO, 1)["sub_issues_summary"]["total"] == 100
+    assert len(fake.sub_issues(REPO, 1)) == 100
+
+
+def test_issue_dependencies_block_and_unblock(fake):
+    fake.add_issue(REPO, "Release")
+    blocker = fake.add_issue(REPO, "Fix the crash")
+    other = fake.add_issue(REPO, "Write the notes")
+
+    added = api(fake, "POST", "/issues/1/dependencies/blocked_by", {"issue_id": blocker["id"]})
+    api(fake, "POST", "/issues/1/dependencies/blocked_by", {"issue_id": other["id"]})
+    api(fake, "PATCH", "/issues/3", {"state": "closed"})
+
+    assert (added.status_code, added.json()["number"]) == (201, 1)
+    listed = api(fake, "GET", "/issues/1/dependencies/blocked_by").json()
+    assert [i["number"] for i in listed] == [2, 3]
+    assert [i["number"] for i in api(fake, "GET", "/issues/2/dependencies/blocking").json()] == [1]
+    assert fake.issue(REPO, 1)["issue_dependencies_summary"] == {
+        "blocked_by": 1,
+        "blocking": 0,
+        "total_blocked_by": 2,
+        "total_blocking": 0,
+    }
+    assert fake.issue(REPO, 2)["issue_dependencies_summary"]["blocking"] == 1
+    again = api(fake, "POST", "/issues/1/dependencies/blocked_by", {"issue_id": blocker["id"]})
+    assert again.status_code == 422
+    itself = {"issue_id": fake.issue(REPO, 1)["id"]}
+    assert api(fake, "POST", "/issues/1/dependencies/blocked_by", itself).status_code == 422
+    assert (
+        api(fake, "POST", "/issues/1/dependencies/blocked_by", {"issue_id": 3}).status_code == 404
+    )
+    removed = api(fake, "DELETE", f"/issues/1/dependencies/blocked_by/{blocker['id']}")
+    assert (
+        removed.status_code,
+        removed.json()["issue_dependencies_summary"]["total_blocked_by"],
+    ) == (200, 1)
+    assert api(fake, "GET", "/issues/2/dependencies/blocking").json() == []
+    assert (
+        api(fake, "DELETE", f"/issues/1/dependencies/blocked_by/{blocker['id']}").status_code == 404
+    )
+
+
+# ---------------------------------------------------------------- check runs
+
+
+APP_TOKEN = "ghs_app"
+SHA = "ce587453ced02b1526dfb4cb910479d431683101"
+
+
+@pytest.fixture
+def app(fake):
+    fake.add_token(APP_TOKEN, "ossbot[bot]", kind="installation")
+    return APP_TOKEN
+
+
+def test_check_runs_need_an_app_token_and_carry_the_app(fake, app):
+    body = {"name": "ossbot review", "head_sha": SHA}
+
+    refused = api(fake, "POST", "/check-runs", body)
+    created = as_token(fake, app, "POST", "/check-runs", body | {"external_id": "42"})
+
+    assert refused.status_code == 403
+    assert refused.json()["message"] == "You must authenticate via a GitHub App."
+    assert created.status_code == 201
+    run = created.json()
+    assert (run["name"], run["head_sha"], run["status"], run["conclusion"]) == (
+        "ossbot review",
+        SHA,
+        "queued",
+        None,
+    )
+    assert (run["app"]["slug"], run["external_id"]) == ("ossbot", "42")
+    assert run["output"]["annotations_count"] == 0
+    assert created.headers["location"] == run["url"]
+    assert fake.check_runs(REPO) == [run]
+
+
+def test_a_check_run_completes_only_with_a_conclusion(fake, app):
+    base = {"name": "lint", "head_sha": SHA}
+
+    missing = as_token(fake, app, "POST", "/check-runs", base | {"status": "completed"})
+    done = as_token(fake, app, "POST", "/check-runs", base | {"conclusion": "success"})
+    bad = as_token(fake, app, "POST", "/check-runs", base | {"conclusion": "great"})
+    run = as_token(fake, app, "POST", "/check-runs", base | {"status": "in_progress"}).json()
+    incomplete = as_token(fake, app, "PATCH", f"/check-runs/{run['id']}", {"status": "completed"})
+    output = {"title": "Lint", "summary": "2 warnings", "text": "details", "annotations": [{}, {}]}
+    updated = as_token(
+        fake, app, "PATCH", f"/check-runs/{run['id']}", {"conclusion": "neutral", "output": output}
+    )
+
+    assert [missing.status_code, bad.status_code, incomplete.status_code] == [422, 422, 422]
+    assert missing.json()["errors"][0]["field"] == "conclusion"
+    assert (done.json()["status"], done.json()["completed_at"] is not None) == ("completed", True)
+    assert updated.status_code == 200
+    shown = updated.json()
+    assert (shown["status"], shown["conclusion"]) == ("completed", "neutral")
+    assert {k: shown["output"][k] for k in ("title", "summary", "text", "annotations_count")} == {
+        "title": "Lint",
+        "summary": "2 warnings",
+        "text": "details",
+        "annotations_count": 2,
+    }
+    assert api(fake, "PATCH", f"/check-runs/{run['id']}", {"status": "queued"}).status_code == 403
+    assert api(fake, "GET", f"/check-runs/{run['id']}").json() == shown
+    assert as_token(fake, app, "PATCH", "/check-runs/1", {"status": "queued"}).status_code == 404
+
+
+def test_check_runs_listed_for_a_ref_by_name(fake, app):
+    for name, sha in [("lint", SHA), ("test", SHA), ("lint", SHA), ("lint", "a" * 40)]:
+        as_token(fake, app, "POST", "/check-runs", {"name": name, "head_sha": sha})
+    sha = fake.put_file(REPO, "README.md", "hi\n")
+    as_token(fake, app, "POST", "/check-runs", {"name": "lint", "head_sha": sha})
+
+    latest = api(fake, "GET", f"/commits/{SHA}/check-runs").json()
+    every = api(fake, "GET", f"/commits/{SHA}/check-runs", filter="all", check_name="lint").json()
+    by_branch = api(fake, "GET", "/commits/main/check-runs").json()
+
+    assert latest["total_count"] == 2
+    assert sorted(run["name"] for run in latest["check_runs"]) == ["lint", "test"]
+    assert every["total_count"] == 2 and every["check_runs"][0]["id"] > every["check_runs"][1]["id"]
+    assert [run["head_sha"] for run in by_branch["check_runs"]] == [sha]
+    assert api(fake, "GET", f"/commits/{'b' * 40}/check-runs").json() == {
+        "total_count": 0,
+        "check_runs": [],
+    }
+    assert (
+        as_token(fake, app, "POST", "/check-runs", {"name": "x", "head_sha": "main"}).status_code
+        == 422
+    )
+    assert as_token(fake, app, "POST", "/check-runs", {"head_sha": SHA}).status_code == 422
+
+
+# ---------------------------------------------------------------- fine-grained permissions
+
+
+def test_a_token_without_write_permission_is_refused_as_github_refuses_it(fake):
+    fake.add_issue(REPO, "Crash")
+    fake.add_pull(REPO, "Fix")
+    limited = {"issues": "read", "contents": "read"}
+    fake.add_token("ghs_read_only", "ossbot[bot]", kind="installation", permissions=limited)
+    fake.add_token("github_pat_limited", "maintainer", permissions=limited)
+
+    def refused(token: str, method: str, path: str, body=None) -> tuple[int, str, str | None]:
+        answer = as_token(fake, token, method, path, body)
+        return (
+            answer.status_code,
+            answer.json()["message"],
+            answer.headers.get("x-accepted-github-permissions"),
+        )
+
+    integration = "Resource not accessible by integration"
+    assert refused("ghs_read_only", "POST", "/issues/1/comments", {"body": "hi"}) == (
+        403,
+        integration,
+        "issues=write; pull_requests=write",
+    )
+    assert refused("ghs_read_only", "POST", "/issues", {"title": "New"}) == (
+        403,
+        integration,
+        "issues=write",
+    )
+    assert refused("ghs_read_only", "POST", "/git/blobs", {"content": "x"}) == (
+        403,
+        integration,
+        "contents=write",
+    )
+    assert refused("ghs_read_only", "PATCH", "/pulls/2", {"title": "Fixed"})[2] == (
+        "pull_requests=write"
+    )
+    assert refused("ghs_read_only", "POST", "/check-runs", {"name": "x", "head_sha": SHA})[2] == (
+        "checks=write"
+    )
+    assert refused("github_pat_limited", "POST", "/labels", {"name": "bug"})[:2] == (
+        403,
+        "Resource not accessible by personal access token",
+    )
+    assert as_token(fake, "ghs_read_only", "GET", "/issues/1").status_code == 200
+    assert as_token(fake, "ghs_read_only", "GET", "/pulls/2").status_code == 200  # public
+    assert fake.comments(REPO, 1) == [] and len(fake.issues(REPO)) == 2
+    assert fake.labels(REPO) == []
+    assert api(fake, "POST", "/issues/1/comments", {"body": "hi"}).status_code == 201
+    with pytest.raises(ValueError):
+        fake.add_token("bad", "x", permissions={"issues": "maybe"})
+
+
+def test_reads_of_a_private_repository_need_the_permission(fake):
+    fake.add_repo("octo-org/secret", private=True)
+    fake.add_issue("octo-org/secret", "Hidden")
+    fake.add_token(
+        "ghs_contents", "ossbot[bot]", kind="installation", permissions={"contents": "write"}
+    )
+    headers = {"Authorization": "token ghs_contents"}
+    base = f"{fake.url}/repos/octo-org/secret"
+
+    issue = requests.get(f"{base}/issues/1", headers=headers, timeout=5)
+    repo = requests.get(base, headers=headers, timeout=5)
+
+    assert (issue.status_code, issue.headers["x-accepted-github-permissions"]) == (
+        403,
+        "issues=read",
+    )
+    assert repo.status_code == 200  # metadata is always readable
+    assert requests.get(f"{base}/contents/", headers=headers, timeout=5).status_code == 200
+
+
+# ---------------------------------------------------------------- git data: a state branch
+
+
+def git(fake: FakeGitHub, method: str, path: str, body=None) -> requests.Response:
+    return api(fake, method, f"/git/{path}", body)
+
+
+def commit_of(fake: FakeGitHub, files: dict[str, str], parent: str, message: str) -> str:
+    """A commit of FILES (inline contents) on PARENT's tree, made through the API."""
+    base = git(fake, "GET", f"commits/{parent}").json()["tree"]["sha"]
+    entries = [
+        {"path": path, "mode": "100644", "type": "blob", "content": text}
+        for path, text in files.items()
+    ]
+    tree = git(fake, "POST", "trees", {"base_tree": base, "tree": entries}).json()["sha"]
+    made = git(fake, "POST", "commits", {"message": message, "tree": tree, "parents": [parent]})
+    assert made.status_code == 201, made.text
+    return made.json()["sha"]
+
+
+def test_blobs_trees_and_commits_have_gits_shas(fake):
+    blob = git(fake, "POST", "blobs", {"content": "hello world\n", "encoding": "utf-8"})
+    encoded = base64.b64encode(b"hello world\n").decode()
+    same = git(fake, "POST", "blobs", {"content": encoded, "encoding": "base64"})
+    tree = git(
+        fake,
+        "POST",
+        "trees",
+        {"tree": [{"path": "hello.txt", "mode": "100644", "type": "blob", "sha": HELLO_BLOB}]},
+    )
+    inline = git(
+        fake,
+        "POST",
+        "trees",
+        {
+            "tree": [
+                {"path": "hello.txt", "mode": "100644", "type": "blob", "content": "hello world\n"}
+            ]
+        },
+    )
+    nested = git(
+        fake,
+        "POST",
+        "trees",
+        {"tree": [{"path": "docs", "mode": "040000", "type": "tree", "sha": DOCS_TREE}]},
+    )
+
+    assert (blob.status_code, blob.json()["sha"], same.json()["sha"]) == (
+        201,
+        HELLO_BLOB,
+        HELLO_BLOB,
+    )
+    assert blob.headers["location"] == blob.json()["url"]
+    assert (
+        base64.b64decode(git(fake, "GET", f"blobs/{HELLO_BLOB}").json()["content"])
+        == b"hello world\n"
+    )
+    assert (tree.status_code, tree.json()["sha"], inline.json()["sha"]) == (
+        201,
+        DOCS_TREE,
+        DOCS_TREE,
+    )
+    assert [(e["path"], e["type"], e["sha"]) for e in tree.json()["tree"]] == [
+        ("hello.txt", "blob", HELLO_BLOB)
+    ]
+    listed = git(fake, "GET", f"trees/{nested.json()['sha']}?recursive=1").json()["tree"]
+    assert [(e["path"], e["type"]) for e in listed] == [
+        ("docs", "tree"),
+        ("docs/hello.txt", "blob"),
+    ]
+    assert (
+        git(
+            fake,
+            "POST",
+            "trees",
+            {"tree": [{"path": "a", "mode": "100644", "type": "blob", "sha": "f" * 40}]},
+        ).status_code
+        == 422
+    )
+    assert git(fake, "POST", "trees", {"base_tree": "f" * 40, "tree": []}).status_code == 422
+    assert git(fake, "POST", "blobs", {"content": "x", "encoding": "latin-1"}).status_code == 422
+    assert git(fake, "GET", f"blobs/{'f' * 40}").status_code == 404
+
+
+def test_a_state_branch_is_created_and_moved_by_compare_and_swap(fake):
+    main = git(fake, "GET", "ref/heads/main").json()["object"]["sha"]
+    assert git(fake, "GET", "ref/heads/ossbot-state").status_code == 404
+    first = commit_of(fake, {"state.db": "v1"}, main, "state 1")
+
+    created = git(fake, "POST", "refs", {"ref": "refs/heads/ossbot-state", "sha": first})
+    again = git(fake, "POST", "refs", {"ref": "refs/heads/ossbot-state", "sha": first})
+
+    assert created.status_code == 201
+    assert created.json()["object"] == {
+        "type": "commit",
+        "sha": first,
+        "url": f"{fake.url}/repos/{REPO}/git/commits/{first}",
+    }
+    assert (again.status_code, again.json()["message"]) == (422, "Reference already exists")
+    mine = commit_of(fake, {"state.db": "v2 mine"}, first, "state 2")
+    theirs = commit_of(fake, {"state.db": "v2 theirs"}, first, "state 2")
+    moved = git(fake, "PATCH", "refs/heads/ossbot-state", {"sha": mine, "force": False})
+    lost = git(fake, "PATCH", "refs/heads/ossbot-state", {"sha": theirs, "force": False})
+    assert moved.status_code == 200 and moved.json()["object"]["sha"] == mine
+    assert (lost.status_code, lost.json()["message"]) == (422, "Update is not a fast forward")
+    state = api(fake, "GET", "/contents/state.db", ref="ossbot-state").json()
+    assert base64.b64decode(state["content"]) == b"v2 mine"
+    assert fake.files(REPO, "ossbot-state") == {"state.db": b"v2 mine"}
+    forced = git(fake, "PATCH", "refs/heads/ossbot-state", {"sha": theirs, "force": True})
+    assert forced.status_code == 200
+    assert fake.files(REPO, "ossbot-state") == {"state.db": b"v2 theirs"}
+    assert fake.files(REPO, mine) == {"state.db": b"v2 mine"}  # a commit keeps its files
+    commit = git(fake, "GET", f"commits/{theirs}").json()
+    assert (commit["message"], [p["sha"] for p in commit["parents"]]) == ("state 2", [first])
+    assert commit["author"]["name"] == "maintainer"
+    assert api(fake, "GET", "/contents/state.db").status_code == 404  # main is untouched
+
+
+def test_git_ref_errors(fake):
+    main = git(fake, "GET", "ref/heads/main").json()["object"]["sha"]
+
+    def message(answer: requests.Response) -> tuple[int, str]:
+        return answer.status_code, answer.json()["message"]
+
+    assert message(git(fake, "POST", "refs", {"ref": "refs/heads/x", "sha": "f" * 40})) == (
+        422,
+        "Object does not exist",
+    )
+    assert git(fake, "POST", "refs", {"ref": "heads/x", "sha": main}).status_code == 422
+    assert git(fake, "POST", "refs", {"ref": "refs/heads/x"}).status_code == 422
+    assert message(git(fake, "PATCH", "refs/heads/nothing", {"sha": main})) == (
+        422,
+        "Reference does not exist",
+    )
+    assert message(git(fake, "POST", "commits", {"message": "m", "tree": "f" * 40})) == (
+        422,
+        "Tree SHA does not exist",
+    )
+    tree = git(fake, "GET", f"commits/{main}").json()["tree"]["sha"]
+    orphan = git(fake, "POST", "commits", {"message": "m", "tree": tree, "parents": ["f" * 40]})
+    assert orphan.status_code == 422
+    assert git(fake, "GET", f"commits/{'f' * 40}").status_code == 404
+    assert git(fake, "POST", "refs", {"ref": "refs/tags/v1", "sha": main}).status_code == 201
+    matching = api(fake, "GET", "/git/matching-refs/heads/").json()
+    assert [ref["ref"] for ref in matching] == ["refs/heads/main"]
+    assert git(fake, "DELETE", "refs/tags/v1").status_code == 204
+    assert git(fake, "DELETE", "refs/tags/v1").status_code == 422
+    assert git(fake, "DELETE", "refs/heads/main").status_code == 422
+
+
+def test_put_file_commits_on_the_branch_the_git_api_sees(fake, repo):
+    before = fake.branch(REPO, "main")
+
+    sha = fake.put_file(REPO, "docs/hello.txt", b"hello world\n")
+    fake.put_file(REPO, "notes.txt", "on dev\n", ref="dev")
+
+    assert git(fake, "GET", "ref/heads/main").json()["object"]["sha"] == sha
+    commit = git(fake, "GET", f"commits/{sha}").json()
+    assert [p["sha"] for p in commit["parents"]] == [before]
+    assert repo.get_git_tree(commit["tree"]["sha"]).tree[0].sha == DOCS_TREE
+    assert (
+        git(fake, "GET", f"trees/{sha}").json()["sha"] == commit["tree"]["sha"]
+    )  # a commit names its tree
+    dev = git(fake, "GET", "ref/heads/dev").json()["object"]["sha"]
+    assert [p["sha"] for p in git(fake, "GET", f"commits/{dev}").json()["parents"]] == [sha]
+    assert sorted(fake.files(REPO, "dev")) == ["docs/hello.txt", "notes.txt"]
+    assert repo.get_git_ref("heads/dev").object.sha == dev
+    assert repo.get_contents("notes.txt", ref=dev[:7]).decoded_content == b"on dev\n"
+
+
+def test_tree_entries_replace_and_remove_paths(fake):
+    fake.put_file(REPO, "a/b.txt", "b")
+    fake.put_file(REPO, "a/c.txt", "c")
+    main = fake.branch(REPO, "main")
+    base = git(fake, "GET", f"commits/{main}").json()["tree"]["sha"]
+    entries = [
+        {"path": "a/b.txt", "mode": "100644", "type": "blob", "sha": None},
+        {"path": "a/d.txt", "mode": "100644", "type": "blob", "content": "d"},
+    ]
+
+    tree = git(fake, "POST", "trees", {"base_tree": base, "tree": entries}).json()["sha"]
+    made = git(fake, "POST", "commits", {"message": "edit", "tree": tree, "parents": [main]}).json()
+    git(fake, "PATCH", "refs/heads/main", {"sha": made["sha"]})
+
+    assert fake.files(REPO) == {"a/c.txt": b"c", "a/d.txt": b"d"}
+    assert [e["name"] for e in api(fake, "GET", "/contents/a").json()] == ["c.txt", "d.txt"]
+
+
+def test_contents_put_creates_and_updates_a_file_by_its_sha(fake):
+    content = base64.b64encode(b"hello world\n").decode()
+
+    created = api(fake, "PUT", "/contents/docs/hello.txt", {"message": "add", "content": content})
+    missing = api(fake, "PUT", "/contents/docs/hello.txt", {"message": "edit", "content": content})
+    stale = api(
+        fake,
+        "PUT",
+        "/contents/docs/hello.txt",
+        {"message": "edit", "content": content, "sha": "f" * 40},
+    )
+    updated = api(
+        fake,
+        "PUT",
+        "/contents/docs/hello.txt",
+        {"message": "edit", "content": base64.b64encode(b"bye\n").decode(), "sha": HELLO_BLOB},
+    )
+
+    assert created.status_code == 201
+    assert created.json()["content"]["sha"] == HELLO_BLOB
+    assert created.json()["commit"]["message"] == "add"
+    assert (missing.status_code, stale.status_code, updated.status_code) == (422, 409, 200)
+    assert fake.files(REPO) == {"docs/hello.txt": b"bye\n"}
+    assert fake.branch(REPO, "main") == updated.json()["commit"]["sha"]

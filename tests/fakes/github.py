@@ -5,9 +5,47 @@ Tests point unmodified clients (PyGithub, or ossbot itself through GITHUB_API_UR
 authentication, rate-limit headers, Link pagination, GitHub's error bodies, and state
 that follows the writes (labels created on demand, comment counts, advancing timestamps).
 Tests seed state with the ``add_*`` methods (``add_pull(..., state="merged")`` for a closed or
-merged pull request), read what was asked from ``requests`` and ``calls()`` and the state
-from ``issue()``, ``issues()``, ``comments()``, ``labels()``, ``timeline()`` and
-``suggestions()``, and inject failures with ``fail()`` and ``secondary_rate_limit()``.
+merged pull request) and ``put_file``, read what was asked from ``requests`` and ``calls()`` and
+the state from ``issue()``, ``issues()``, ``comments()``, ``labels()``, ``timeline()``,
+``suggestions()``, ``sub_issues()``, ``check_runs()``, ``files()``, ``branch()`` and ``commit()``.
+
+Tokens: ``add_token(token, login, kind="user"|"installation", permissions=None)``. An installation
+token (a GitHub App's, as GITHUB_TOKEN is) sees every repository; ``permissions`` limits a token as
+fine-grained permissions do ({"issues": "read", "contents": "read"}; a permission left out is
+"none", metadata is always readable, None means all of them at write). A write the permissions do
+not allow answers 403 "Resource not accessible by integration" ("... by personal access token" for
+a user token) with an ``x-accepted-github-permissions`` header such as ``issues=write`` (sets that
+would do, "; "-separated: ``issues=write; pull_requests=write``); so does a read of a private
+repository without the read permission. The permission of each endpoint is in its ``@route``:
+issues (issues, comments, labels, sub-issues, dependencies, suggestions; pull_requests also serves
+for comments, labels and issue updates), contents (contents and git data), checks, pull_requests.
+
+Faults, each for the next TIMES requests whose method is METHOD and whose path matches the regex
+PATH (``re.search``), consumed in the order they were added:
+
+- ``fail(method, path, status, *, times=1, headers=None, body=None)``: answered with STATUS
+  (GitHub's error body unless BODY) instead of being carried out.
+- ``secondary_rate_limit(method, path, *, times=1, retry_after=0)``: 403 with GitHub's
+  secondary-rate-limit message and ``Retry-After`` (none when None), not carried out;
+  ``too_many_requests(...)`` is the same limit as a 429.
+- ``submitted_too_quickly(method, path, *, times=1)``: 422 Validation Failed with the error
+  {"resource": "Issue", "code": "unprocessable", "field": "data", "message": "was submitted too
+  quickly"}, GitHub's limit on creating issues and comments fast; not carried out.
+- ``slow_after(method, path, seconds, *, times=1)``: carried out (the state changes), then the
+  answer is held SECONDS before it is written: a client with a shorter timeout sees a read timeout.
+- ``drop_after(method, path, *, times=1)``: carried out, then the connection is closed without
+  any answer: the client sees RemoteDisconnected (requests: ConnectionError).
+- ``fail_after(method, path, status, *, times=1)``: carried out, then answered STATUS (502, ...)
+  with GitHub's error body.
+
+The log tells them apart: a ``Request``'s ``status`` is what went on the wire (None when dropped),
+``served`` the status of carrying it out (None when ``fail()`` answered instead), ``fault`` the kind.
+For overlapping clients, ``gate(method, path, count, *, timeout=2.0)`` holds matching requests until
+COUNT have arrived (or TIMEOUT seconds after the first), then lets them through together and
+returns a ``Gate`` (``arrived``, ``released_by`` "count" or "timeout"); ``before(method, path,
+callback, *, times=1)`` calls CALLBACK() just before a matching request is carried out. Both run
+before the request takes the fake's lock, so held requests do not stop the others (a callback may
+itself call the fake over HTTP); an answer held by ``slow_after`` holds no lock either.
 
 Issue timelines list the labeled/unlabeled, assigned/unassigned and closed/reopened events the
 writes caused, the comments, and a ``cross-referenced`` event for every other issue, pull
@@ -17,10 +55,39 @@ until ``enable_suggestions(repo)``; while off (and on pull requests), add-labels
 ``"suggest": true`` and applies the label: the worst case, which a client that does not check
 for the feature first must be caught out by.
 
+Sub-issues (``POST/GET .../issues/{n}/sub_issues``, ``DELETE .../issues/{n}/sub_issue``, ``GET
+.../issues/{n}/parent``) name the child by its issue ``id``, not its number (a number is almost
+never an id: 404); a child has one parent (422 "Sub issue may only have one parent" unless
+``replace_parent``), a parent at most 100 children, no cycles. Dependencies (``POST/GET
+.../dependencies/blocked_by``, ``DELETE .../dependencies/blocked_by/{issue_id}``, ``GET
+.../dependencies/blocking``) likewise take ids. Issue JSON carries ``sub_issues_summary``,
+``issue_dependencies_summary`` and ``parent_issue_url``.
+
+Check runs (``POST .../check-runs``, ``GET``/``PATCH .../check-runs/{id}``, ``GET
+.../commits/{ref}/check-runs`` with check_name, status, app_id and filter=latest|all) may be
+written only with an installation token (else 403 "You must authenticate via a GitHub App.");
+``app`` is the token's bot ("ossbot[bot]" is the app "ossbot"); a conclusion completes the run,
+and "completed" without one is a 422.
+
+Git data: every repository starts with an "Initial commit" on its default branch, and every
+``put_file`` is a commit on its branch. Commits are ``{sha: files, tree, parents, message, author,
+committer}`` with the shas git computes (blobs, trees with mode 100644, commits); refs map
+"refs/heads/x" to a commit, and a branch's files (the contents API) are its head commit's, so a
+ref that moves shows the new commit's files. Endpoints: ``GET .../git/ref/{ref}`` (404 when
+absent), ``GET .../git/matching-refs/{ref}``, ``GET .../git/refs``, ``POST .../git/refs`` (422
+"Reference already exists", "Object does not exist"), ``PATCH .../git/refs/{ref}`` (without
+``force`` a move that is not a fast forward answers 422 "Update is not a fast forward": a
+compare-and-swap), ``DELETE .../git/refs/{ref}``, ``POST .../git/blobs`` (utf-8 or base64),
+``POST .../git/trees`` (base_tree; entries by blob or tree sha, inline content, or sha null to
+remove), ``POST .../git/commits``, ``GET .../git/commits/{sha}``, ``GET .../git/trees/{sha}``
+(also a commit or branch), ``GET .../git/blobs/{sha}``, ``PUT .../contents/{path}`` (the file's
+blob sha is required to replace it: 409 when stale). Contents reads take ``ref`` as a branch, tag
+or commit sha.
+
 Response shapes follow GitHub's official REST examples (tests/test_conformance_rest.py
 checks them). To add an endpoint, write one method on FakeGitHub (or a subclass)
-decorated with ``@route(METHOD, PATTERN)``: PATTERN is a regex matched against the whole
-raw request path, its named groups arrive URL-decoded as keyword arguments, the method
+decorated with ``@route(METHOD, PATTERN, permission=...)``: PATTERN is a regex matched against the
+whole raw request path, its named groups arrive URL-decoded as keyword arguments, the method
 returns a JSON value (answered with 200) or a ``Reply``, and raises ``HttpError`` for
 error answers.
 """
@@ -32,9 +99,12 @@ import hashlib
 import itertools
 import json
 import re
+import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -65,6 +135,35 @@ SECONDARY_RATE_LIMIT_MESSAGE = (
 SECONDARY_RATE_LIMIT_DOCS = (
     "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 )
+SUBMITTED_TOO_QUICKLY_DOCS = {
+    "comments": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+    "issues": "https://docs.github.com/rest/issues/issues#create-an-issue",
+}
+NOT_ACCESSIBLE = {
+    "installation": "Resource not accessible by integration",
+    "user": "Resource not accessible by personal access token",
+}
+PERMISSION_RANK = {"none": 0, "read": 1, "write": 2, "admin": 3}
+FULL_PERMISSIONS = {
+    "metadata": "read",
+    "issues": "write",
+    "pull_requests": "write",
+    "contents": "write",
+    "checks": "write",
+}
+MAX_SUB_ISSUES = 100
+CHECK_STATUSES = ("queued", "in_progress", "completed")
+CHECK_CONCLUSIONS = (
+    "action_required",
+    "cancelled",
+    "failure",
+    "neutral",
+    "success",
+    "skipped",
+    "stale",
+    "timed_out",
+)
+TREE_MODES = ("100644", "100755", "120000", "040000", "160000")
 ROLE_RANK = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
 LEGACY_PERMISSION = {
     "none": "none",
@@ -83,6 +182,9 @@ ID_STARTS = {
     "IssueComment": 3_500_000_001,
     "IssueEvent": 6_430_000_001,
     "IssueSuggestion": 4_100_001,
+    "CheckRun": 39_000_000_001,
+    "CheckSuite": 37_000_000_001,
+    "Integration": 1_000_001,
 }
 REPO_LINKS = {
     "forks_url": "/forks",
@@ -126,6 +228,8 @@ REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 ISSUE = REPO + r"/issues/(?P<number>\d+)"
 LABEL = r"/labels/(?P<label>.+)"
 COMMENT = REPO + r"/issues/comments/(?P<comment_id>\d+)"
+CHECK_RUN = REPO + r"/check-runs/(?P<run_id>\d+)"
+GIT = REPO + r"/git"
 SUGGESTION = ISSUE + r"/suggestions/(?P<suggestion_id>\d+)"
 REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")
 CONFIDENCES = ("low", "medium", "high")
@@ -211,6 +315,37 @@ def _folders(files: dict[str, bytes]) -> set[str]:
     return found
 
 
+def _placed(files: dict[str, bytes], path: str, data: bytes | None) -> dict[str, bytes]:
+    """A copy of FILES with DATA at PATH (None removes PATH, file or folder), replacing whatever was in
+    the way: a file where PATH needs a folder, a folder where it puts a file."""
+    out = {name: value for name, value in files.items() if not name.startswith(path + "/")}
+    parts = path.split("/")
+    for depth in range(1, len(parts)):
+        out.pop("/".join(parts[:depth]), None)
+    if data is None:
+        out.pop(path, None)
+    else:
+        out[path] = data
+    return out
+
+
+def _git_person(given: Any, default: dict) -> dict:
+    """A commit's author or committer: GIVEN's name, email and date (normalized to UTC), else DEFAULT's."""
+    if not isinstance(given, dict):
+        return dict(default)
+    date = given.get("date")
+    if date:
+        try:
+            date = _iso(_parse_time(str(date).replace("Z", "+00:00")))
+        except ValueError:
+            raise _invalid("Commit", "date", "invalid") from None
+    return {
+        "name": str(given.get("name") or default["name"]),
+        "email": str(given.get("email") or default["email"]),
+        "date": date or default["date"],
+    }
+
+
 def _int_param(text: str | None, default: int, low: int, high: int) -> int:
     try:
         return min(max(int(text), low), high)  # type: ignore[arg-type]
@@ -285,7 +420,11 @@ def _pull_file(spec: dict) -> dict:
 
 @dataclass
 class Request:
-    """One request the fake received, as its log keeps it."""
+    """One request the fake received, as its log keeps it.
+
+    ``status`` is what went back on the wire (None when the connection was dropped), ``served`` the
+    status of carrying the request out (None when a ``fail()`` answered instead), ``fault`` the
+    kind of fault that met it ("fail", "slow_after", "drop_after", "fail_after"), if any."""
 
     method: str
     path: str
@@ -296,6 +435,9 @@ class Request:
     status: int | None = None
     login: str | None = None
     kind: str | None = None
+    served: int | None = None
+    fault: str | None = None
+    permissions: dict[str, str] | None = field(default=None, repr=False)
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
@@ -310,13 +452,21 @@ class Reply(NamedTuple):
 class HttpError(Exception):
     """An error answer with GitHub's body: message, errors, documentation_url, status."""
 
-    def __init__(self, status: int, message: str, *, errors: list | None = None, docs: str = DOCS):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        errors: list | None = None,
+        docs: str = DOCS,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         body: dict[str, Any] = {"message": message}
         if errors:
             body["errors"] = errors
         body |= {"documentation_url": docs, "status": str(status)}
-        self.reply = Reply(status, body, {})
+        self.reply = Reply(status, body, dict(headers or {}))
 
 
 def _invalid(resource: str, field_name: str, code: str = "missing_field") -> HttpError:
@@ -324,11 +474,26 @@ def _invalid(resource: str, field_name: str, code: str = "missing_field") -> Htt
     return HttpError(422, "Validation Failed", errors=[error])
 
 
-def route(method: str, pattern: str):
-    """Mark a FakeGitHub method as the handler of METHOD on paths fully matching PATTERN."""
+def _not_supplied(name: str) -> HttpError:
+    """GitHub's answer when a required body field is absent (its JSON schema check)."""
+    return HttpError(422, f'Invalid request.\n\n"{name}" wasn\'t supplied.')
+
+
+def _custom(resource: str, field_name: str, message: str) -> HttpError:
+    error = {"resource": resource, "code": "custom", "field": field_name, "message": message}
+    return HttpError(422, "Validation Failed", errors=[error])
+
+
+def route(method: str, pattern: str, *, permission: str | None = None):
+    """Mark a FakeGitHub method as the handler of METHOD on paths fully matching PATTERN.
+
+    PERMISSION is what a token limited by ``add_token(permissions=...)`` needs: a fine-grained
+    permission ("issues", "contents", "checks", "pull_requests"), or several joined by "|" when any
+    one will do; writes need it at "write", reads of a private repository at "read"."""
 
     def mark(handler):
         handler.route = (method, re.compile(pattern))
+        handler.permission = permission
         return handler
 
     return mark
@@ -339,6 +504,29 @@ class _Fault:
     method: str
     path: re.Pattern
     reply: Reply
+    times: int
+    kind: str = "fail"  # "fail" answers instead of serving; the others serve first
+    seconds: float = 0.0
+
+
+@dataclass
+class Gate:
+    """A rendezvous for matching requests (see ``FakeGitHub.gate``); what happened is kept here."""
+
+    method: str
+    path: re.Pattern
+    count: int
+    timeout: float
+    arrived: int = 0
+    released_by: str | None = None  # "count" or "timeout" once open
+    deadline: float | None = None
+
+
+@dataclass
+class _Hook:
+    method: str
+    path: re.Pattern
+    callback: Callable[[], Any]
     times: int
 
 
@@ -351,6 +539,7 @@ class _Views:
     url: str
     _users: dict[str, dict]
     _repos: dict[str, dict]
+    _issue_ids: dict[int, tuple[dict, dict]]
 
     def _user_json(self, login: str) -> dict:
         user = self._users[login.lower()]
@@ -541,7 +730,13 @@ class _Views:
             "performed_via_github_app": None,
             "state_reason": issue["state_reason"],
             "pinned_comment": None,
+            "sub_issues_summary": self._sub_issues_summary(issue),
+            "issue_dependencies_summary": self._dependencies_summary(issue),
+            "parent_issue_url": None,
         }
+        if issue["parent"] is not None:
+            parent_repo, parent = self._issue_ids[issue["parent"]]
+            out["parent_issue_url"] = f"{self._repo_api(parent_repo)}/issues/{parent['number']}"
         if issue["pull"]:
             html = self._issue_html(repo, issue)
             out["draft"] = False
@@ -553,6 +748,23 @@ class _Views:
                 "merged_at": issue["pull"]["merged_at"],
             }
         return out
+
+    def _sub_issues_summary(self, issue: dict) -> dict:
+        children = [self._issue_ids[child][1] for child in issue["sub_issues"]]
+        done = sum(child["state"] == "closed" for child in children)
+        percent = done * 100 // len(children) if children else 0
+        return {"total": len(children), "completed": done, "percent_completed": percent}
+
+    def _dependencies_summary(self, issue: dict) -> dict:
+        def still_open(ids: list[int]) -> int:
+            return sum(self._issue_ids[other][1]["state"] == "open" for other in ids)
+
+        return {
+            "blocked_by": still_open(issue["blocked_by"]),
+            "blocking": still_open(issue["blocking"]),
+            "total_blocked_by": len(issue["blocked_by"]),
+            "total_blocking": len(issue["blocking"]),
+        }
 
     def _branch_json(self, repo: dict, ref: str, sha: str) -> dict:
         return {
@@ -751,18 +963,18 @@ class _Views:
             **{key: suggestion[key] for key in fields[1:]},
         }
 
-    def _entry_json(self, repo: dict, ref: str, path: str) -> dict:
-        """The contents entry of PATH at REF: a file when it holds data, else a folder."""
-        data, full, repo_api = repo["trees"][ref].get(path), repo["full_name"], self._repo_api(repo)
+    def _entry_json(self, repo: dict, ref: str, files: dict[str, bytes], path: str) -> dict:
+        """The contents entry of PATH in FILES (the tree at REF): a file when it holds data, else a folder."""
+        data, full, repo_api = files.get(path), repo["full_name"], self._repo_api(repo)
         is_file = data is not None
-        sha = _git_sha("blob", data) if is_file else _tree_sha(repo["trees"][ref], path)
+        sha = _git_sha("blob", data) if data is not None else _tree_sha(files, path)
         api = f"{repo_api}/contents/{quote(path)}?ref={quote(ref)}"
         git = f"{repo_api}/git/{'blobs' if is_file else 'trees'}/{sha}"
         html = f"{HTML}/{full}/{'blob' if is_file else 'tree'}/{ref}/{path}"
         download = f"https://raw.githubusercontent.com/{full}/{ref}/{path}" if is_file else None
         return {
             "type": "file" if is_file else "dir",
-            "size": len(data) if is_file else 0,
+            "size": len(data) if data is not None else 0,
             "name": path.rpartition("/")[2],
             "path": path,
             "sha": sha,
@@ -771,6 +983,102 @@ class _Views:
             "html_url": html,
             "download_url": download,
             "_links": {"self": api, "git": git, "html": html},
+        }
+
+    def _ref_json(self, repo: dict, ref: str) -> dict:
+        sha, api = repo["refs"][ref], self._repo_api(repo)
+        return {
+            "ref": ref,
+            "node_id": base64.b64encode(f"03:Ref{repo['id']}:{ref}".encode()).decode(),
+            "url": f"{api}/git/{quote(ref)}",
+            "object": {"type": "commit", "sha": sha, "url": f"{api}/git/commits/{sha}"},
+        }
+
+    def _commit_json(self, repo: dict, sha: str) -> dict:
+        commit, api, html = (
+            repo["commits"][sha],
+            self._repo_api(repo),
+            f"{HTML}/{repo['full_name']}",
+        )
+        return {
+            "sha": sha,
+            "node_id": base64.b64encode(f"06:Commit{repo['id']}:{sha}".encode()).decode(),
+            "url": f"{api}/git/commits/{sha}",
+            "html_url": f"{html}/commit/{sha}",
+            "author": dict(commit["author"]),
+            "committer": dict(commit["committer"]),
+            "tree": {"sha": commit["tree"], "url": f"{api}/git/trees/{commit['tree']}"},
+            "message": commit["message"],
+            "parents": [
+                {"sha": p, "url": f"{api}/git/commits/{p}", "html_url": f"{html}/commit/{p}"}
+                for p in commit["parents"]
+            ],
+            "verification": {
+                "verified": False,
+                "reason": "unsigned",
+                "signature": None,
+                "payload": None,
+                "verified_at": None,
+            },
+        }
+
+    def _app_json(self, repo: dict, run: dict) -> dict:
+        """The GitHub App behind an installation token, as check runs name it."""
+        slug = run["app_login"].removesuffix("[bot]")
+        return {
+            "id": run["app_id"],
+            "slug": slug,
+            "node_id": _node_id("Integration", run["app_id"]),
+            "owner": self._user_json(repo["owner"]),
+            "name": slug,
+            "description": "",
+            "external_url": f"{HTML}/apps/{slug}",
+            "html_url": f"{HTML}/apps/{slug}",
+            "created_at": _iso(EPOCH),
+            "updated_at": _iso(EPOCH),
+            "permissions": dict(run["app_permissions"]),
+            "events": [],
+        }
+
+    def _check_run_json(self, repo: dict, run: dict) -> dict:
+        api = f"{self._repo_api(repo)}/check-runs/{run['id']}"
+        pulls = [
+            issue
+            for issue in repo["issues"].values()
+            if issue["pull"]
+            and issue["state"] == "open"
+            and issue["pull"]["head_sha"] == run["head_sha"]
+        ]
+        return {
+            "id": run["id"],
+            "head_sha": run["head_sha"],
+            "node_id": run["node_id"],
+            "external_id": run["external_id"],
+            "url": api,
+            "html_url": f"{HTML}/{repo['full_name']}/runs/{run['id']}",
+            "details_url": run["details_url"],
+            "status": run["status"],
+            "conclusion": run["conclusion"],
+            "started_at": run["started_at"],
+            "completed_at": run["completed_at"],
+            "output": dict(run["output"]) | {"annotations_url": f"{api}/annotations"},
+            "name": run["name"],
+            "check_suite": {"id": run["suite_id"]},
+            "app": self._app_json(repo, run),
+            "pull_requests": [self._check_pull_json(repo, issue) for issue in pulls],
+        }
+
+    def _check_pull_json(self, repo: dict, issue: dict) -> dict:
+        pull, short = (
+            issue["pull"],
+            {"id": repo["id"], "url": self._repo_api(repo), "name": repo["name"]},
+        )
+        return {
+            "url": f"{self._repo_api(repo)}/pulls/{issue['number']}",
+            "id": pull["id"],
+            "number": issue["number"],
+            "head": {"ref": pull["head"], "sha": pull["head_sha"], "repo": short},
+            "base": {"ref": pull["base"], "sha": pull["base_sha"], "repo": short},
         }
 
     def _role(self, repo: dict, login: str | None) -> str:
@@ -806,11 +1114,19 @@ class FakeGitHub(_Views):
             if hasattr(getattr(cls, name, None), "route")
         ]
         self._users: dict[str, dict] = {}
-        self._tokens: dict[str, tuple[str, str]] = {}
+        self._tokens: dict[str, tuple[str, str, dict[str, str] | None]] = {}
         self._repos: dict[str, dict] = {}
+        self._issue_ids: dict[int, tuple[dict, dict]] = {}
+        self._apps: dict[str, int] = {}
         self._faults: list[_Fault] = []
+        # Gates and hooks run before a request takes self._lock, under a lock of their own.
+        self._waiting = threading.Condition()
+        self._gates: list[Gate] = []
+        self._hooks: list[_Hook] = []
+        self._stopped = threading.Event()
         self._ids = {kind: itertools.count(start) for kind, start in ID_STARTS.items()}
         self._ticks = itertools.count()
+        self._last_now = _iso(EPOCH)
         self._used = 0
         self._request_numbers = itertools.count(1)
         self._reset = int(time.time()) + 3600
@@ -823,6 +1139,9 @@ class FakeGitHub(_Views):
         return self
 
     def stop(self) -> None:
+        self._stopped.set()  # wakes held replies and gated requests
+        with self._waiting:
+            self._waiting.notify_all()
         self._server.close()
 
     def __enter__(self) -> FakeGitHub:
@@ -839,11 +1158,26 @@ class FakeGitHub(_Views):
             user["type"], user["node_id"] = type, _node_id(type, user["id"])
             return self._user_json(login)
 
-    def add_token(self, token: str, login: str, *, kind: str = "user") -> None:
+    def add_token(
+        self,
+        token: str,
+        login: str,
+        *,
+        kind: str = "user",
+        permissions: dict[str, str] | None = None,
+    ) -> None:
+        """A token of LOGIN: "user" (a personal token) or "installation" (a GitHub App's, as
+        GITHUB_TOKEN is). PERMISSIONS limits it as fine-grained permissions do, e.g.
+        {"issues": "read", "contents": "read"}: a permission left out is "none" (metadata is always
+        readable). Without it the token may do everything its user's role allows."""
         if kind not in ("user", "installation"):
             raise ValueError(f"token kind must be 'user' or 'installation', not {kind!r}")
+        for scope, level in (permissions or {}).items():
+            if level not in PERMISSION_RANK:
+                raise ValueError(f"permission {scope}={level!r}: use none, read, write or admin")
         with self._lock:
-            self._tokens[token] = (self._user(login)["login"], kind)
+            limits = None if permissions is None else {"metadata": "read"} | dict(permissions)
+            self._tokens[token] = (self._user(login)["login"], kind, limits)
 
     def add_repo(
         self, full_name: str, *, default_branch: str = "main", private: bool = False
@@ -864,11 +1198,19 @@ class FakeGitHub(_Views):
                 "labels": {},
                 "issues": {},
                 "comments": {},
-                "trees": {default_branch: {}},
+                "trees": {},  # branch name -> its files (the head commit's), for the contents API
+                "refs": {},  # "refs/heads/main" -> commit sha
+                "commits": {},  # sha -> {files, tree, parents, message, author, committer}
+                "blobs": {},  # sha -> bytes, every blob known
+                "tree_objects": {},  # tree sha -> (files, folder): every tree known
                 "events": [],
                 "suggestions": {},
                 "suggestions_enabled": False,
+                "check_runs": {},
+                "check_suites": {},
             }
+            first = self._new_commit(repo, {}, [], "Initial commit", repo["owner"], seeded=True)
+            self._set_ref(repo, f"refs/heads/{default_branch}", first)
             self._repos[full_name.lower()] = repo
             return self._repo_json(repo)
 
@@ -981,15 +1323,53 @@ class FakeGitHub(_Views):
 
     def put_file(
         self, repo: str, path: str, content: str | bytes, *, ref: str | None = None
-    ) -> None:
-        """Store a file; a ref that does not exist yet starts as a copy of the default branch."""
+    ) -> str:
+        """Store a file as a new commit on branch REF (the default branch when None); a branch that
+        does not exist yet starts from the default branch. Returns the commit's sha."""
         data = content.encode() if isinstance(content, str) else bytes(content)
         with self._lock:
             record = self._seeded(repo)
-            default = record["trees"][record["default_branch"]]
-            record["trees"].setdefault(ref or record["default_branch"], dict(default))[
-                path.strip("/")
-            ] = data
+            branch = ref or record["default_branch"]
+            head = (
+                record["refs"].get(f"refs/heads/{branch}")
+                or record["refs"][f"refs/heads/{record['default_branch']}"]
+            )
+            files = _placed(record["commits"][head]["files"], path.strip("/"), data)
+            sha = self._new_commit(
+                record, files, [head], f"Update {path.strip('/')}", record["owner"], seeded=True
+            )
+            self._set_ref(record, f"refs/heads/{branch}", sha)
+            return sha
+
+    def branch(self, repo: str, name: str) -> str | None:
+        """The sha branch NAME points at, or None when there is no such branch."""
+        with self._lock:
+            return self._seeded(repo)["refs"].get(f"refs/heads/{name}")
+
+    def files(self, repo: str, ref: str | None = None) -> dict[str, bytes]:
+        """Every file at REF (a branch, tag or commit sha; the default branch when None)."""
+        with self._lock:
+            record = self._seeded(repo)
+            found = self._files_at(record, ref or record["default_branch"])
+            if found is None:
+                raise KeyError(f"no ref {ref} in {repo}")
+            return dict(found)
+
+    def commit(self, repo: str, sha: str) -> dict:
+        """The git commit SHA as GET /git/commits/{sha} shows it."""
+        with self._lock:
+            return self._commit_json(self._seeded(repo), sha)
+
+    def check_runs(self, repo: str) -> list[dict]:
+        """Every check run in REPO, oldest first."""
+        with self._lock:
+            record = self._seeded(repo)
+            return [self._check_run_json(record, run) for run in record["check_runs"].values()]
+
+    def sub_issues(self, repo: str, number: int) -> list[dict]:
+        with self._lock:
+            issue = self._issue(self._seeded(repo), number)
+            return [self._issue_json(*self._issue_ids[child]) for child in issue["sub_issues"]]
 
     # -- inspection
 
@@ -1070,20 +1450,98 @@ class FakeGitHub(_Views):
             self._faults.append(fault)
 
     def secondary_rate_limit(
-        self, method: str, path: str, *, times: int = 1, retry_after: int = 0
+        self, method: str, path: str, *, times: int = 1, retry_after: int | None = 0
     ) -> None:
+        """403 with GitHub's secondary-rate-limit message (and Retry-After unless None), not carried out."""
         body = {
             "message": SECONDARY_RATE_LIMIT_MESSAGE,
             "documentation_url": SECONDARY_RATE_LIMIT_DOCS,
         }
-        self.fail(
-            method, path, 403, times=times, headers={"Retry-After": str(retry_after)}, body=body
-        )
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        self.fail(method, path, 403, times=times, headers=headers, body=body)
+
+    def too_many_requests(
+        self, method: str, path: str, *, times: int = 1, retry_after: int | None = 0
+    ) -> None:
+        """429 with GitHub's secondary-rate-limit body (and Retry-After unless None), not carried out."""
+        body = {
+            "message": SECONDARY_RATE_LIMIT_MESSAGE,
+            "documentation_url": SECONDARY_RATE_LIMIT_DOCS,
+            "status": "429",
+        }
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        self.fail(method, path, 429, times=times, headers=headers, body=body)
+
+    def submitted_too_quickly(
+        self, method: str, path: str, *, times: int = 1, resource: str = "Issue"
+    ) -> None:
+        """422 "was submitted too quickly", the secondary limit GitHub applies to creating issues and
+        comments (no Retry-After), not carried out."""
+        docs = SUBMITTED_TOO_QUICKLY_DOCS["comments" if "comments" in path else "issues"]
+        error = {
+            "resource": resource,
+            "code": "unprocessable",
+            "field": "data",
+            "message": "was submitted too quickly",
+        }
+        body = {
+            "message": "Validation Failed",
+            "errors": [error],
+            "documentation_url": docs,
+            "status": "422",
+        }
+        self.fail(method, path, 422, times=times, body=body)
+
+    def slow_after(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
+        """Carry the request out, then hold its answer SECONDS before writing it (a client with a
+        shorter timeout sees a read timeout although the write happened)."""
+        self._add_fault(method, path, Reply(0, None, {}), times, "slow_after", seconds)
+
+    def drop_after(self, method: str, path: str, *, times: int = 1) -> None:
+        """Carry the request out, then close the connection without any answer (the client sees
+        the connection dropped: RemoteDisconnected / ConnectionError)."""
+        self._add_fault(method, path, Reply(0, None, {}), times, "drop_after")
+
+    def fail_after(self, method: str, path: str, status: int, *, times: int = 1) -> None:
+        """Carry the request out, then answer STATUS (e.g. 502) with GitHub's error body instead."""
+        body = {
+            "message": HTTPStatus(status).phrase,
+            "documentation_url": DOCS,
+            "status": str(status),
+        }
+        self._add_fault(method, path, Reply(status, body, {}), times, "fail_after")
+
+    def _add_fault(
+        self, method: str, path: str, reply: Reply, times: int, kind: str, seconds: float = 0.0
+    ) -> None:
+        fault = _Fault(method.upper(), re.compile(path), reply, times, kind, seconds)
+        with self._lock:
+            self._faults.append(fault)
+
+    def gate(self, method: str, path: str, count: int, *, timeout: float = 2.0) -> Gate:
+        """Hold matching requests until COUNT of them have arrived (or TIMEOUT seconds after the
+        first arrived), then let them all through at once; later ones pass freely. The wait
+        happens before a request takes the fake's lock, so the others are served meanwhile.
+        The returned Gate tells what happened: ``arrived`` and ``released_by`` ("count" or "timeout")."""
+        found = Gate(method.upper(), re.compile(path), count, timeout)
+        with self._waiting:
+            self._gates.append(found)
+        return found
+
+    def before(
+        self, method: str, path: str, callback: Callable[[], Any], *, times: int = 1
+    ) -> None:
+        """Call CALLBACK() just before a matching request is carried out, outside the fake's lock
+        (so it may itself call the fake over HTTP, or look at the client's state)."""
+        with self._waiting:
+            self._hooks.append(_Hook(method.upper(), re.compile(path), callback, times))
 
     # -- records (callers hold the lock)
 
     def _now(self) -> str:
-        return _iso(EPOCH + timedelta(minutes=next(self._ticks)))
+        """The next moment of the fake's clock (each write advances it a minute)."""
+        self._last_now = _iso(EPOCH + timedelta(minutes=next(self._ticks)))
+        return self._last_now
 
     def _ident(self, kind: str, counter: str | None = None) -> dict:
         number = next(self._ids[counter or kind])
@@ -1162,8 +1620,13 @@ class FakeGitHub(_Views):
             "closed_at": None,
             "closed_by": None,
             "pull": pull,
+            "parent": None,  # the parent's issue id
+            "sub_issues": [],  # the children's issue ids, in the order added
+            "blocked_by": [],  # issue ids
+            "blocking": [],  # issue ids
         }
         repo["issues"][issue["number"]] = issue
+        self._issue_ids[issue["id"]] = (repo, issue)
         self._relabel(repo, issue, labels, user, now)
         self._reassign(repo, issue, assignees, user, now)
         return issue
@@ -1272,6 +1735,98 @@ class FakeGitHub(_Views):
                     )
         self._relabel(repo, issue, labels, login, now)
 
+    def _new_commit(
+        self,
+        repo: dict,
+        files: dict[str, bytes],
+        parents: list[str],
+        message: str,
+        login: str,
+        *,
+        author: Any = None,
+        committer: Any = None,
+        seeded: bool = False,
+    ) -> str:
+        """Store a commit of FILES (the whole tree) and answer its sha, computed as git does. The author
+        and committer default to LOGIN (the committer to the author when only that is given); a
+        SEEDED commit is dated now without advancing the clock."""
+        files = dict(files)
+        tree = _tree_sha(files, "")
+        self._index_files(repo, files)
+        user = self._user(login)
+        date = self._last_now if seeded else self._now()
+        email = f"{user['id']}+{user['login']}@users.noreply.github.com"
+        default = {"name": user["login"], "email": email, "date": date}
+        author_given = isinstance(author, dict)
+        author = _git_person(author, default)
+        committer = _git_person(committer, author if author_given else default)
+
+        def line(role: str, person: dict) -> str:
+            seconds = int(_parse_time(person["date"]).timestamp())
+            return f"{role} {person['name']} <{person['email']}> {seconds} +0000\n"
+
+        text = f"tree {tree}\n" + "".join(f"parent {parent}\n" for parent in parents)
+        text += line("author", author) + line("committer", committer) + "\n" + message
+        sha = _git_sha("commit", text.encode())
+        repo["commits"][sha] = {
+            "files": files,
+            "tree": tree,
+            "parents": list(parents),
+            "message": message,
+            "author": author,
+            "committer": committer,
+        }
+        return sha
+
+    def _index_files(self, repo: dict, files: dict[str, bytes]) -> None:
+        """Know every blob and every (sub)tree of FILES by its sha, as git's object store would."""
+        for data in files.values():
+            repo["blobs"].setdefault(_git_sha("blob", data), data)
+        for folder in _folders(files):
+            repo["tree_objects"].setdefault(_tree_sha(files, folder), (files, folder))
+
+    def _tree_files(self, repo: dict, sha: str) -> dict[str, bytes] | None:
+        """The files of the tree SHA, with paths relative to it; None when no such tree is known."""
+        found = repo["tree_objects"].get(sha)
+        if found is None:
+            return None
+        files, folder = found
+        prefix = f"{folder}/" if folder else ""
+        return {
+            path[len(prefix) :]: data for path, data in files.items() if path.startswith(prefix)
+        }
+
+    def _set_ref(self, repo: dict, ref: str, sha: str) -> None:
+        """Point REF at commit SHA; a branch then shows that commit's files through the contents API."""
+        repo["refs"][ref] = sha
+        if ref.startswith("refs/heads/"):
+            repo["trees"][ref.removeprefix("refs/heads/")] = repo["commits"][sha]["files"]
+
+    def _files_at(self, repo: dict, ref: str) -> dict[str, bytes] | None:
+        """The files at REF: a branch, a tag, a full ref ("refs/heads/x") or a commit sha (or prefix)."""
+        if ref in repo["trees"]:
+            return repo["trees"][ref]
+        for full in (f"refs/tags/{ref}", ref if ref.startswith("refs/") else f"refs/{ref}"):
+            if full in repo["refs"]:
+                return repo["commits"][repo["refs"][full]]["files"]
+        if re.fullmatch(r"[0-9a-f]{7,40}", ref):
+            found = [commit for sha, commit in repo["commits"].items() if sha.startswith(ref)]
+            if len(found) == 1:
+                return found[0]["files"]
+        return None
+
+    def _is_ancestor(self, repo: dict, old: str, new: str) -> bool:
+        """Whether commit OLD is NEW or one of its ancestors (a move OLD -> NEW is a fast forward)."""
+        seen, todo = set(), [new]
+        while todo:
+            sha = todo.pop()
+            if sha == old:
+                return True
+            if sha not in seen and sha in repo["commits"]:
+                seen.add(sha)
+                todo.extend(repo["commits"][sha]["parents"])
+        return False
+
     def _new_comment(self, repo: dict, issue: dict, body: str, user: str) -> dict:
         now = self._now()
         comment = {
@@ -1318,27 +1873,72 @@ class FakeGitHub(_Views):
 
     # -- request handling
 
-    def _dispatch(self, req: Request) -> Reply:
-        with self._lock:
+    def _arrive(self, req: Request) -> Reply | None:
+        """What happens before REQ takes the lock: gates hold it, hooks run. Answers a Reply only
+        when a hook failed."""
+        with self._waiting:
+            gate = next((g for g in self._gates if _matches(g, req)), None)
+            if gate is not None:
+                gate.arrived += 1
+                if gate.deadline is None:
+                    gate.deadline = time.monotonic() + gate.timeout
+                if gate.arrived >= gate.count:
+                    self._open(gate, "count")
+                while gate.released_by is None:
+                    left = gate.deadline - time.monotonic()
+                    if left <= 0 or self._stopped.is_set():
+                        self._open(gate, "timeout")
+                    else:
+                        self._waiting.wait(left)
+            hook = next((h for h in self._hooks if _matches(h, req)), None)
+            if hook is not None:
+                hook.times -= 1
+                if hook.times <= 0:
+                    self._hooks.remove(hook)
+        if hook is not None:
             try:
-                reply = self._take_fault(req) or self._serve(req)
+                hook.callback()
+            except Exception as error:  # noqa: BLE001 - the test's callback failed: say so to the client
+                return HttpError(500, f"FakeGitHub before() callback failed: {error!r}").reply
+        return None
+
+    def _open(self, gate: Gate, why: str) -> None:
+        """Release everything GATE holds (callers hold self._waiting)."""
+        gate.released_by = why
+        self._gates.remove(gate)
+        self._waiting.notify_all()
+
+    def _dispatch(self, req: Request) -> tuple[Reply, _Fault | None]:
+        """Serve REQ under the lock: the reply to write and the after-fault (if any) that meets it."""
+        with self._lock:
+            fault = self._take_fault(req)
+            req.fault = fault.kind if fault is not None else None
+            try:
+                if fault is not None and fault.kind == "fail":
+                    reply = fault.reply
+                else:
+                    reply = self._serve(req)
+                    req.served = reply.status
             except HttpError as error:
                 reply = error.reply
+                req.served = reply.status
             except Exception as error:  # noqa: BLE001 - a bug in the fake: answer it rather than hang the client
                 reply = HttpError(500, f"FakeGitHub failed: {error!r}").reply
-            req.status = reply.status
+                req.served = reply.status
+            if fault is not None and fault.kind == "fail_after":
+                reply = fault.reply
+            req.status = None if fault is not None and fault.kind == "drop_after" else reply.status
             self.requests.append(req)
-            return reply._replace(
-                headers=self._headers(req) | {k.lower(): v for k, v in reply.headers.items()}
-            )
+            headers = self._headers(req) | {k.lower(): v for k, v in reply.headers.items()}
+            return reply._replace(headers=headers), fault
 
-    def _take_fault(self, req: Request) -> Reply | None:
+    def _take_fault(self, req: Request) -> _Fault | None:
         for fault in self._faults:
-            if fault.method == req.method and fault.path.search(req.path):
+            if _matches(fault, req):
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.remove(fault)
-                return fault.reply
+                return fault
         return None
 
     def _serve(self, req: Request) -> Reply:
@@ -1346,6 +1946,7 @@ class FakeGitHub(_Views):
         handler, params = self._match(req)
         if req.method != "GET":
             self._login(req)
+        self._authorize(req, handler.permission, params)
         if req.raw and req.body is None:
             raise HttpError(400, "Problems parsing JSON")
         answer = handler(req, **params)
@@ -1358,7 +1959,28 @@ class FakeGitHub(_Views):
         scheme, _, token = header.partition(" ")
         if scheme.lower() not in ("token", "bearer") or token.strip() not in self._tokens:
             raise HttpError(401, "Bad credentials")
-        req.login, req.kind = self._tokens[token.strip()]
+        req.login, req.kind, req.permissions = self._tokens[token.strip()]
+
+    def _authorize(self, req: Request, permission: str | None, params: dict[str, str]) -> None:
+        """Refuse what a token limited by fine-grained permissions may not do, as GitHub does: 403
+        "Resource not accessible by integration" naming the accepted permissions in a header. Reads
+        need the permission only on private repositories."""
+        if permission is None or req.permissions is None:
+            return
+        level = "read" if req.method == "GET" else "write"
+        repo = self._repos.get(f"{params.get('owner')}/{params.get('name')}".lower())
+        if level == "read" and (repo is None or not repo["private"]):
+            return
+        scopes = permission.split("|")
+        rank = PERMISSION_RANK[level]
+        if any(PERMISSION_RANK[req.permissions.get(scope, "none")] >= rank for scope in scopes):
+            return
+        accepted = "; ".join(f"{scope}={level}" for scope in scopes)
+        raise HttpError(
+            403,
+            NOT_ACCESSIBLE[req.kind or "user"],
+            headers={"X-Accepted-GitHub-Permissions": accepted},
+        )
 
     def _login(self, req: Request) -> str:
         if req.login is None:
@@ -1517,49 +2139,252 @@ class FakeGitHub(_Views):
             "user": self._user_json(username),
         }
 
-    @route("GET", REPO + r"/contents(?:/(?P<path>.*))?")
+    @route("GET", REPO + r"/contents(?:/(?P<path>.*))?", permission="contents")
     def get_content(self, req: Request, owner: str, name: str, path: str):
         repo = self._repo(req, owner, name)
         ref, path = req.query.get("ref") or repo["default_branch"], path.strip("/")
-        if ref not in repo["trees"]:
+        files = self._files_at(repo, ref)
+        if files is None:
             raise HttpError(404, f"No commit found for the ref {ref}")
-        files = repo["trees"][ref]
         if path in files:
-            return self._entry_json(repo, ref, path) | {
+            return self._entry_json(repo, ref, files, path) | {
                 "encoding": "base64",
                 "content": _wrap64(files[path]),
             }
         entries = _children(files, path)
         if path and not entries:
             raise HttpError(404, "Not Found")
-        return [self._entry_json(repo, ref, f"{path}/{n}" if path else n) for n in sorted(entries)]
+        return [
+            self._entry_json(repo, ref, files, f"{path}/{n}" if path else n)
+            for n in sorted(entries)
+        ]
+
+    @route("PUT", REPO + r"/contents/(?P<path>.+)", permission="contents")
+    def put_content(self, req: Request, owner: str, name: str, path: str) -> Reply:
+        repo, body, path = self._repo(req, owner, name), self._body(req), path.strip("/")
+        for required in ("message", "content"):
+            if not isinstance(body.get(required), str):
+                raise _not_supplied(required)
+        try:
+            data = base64.b64decode(body["content"], validate=False)
+        except ValueError:
+            raise HttpError(422, "content is not valid Base64") from None
+        branch = body.get("branch") or repo["default_branch"]
+        head = repo["refs"].get(f"refs/heads/{branch}")
+        if head is None:
+            raise HttpError(404, f"Branch {branch} not found")
+        files = repo["commits"][head]["files"]
+        if path in files:
+            if not body.get("sha"):
+                raise _not_supplied("sha")
+            if body["sha"] != _git_sha("blob", files[path]):
+                raise HttpError(409, f"{path} does not match {body['sha']}")
+        sha = self._new_commit(
+            repo,
+            _placed(files, path, data),
+            [head],
+            body["message"],
+            self._login(req),
+            author=body.get("author"),
+            committer=body.get("committer"),
+        )
+        self._set_ref(repo, f"refs/heads/{branch}", sha)
+        entry = self._entry_json(repo, branch, repo["trees"][branch], path)
+        status = 200 if path in files else 201
+        return Reply(status, {"content": entry, "commit": self._commit_json(repo, sha)}, {})
 
     # -- endpoints: git data
 
-    @route("GET", REPO + r"/git/trees/(?P<sha>[0-9a-f]{40})")
+    @route("GET", GIT + r"/trees/(?P<sha>[^/]+)", permission="contents")
     def get_tree(self, req: Request, owner: str, name: str, sha: str):
         repo = self._repo(req, owner, name)
-        for files in repo["trees"].values():
-            for folder in _folders(files):
-                if _tree_sha(files, folder) == sha:
-                    return self._tree_json(repo, files, folder, sha, req.query.get("recursive"))
-        raise HttpError(404, "Not Found")
+        if sha not in repo["tree_objects"]:  # a commit, or a branch, names its root tree
+            files = repo["commits"][sha]["files"] if sha in repo["commits"] else None
+            files = self._files_at(repo, sha) if files is None else files
+            if files is None:
+                raise HttpError(404, "Not Found")
+            sha = _tree_sha(files, "")
+        files, folder = repo["tree_objects"][sha]
+        return self._tree_json(repo, files, folder, sha, req.query.get("recursive"))
 
-    @route("GET", REPO + r"/git/blobs/(?P<sha>[0-9a-f]{40})")
+    @route("GET", GIT + r"/blobs/(?P<sha>[^/]+)", permission="contents")
     def get_blob(self, req: Request, owner: str, name: str, sha: str):
         repo = self._repo(req, owner, name)
-        for files in repo["trees"].values():
-            for data in files.values():
-                if _git_sha("blob", data) == sha:
-                    return {
-                        "sha": sha,
-                        "node_id": _node_id("Blob", int(sha[:8], 16)),
-                        "size": len(data),
-                        "url": f"{self._repo_api(repo)}/git/blobs/{sha}",
-                        "content": _wrap64(data),
-                        "encoding": "base64",
-                    }
-        raise HttpError(404, "Not Found")
+        data = repo["blobs"].get(sha)
+        if data is None:
+            raise HttpError(404, "Not Found")
+        return {
+            "sha": sha,
+            "node_id": _node_id("Blob", int(sha[:8], 16)),
+            "size": len(data),
+            "url": f"{self._repo_api(repo)}/git/blobs/{sha}",
+            "content": _wrap64(data),
+            "encoding": "base64",
+        }
+
+    @route("POST", GIT + r"/blobs", permission="contents")
+    def create_blob(self, req: Request, owner: str, name: str) -> Reply:
+        repo, body = self._repo(req, owner, name), self._body(req)
+        if not isinstance(body.get("content"), str):
+            raise _not_supplied("content")
+        encoding = body.get("encoding") or "utf-8"
+        if encoding == "base64":
+            try:
+                data = base64.b64decode(body["content"])
+            except ValueError:
+                raise HttpError(422, "content is not valid Base64") from None
+        elif encoding in ("utf-8", "utf8"):
+            data = body["content"].encode()
+        else:
+            raise HttpError(422, f"encoding must be utf-8 or base64, not {encoding}")
+        sha = _git_sha("blob", data)
+        repo["blobs"][sha] = data
+        url = f"{self._repo_api(repo)}/git/blobs/{sha}"
+        return Reply(201, {"sha": sha, "url": url}, {"Location": url})
+
+    @route("POST", GIT + r"/trees", permission="contents")
+    def create_tree(self, req: Request, owner: str, name: str) -> Reply:
+        repo, body = self._repo(req, owner, name), self._body(req)
+        entries = body.get("tree")
+        if not isinstance(entries, list):
+            raise _not_supplied("tree")
+        files: dict[str, bytes] = {}
+        if body.get("base_tree"):
+            found = self._tree_files(repo, str(body["base_tree"]))
+            if found is None:
+                raise HttpError(422, "base_tree is not a valid tree oid")
+            files = found
+        for entry in entries:
+            files = self._tree_entry(repo, files, entry)
+        sha = _tree_sha(files, "")
+        self._index_files(repo, files)
+        url = f"{self._repo_api(repo)}/git/trees/{sha}"
+        return Reply(201, self._tree_json(repo, files, "", sha, None), {"Location": url})
+
+    def _tree_entry(self, repo: dict, files: dict[str, bytes], entry: Any) -> dict[str, bytes]:
+        """FILES with one entry of a create-tree body applied: a blob or tree by sha, inline content,
+        or a sha of null removing the path."""
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise _not_supplied("tree.path")
+        path, kind = entry["path"].strip("/"), entry.get("type", "blob")
+        if entry.get("mode") not in TREE_MODES:
+            raise HttpError(
+                422, f"tree.mode {entry.get('mode')!r} is not one of {', '.join(TREE_MODES)}"
+            )
+        if "content" in entry and entry.get("sha") is not None:
+            raise HttpError(422, "tree.sha and tree.content cannot both be given")
+        if "content" in entry:
+            return _placed(files, path, str(entry["content"]).encode())
+        if "sha" in entry and entry["sha"] is None:
+            return _placed(files, path, None)
+        sha = str(entry.get("sha"))
+        if kind == "blob" and sha in repo["blobs"]:
+            return _placed(files, path, repo["blobs"][sha])
+        subtree = self._tree_files(repo, sha) if kind == "tree" else None
+        if subtree is None:
+            raise HttpError(422, f"tree.sha {sha} is not a valid {kind}")
+        out = _placed(files, path, None)
+        return out | {f"{path}/{inner}": data for inner, data in subtree.items()}
+
+    @route("POST", GIT + r"/commits", permission="contents")
+    def create_commit(self, req: Request, owner: str, name: str) -> Reply:
+        repo, body = self._repo(req, owner, name), self._body(req)
+        for required in ("message", "tree"):
+            if not isinstance(body.get(required), str):
+                raise _not_supplied(required)
+        files = self._tree_files(repo, body["tree"])
+        if files is None:
+            raise HttpError(422, "Tree SHA does not exist")
+        parents = body.get("parents") or []
+        if not isinstance(parents, list) or any(p not in repo["commits"] for p in parents):
+            raise HttpError(422, "Parent SHA does not exist or is not a commit object")
+        sha = self._new_commit(
+            repo,
+            files,
+            parents,
+            body["message"],
+            self._login(req),
+            author=body.get("author"),
+            committer=body.get("committer"),
+        )
+        shown = self._commit_json(repo, sha)
+        return Reply(201, shown, {"Location": shown["url"]})
+
+    @route("GET", GIT + r"/commits/(?P<sha>[^/]+)", permission="contents")
+    def get_commit(self, req: Request, owner: str, name: str, sha: str) -> dict:
+        repo = self._repo(req, owner, name)
+        if sha not in repo["commits"]:
+            raise HttpError(404, "Not Found")
+        return self._commit_json(repo, sha)
+
+    @route("GET", GIT + r"/ref/(?P<ref>.+)", permission="contents")
+    def get_ref(self, req: Request, owner: str, name: str, ref: str) -> dict:
+        repo = self._repo(req, owner, name)
+        if f"refs/{ref}" not in repo["refs"]:
+            raise HttpError(404, "Not Found")
+        return self._ref_json(repo, f"refs/{ref}")
+
+    @route("GET", GIT + r"/matching-refs/(?P<ref>.*)", permission="contents")
+    def list_matching_refs(self, req: Request, owner: str, name: str, ref: str) -> Reply:
+        repo = self._repo(req, owner, name)
+        found = sorted(full for full in repo["refs"] if full.startswith(f"refs/{ref}"))
+        return self._paginate(req, found, lambda full: self._ref_json(repo, full))
+
+    @route("GET", GIT + r"/refs(?:/(?P<ref>.*))?", permission="contents")
+    def list_refs(self, req: Request, owner: str, name: str, ref: str):
+        """The older form: every ref, or the one REF names exactly, or those it starts."""
+        repo = self._repo(req, owner, name)
+        if ref and f"refs/{ref}" in repo["refs"]:
+            return self._ref_json(repo, f"refs/{ref}")
+        found = sorted(full for full in repo["refs"] if full.startswith(f"refs/{ref}"))
+        if ref and not found:
+            raise HttpError(404, "Not Found")
+        return self._paginate(req, found, lambda full: self._ref_json(repo, full))
+
+    @route("POST", GIT + r"/refs", permission="contents")
+    def create_ref(self, req: Request, owner: str, name: str) -> Reply:
+        repo, body = self._repo(req, owner, name), self._body(req)
+        for required in ("ref", "sha"):
+            if not isinstance(body.get(required), str):
+                raise _not_supplied(required)
+        ref, sha = body["ref"], body["sha"]
+        if not ref.startswith("refs/") or ref.count("/") < 2 or ref.endswith("/"):
+            raise HttpError(422, f"{ref} is not a valid ref name.")
+        if ref in repo["refs"]:
+            raise HttpError(422, "Reference already exists")
+        if sha not in repo["commits"]:
+            raise HttpError(422, "Object does not exist")
+        self._set_ref(repo, ref, sha)
+        shown = self._ref_json(repo, ref)
+        return Reply(201, shown, {"Location": shown["url"]})
+
+    @route("PATCH", GIT + r"/refs/(?P<ref>.+)", permission="contents")
+    def update_ref(self, req: Request, owner: str, name: str, ref: str) -> dict:
+        """Move REF to a commit: without "force" only forward (compare-and-swap on the branch)."""
+        repo, body, full = self._repo(req, owner, name), self._body(req), f"refs/{ref}"
+        if not isinstance(body.get("sha"), str):
+            raise _not_supplied("sha")
+        if full not in repo["refs"]:
+            raise HttpError(422, "Reference does not exist")
+        if body["sha"] not in repo["commits"]:
+            raise HttpError(422, "Object does not exist")
+        if body.get("force") is not True and not self._is_ancestor(
+            repo, repo["refs"][full], body["sha"]
+        ):
+            raise HttpError(422, "Update is not a fast forward")
+        self._set_ref(repo, full, body["sha"])
+        return self._ref_json(repo, full)
+
+    @route("DELETE", GIT + r"/refs/(?P<ref>.+)", permission="contents")
+    def delete_ref(self, req: Request, owner: str, name: str, ref: str) -> Reply:
+        repo, full = self._repo(req, owner, name), f"refs/{ref}"
+        if full not in repo["refs"]:
+            raise HttpError(422, "Reference does not exist")
+        if full == f"refs/heads/{repo['default_branch']}":
+            raise HttpError(422, "Cannot delete the default branch")
+        del repo["refs"][full]
+        repo["trees"].pop(full.removeprefix("refs/heads/"), None)
+        return Reply(204, None, {})
 
     def _tree_json(
         self, repo: dict, files: dict, folder: str, sha: str, recursive: str | None
@@ -1591,14 +2416,14 @@ class FakeGitHub(_Views):
 
     # -- endpoints: labels
 
-    @route("GET", REPO + r"/labels")
+    @route("GET", REPO + r"/labels", permission="issues|pull_requests")
     def list_labels(self, req: Request, owner: str, name: str) -> Reply:
         repo = self._repo(req, owner, name)
         return self._paginate(
             req, list(repo["labels"].values()), lambda label: self._label_json(repo, label)
         )
 
-    @route("POST", REPO + r"/labels")
+    @route("POST", REPO + r"/labels", permission="issues|pull_requests")
     def create_label(self, req: Request, owner: str, name: str) -> Reply:
         repo, body = self._repo(req, owner, name), self._body(req)
         if not body.get("name"):
@@ -1611,12 +2436,12 @@ class FakeGitHub(_Views):
         label = self._new_label(repo, body["name"], color, body.get("description"))
         return self._created(self._label_json(repo, label))
 
-    @route("GET", REPO + LABEL)
+    @route("GET", REPO + LABEL, permission="issues|pull_requests")
     def get_label(self, req: Request, owner: str, name: str, label: str) -> dict:
         repo = self._repo(req, owner, name)
         return self._label_json(repo, self._label(repo, label))
 
-    @route("PATCH", REPO + LABEL)
+    @route("PATCH", REPO + LABEL, permission="issues|pull_requests")
     def update_label(self, req: Request, owner: str, name: str, label: str) -> dict:
         repo, body = self._repo(req, owner, name), self._body(req)
         record, new_name = self._label(repo, label), body.get("new_name") or body.get("name")
@@ -1631,7 +2456,7 @@ class FakeGitHub(_Views):
         record["description"] = body.get("description", record["description"])
         return self._label_json(repo, record)
 
-    @route("DELETE", REPO + LABEL)
+    @route("DELETE", REPO + LABEL, permission="issues|pull_requests")
     def delete_label(self, req: Request, owner: str, name: str, label: str) -> Reply:
         repo = self._repo(req, owner, name)
         record, now = repo["labels"].pop(self._label(repo, label)["name"].lower()), self._now()
@@ -1646,7 +2471,7 @@ class FakeGitHub(_Views):
 
     # -- endpoints: issues
 
-    @route("GET", REPO + r"/issues")
+    @route("GET", REPO + r"/issues", permission="issues")
     def list_issues(self, req: Request, owner: str, name: str) -> Reply:
         repo, query = self._repo(req, owner, name), req.query
         issues = list(filter(self._issue_filter(query), repo["issues"].values()))
@@ -1660,7 +2485,7 @@ class FakeGitHub(_Views):
             issues.reverse()
         return self._paginate(req, issues, lambda issue: self._issue_json(repo, issue))
 
-    @route("POST", REPO + r"/issues")
+    @route("POST", REPO + r"/issues", permission="issues")
     def create_issue(self, req: Request, owner: str, name: str) -> Reply:
         repo, body = self._repo(req, owner, name), self._body(req)
         if not body.get("title"):
@@ -1676,12 +2501,12 @@ class FakeGitHub(_Views):
         )
         return self._created(self._issue_json(repo, issue))
 
-    @route("GET", ISSUE)
+    @route("GET", ISSUE, permission="issues")
     def get_issue(self, req: Request, owner: str, name: str, number: str) -> dict:
         repo = self._repo(req, owner, name)
         return self._issue_json(repo, self._issue(repo, number))
 
-    @route("PATCH", ISSUE)
+    @route("PATCH", ISSUE, permission="issues|pull_requests")
     def update_issue(self, req: Request, owner: str, name: str, number: str) -> dict:
         repo, body, now = self._repo(req, owner, name), self._body(req), self._now()
         issue = self._issue(repo, number)
@@ -1709,7 +2534,7 @@ class FakeGitHub(_Views):
         issue["title"], issue["updated_at"] = str(body.get("title", issue["title"])), now
         return self._issue_json(repo, issue)
 
-    @route("GET", ISSUE + r"/timeline")
+    @route("GET", ISSUE + r"/timeline", permission="issues|pull_requests")
     def list_timeline(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
         return self._paginate(
@@ -1726,32 +2551,32 @@ class FakeGitHub(_Views):
         self._label_or_suggest(repo, issue, keep, items, self._login(req), now)
         return Reply(200, [self._label_json(repo, label) for label in issue["labels"]], {})
 
-    @route("GET", ISSUE + r"/labels")
+    @route("GET", ISSUE + r"/labels", permission="issues|pull_requests")
     def list_issue_labels(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
         return self._paginate(
             req, self._issue(repo, number)["labels"], lambda label: self._label_json(repo, label)
         )
 
-    @route("POST", ISSUE + r"/labels")
+    @route("POST", ISSUE + r"/labels", permission="issues|pull_requests")
     def add_issue_labels(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
         issue = self._issue(repo, number)
         return self._issue_labels(req, repo, issue, issue["labels"], _label_items(req.body))
 
-    @route("PUT", ISSUE + r"/labels")
+    @route("PUT", ISSUE + r"/labels", permission="issues|pull_requests")
     def set_issue_labels(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
         issue = self._issue(repo, number)
         return self._issue_labels(req, repo, issue, [], _label_items(req.body))
 
-    @route("DELETE", ISSUE + r"/labels")
+    @route("DELETE", ISSUE + r"/labels", permission="issues|pull_requests")
     def remove_all_issue_labels(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
         self._issue_labels(req, repo, self._issue(repo, number), [], [])
         return Reply(204, None, {})
 
-    @route("DELETE", ISSUE + LABEL)
+    @route("DELETE", ISSUE + LABEL, permission="issues|pull_requests")
     def remove_issue_label(
         self, req: Request, owner: str, name: str, number: str, label: str
     ) -> Reply:
@@ -1771,7 +2596,7 @@ class FakeGitHub(_Views):
             raise HttpError(404, "Not Found")
         return repo, issue
 
-    @route("GET", ISSUE + r"/suggestions")
+    @route("GET", ISSUE + r"/suggestions", permission="issues")
     def list_suggestions(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo, issue = self._suggestible(req, owner, name, number)
         state, action = req.query.get("state", "pending"), req.query.get("action")
@@ -1805,7 +2630,7 @@ class FakeGitHub(_Views):
         suggestion["updated_at"] = self._now()
         return repo, suggestion
 
-    @route("POST", SUGGESTION + r"/approve")
+    @route("POST", SUGGESTION + r"/approve", permission="issues")
     def approve_suggestion(
         self, req: Request, owner: str, name: str, number: str, suggestion_id: str
     ) -> dict:
@@ -1833,7 +2658,7 @@ class FakeGitHub(_Views):
         suggestion["state"] = "approved"
         return self._suggestion_json(repo, suggestion)
 
-    @route("POST", SUGGESTION + r"/dismiss")
+    @route("POST", SUGGESTION + r"/dismiss", permission="issues")
     def dismiss_suggestion(
         self, req: Request, owner: str, name: str, number: str, suggestion_id: str
     ) -> dict:
@@ -1843,7 +2668,7 @@ class FakeGitHub(_Views):
 
     # -- endpoints: issue comments
 
-    @route("GET", ISSUE + r"/comments")
+    @route("GET", ISSUE + r"/comments", permission="issues|pull_requests")
     def list_comments(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
         issue = self._issue(repo, number)
@@ -1856,7 +2681,7 @@ class FakeGitHub(_Views):
         ]
         return self._paginate(req, comments, lambda comment: self._comment_json(repo, comment))
 
-    @route("POST", ISSUE + r"/comments")
+    @route("POST", ISSUE + r"/comments", permission="issues|pull_requests")
     def create_comment(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo, body = self._repo(req, owner, name), self._body(req)
         issue = self._issue(repo, number)
@@ -1872,12 +2697,12 @@ class FakeGitHub(_Views):
             raise HttpError(404, "Not Found")
         return comment
 
-    @route("GET", COMMENT)
+    @route("GET", COMMENT, permission="issues|pull_requests")
     def get_comment(self, req: Request, owner: str, name: str, comment_id: str) -> dict:
         repo = self._repo(req, owner, name)
         return self._comment_json(repo, self._comment(repo, comment_id))
 
-    @route("PATCH", COMMENT)
+    @route("PATCH", COMMENT, permission="issues|pull_requests")
     def update_comment(self, req: Request, owner: str, name: str, comment_id: str) -> dict:
         repo, body = self._repo(req, owner, name), self._body(req)
         comment = self._comment(repo, comment_id)
@@ -1886,7 +2711,7 @@ class FakeGitHub(_Views):
         comment["body"], comment["updated_at"] = body["body"], self._now()
         return self._comment_json(repo, comment)
 
-    @route("DELETE", COMMENT)
+    @route("DELETE", COMMENT, permission="issues|pull_requests")
     def delete_comment(self, req: Request, owner: str, name: str, comment_id: str) -> Reply:
         repo = self._repo(req, owner, name)
         del repo["comments"][self._comment(repo, comment_id)["id"]]
@@ -1900,12 +2725,12 @@ class FakeGitHub(_Views):
             raise HttpError(404, "Not Found")
         return issue
 
-    @route("GET", REPO + r"/pulls/(?P<number>\d+)")
+    @route("GET", REPO + r"/pulls/(?P<number>\d+)", permission="pull_requests")
     def get_pull(self, req: Request, owner: str, name: str, number: str) -> dict:
         repo = self._repo(req, owner, name)
         return self._pull_json(repo, self._pull(repo, number))
 
-    @route("PATCH", REPO + r"/pulls/(?P<number>\d+)")
+    @route("PATCH", REPO + r"/pulls/(?P<number>\d+)", permission="pull_requests")
     def update_pull(self, req: Request, owner: str, name: str, number: str) -> dict:
         repo, body, now = self._repo(req, owner, name), self._body(req), self._now()
         issue = self._pull(repo, number)
@@ -1919,7 +2744,7 @@ class FakeGitHub(_Views):
         issue["title"], issue["updated_at"] = str(body.get("title", issue["title"])), now
         return self._pull_json(repo, issue)
 
-    @route("GET", REPO + r"/pulls/(?P<number>\d+)/files")
+    @route("GET", REPO + r"/pulls/(?P<number>\d+)/files", permission="pull_requests")
     def list_pull_files(self, req: Request, owner: str, name: str, number: str) -> Reply:
         repo = self._repo(req, owner, name)
         issue = self._pull(repo, number)
@@ -1927,20 +2752,290 @@ class FakeGitHub(_Views):
             req, issue["pull"]["files"], lambda file: self._pull_file_json(repo, issue, file)
         )
 
+    # -- endpoints: sub-issues (children are named by issue id, not number; any repository of the fake)
+
+    def _by_id(self, req: Request, issue_id: Any) -> tuple[dict, dict]:
+        """The issue whose id is ISSUE_ID, wherever it lives (404 when unknown or hidden)."""
+        found = self._issue_ids.get(issue_id) if isinstance(issue_id, int) else None
+        if found is None or isinstance(issue_id, bool):
+            raise HttpError(404, "Not Found")
+        self._repo(req, *found[0]["full_name"].split("/"))
+        return found
+
+    def _issue_id_field(self, body: dict, key: str) -> int:
+        if key not in body:
+            raise _not_supplied(key)
+        if not isinstance(body[key], int) or isinstance(body[key], bool):
+            raise HttpError(
+                422, f"Invalid request.\n\nFor '{key}', {body[key]!r} is not an integer."
+            )
+        return body[key]
+
+    @route("GET", ISSUE + r"/sub_issues", permission="issues")
+    def list_sub_issues(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        issue = self._issue(self._repo(req, owner, name), number)
+        return self._paginate(
+            req, issue["sub_issues"], lambda child: self._issue_json(*self._issue_ids[child])
+        )
+
+    @route("POST", ISSUE + r"/sub_issues", permission="issues")
+    def add_sub_issue(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        repo, body = self._repo(req, owner, name), self._body(req)
+        parent = self._issue(repo, number)
+        child_id = self._issue_id_field(body, "sub_issue_id")
+        _, child = self._by_id(req, child_id)
+        if child is parent:
+            raise _custom("Issue", "sub_issue_id", "Issue cannot be a sub-issue of itself")
+        if child["pull"] or parent["pull"]:
+            raise _custom("Issue", "sub_issue_id", "Pull requests cannot be sub-issues or parents")
+        if child["parent"] == parent["id"]:
+            raise _custom("Issue", "sub_issue_id", "Issue may not contain duplicate sub-issues")
+        if child["parent"] is not None and body.get("replace_parent") is not True:
+            raise _custom("Issue", "sub_issue_id", "Sub issue may only have one parent")
+        ancestor = parent
+        while ancestor["parent"] is not None:
+            if ancestor["parent"] == child["id"]:
+                raise _custom(
+                    "Issue", "sub_issue_id", "Issue cannot be a sub-issue of its own sub-issue"
+                )
+            ancestor = self._issue_ids[ancestor["parent"]][1]
+        if len(parent["sub_issues"]) >= MAX_SUB_ISSUES:
+            raise _custom(
+                "Issue", "sub_issue_id", f"Parent cannot have more than {MAX_SUB_ISSUES} sub-issues"
+            )
+        now = self._now()
+        if child["parent"] is not None:
+            old = self._issue_ids[child["parent"]][1]
+            old["sub_issues"].remove(child["id"])
+            old["updated_at"] = now
+        child["parent"], parent["updated_at"] = parent["id"], now
+        parent["sub_issues"].append(child["id"])
+        shown = self._issue_json(repo, parent)
+        return Reply(201, shown, {"Location": shown["url"] + "/sub_issues"})
+
+    @route("DELETE", ISSUE + r"/sub_issue", permission="issues")
+    def remove_sub_issue(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        repo, body = self._repo(req, owner, name), self._body(req)
+        parent = self._issue(repo, number)
+        child_id = self._issue_id_field(body, "sub_issue_id")
+        if child_id not in parent["sub_issues"]:
+            raise HttpError(404, "Not Found")
+        parent["sub_issues"].remove(child_id)
+        self._issue_ids[child_id][1]["parent"] = None
+        parent["updated_at"] = self._now()
+        shown = self._issue_json(repo, parent)
+        return Reply(200, shown, {"Location": shown["url"] + "/sub_issues"})
+
+    @route("GET", ISSUE + r"/parent", permission="issues")
+    def get_parent(self, req: Request, owner: str, name: str, number: str) -> dict:
+        issue = self._issue(self._repo(req, owner, name), number)
+        if issue["parent"] is None:
+            raise HttpError(404, "Not Found")
+        return self._issue_json(*self._issue_ids[issue["parent"]])
+
+    # -- endpoints: issue dependencies ("blocked by" / "blocking", by issue id)
+
+    @route("GET", ISSUE + r"/dependencies/blocked_by", permission="issues")
+    def list_blocked_by(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        issue = self._issue(self._repo(req, owner, name), number)
+        return self._paginate(
+            req, issue["blocked_by"], lambda other: self._issue_json(*self._issue_ids[other])
+        )
+
+    @route("GET", ISSUE + r"/dependencies/blocking", permission="issues")
+    def list_blocking(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        issue = self._issue(self._repo(req, owner, name), number)
+        return self._paginate(
+            req, issue["blocking"], lambda other: self._issue_json(*self._issue_ids[other])
+        )
+
+    @route("POST", ISSUE + r"/dependencies/blocked_by", permission="issues")
+    def add_blocked_by(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        """Record that the issue is blocked by the issue with id "issue_id"; answers the blocked issue."""
+        repo, body = self._repo(req, owner, name), self._body(req)
+        issue = self._issue(repo, number)
+        _, blocker = self._by_id(req, self._issue_id_field(body, "issue_id"))
+        if blocker is issue:
+            raise _custom("Issue", "issue_id", "An issue cannot be blocked by itself")
+        if blocker["id"] in issue["blocked_by"]:
+            raise _custom("Issue", "issue_id", "Issue is already blocked by this issue")
+        issue["blocked_by"].append(blocker["id"])
+        blocker["blocking"].append(issue["id"])
+        issue["updated_at"] = self._now()
+        shown = self._issue_json(repo, issue)
+        return Reply(201, shown, {"Location": shown["url"] + "/dependencies/blocked_by"})
+
+    @route("DELETE", ISSUE + r"/dependencies/blocked_by/(?P<issue_id>\d+)", permission="issues")
+    def remove_blocked_by(
+        self, req: Request, owner: str, name: str, number: str, issue_id: str
+    ) -> dict:
+        repo = self._repo(req, owner, name)
+        issue = self._issue(repo, number)
+        if int(issue_id) not in issue["blocked_by"]:
+            raise HttpError(404, "Not Found")
+        issue["blocked_by"].remove(int(issue_id))
+        self._issue_ids[int(issue_id)][1]["blocking"].remove(issue["id"])
+        issue["updated_at"] = self._now()
+        return self._issue_json(repo, issue)
+
+    # -- endpoints: check runs (GitHub Apps only: an installation token)
+
+    def _app_only(self, req: Request) -> None:
+        if req.kind != "installation":
+            raise HttpError(403, "You must authenticate via a GitHub App.")
+
+    def _check_run(self, repo: dict, run_id: str) -> dict:
+        run = repo["check_runs"].get(int(run_id))
+        if run is None:
+            raise HttpError(404, "Not Found")
+        return run
+
+    def _check_fields(self, run: dict, body: dict, now: str) -> None:
+        """Apply a create or update body to RUN, checking it as GitHub does."""
+        status, conclusion = body.get("status"), body.get("conclusion")
+        if status is not None and status not in CHECK_STATUSES:
+            raise _invalid("CheckRun", "status", "invalid")
+        if conclusion is not None and conclusion not in CHECK_CONCLUSIONS:
+            raise _invalid("CheckRun", "conclusion", "invalid")
+        if conclusion is not None:
+            status = "completed"  # as documented: a conclusion completes the run
+        if status == "completed" and conclusion is None:
+            raise _invalid("CheckRun", "conclusion")
+        output = body.get("output")
+        if output is not None:
+            if not isinstance(output, dict):
+                raise _invalid("CheckRun", "output", "invalid")
+            for key in ("title", "summary"):
+                if not isinstance(output.get(key), str):
+                    raise _not_supplied(f"output.{key}")
+            annotations = output.get("annotations") or []
+            run["output"] = {
+                "title": output["title"],
+                "summary": output["summary"],
+                "text": output.get("text"),
+                "annotations_count": run["output"]["annotations_count"] + len(annotations),
+            }
+        for key in ("name", "details_url", "external_id", "started_at"):
+            if body.get(key) is not None:
+                run[key] = str(body[key])
+        if status is not None:
+            run["status"] = status
+        if status == "completed":
+            run["conclusion"] = conclusion
+            run["completed_at"] = str(body.get("completed_at") or now)
+        elif status is not None:
+            run["conclusion"], run["completed_at"] = None, None
+
+    @route("POST", REPO + r"/check-runs", permission="checks")
+    def create_check_run(self, req: Request, owner: str, name: str) -> Reply:
+        repo, body = self._repo(req, owner, name), self._body(req)
+        self._app_only(req)
+        for required in ("name", "head_sha"):
+            if not isinstance(body.get(required), str) or not body[required]:
+                raise _not_supplied(required)
+        if not re.fullmatch(r"[0-9a-f]{40}", body["head_sha"]):
+            raise HttpError(422, f"No commit found for SHA: {body['head_sha']}")
+        now, login = self._now(), self._login(req)
+        slug = login.removesuffix("[bot]")
+        app_id = self._apps.setdefault(slug, next(self._ids["Integration"]))
+        suite = repo["check_suites"].setdefault(
+            (body["head_sha"], app_id), next(self._ids["CheckSuite"])
+        )
+        run = {
+            **self._ident("CheckRun"),
+            "name": body["name"],
+            "head_sha": body["head_sha"],
+            "status": "queued",
+            "conclusion": None,
+            "started_at": now,
+            "completed_at": None,
+            "details_url": f"{HTML}/{repo['full_name']}",
+            "external_id": "",
+            "output": {"title": None, "summary": None, "text": None, "annotations_count": 0},
+            "suite_id": suite,
+            "app_id": app_id,
+            "app_login": login,
+            "app_permissions": dict(req.permissions or FULL_PERMISSIONS),
+        }
+        self._check_fields(run, body, now)
+        repo["check_runs"][run["id"]] = run
+        shown = self._check_run_json(repo, run)
+        return Reply(201, shown, {"Location": shown["url"]})
+
+    @route("GET", CHECK_RUN, permission="checks")
+    def get_check_run(self, req: Request, owner: str, name: str, run_id: str) -> dict:
+        repo = self._repo(req, owner, name)
+        return self._check_run_json(repo, self._check_run(repo, run_id))
+
+    @route("PATCH", CHECK_RUN, permission="checks")
+    def update_check_run(self, req: Request, owner: str, name: str, run_id: str) -> dict:
+        repo, body = self._repo(req, owner, name), self._body(req)
+        self._app_only(req)
+        run = self._check_run(repo, run_id)
+        updated = dict(run, output=dict(run["output"]))  # nothing changes unless all of it is valid
+        self._check_fields(updated, body, self._now())
+        run.update(updated)
+        return self._check_run_json(repo, run)
+
+    @route("GET", REPO + r"/commits/(?P<ref>.+)/check-runs", permission="checks")
+    def list_check_runs(self, req: Request, owner: str, name: str, ref: str) -> Reply:
+        """The check runs on the commit REF names (a sha, branch or tag); "filter" latest (the
+        default: the newest run of each name) or all, and "check_name", "status", "app_id"."""
+        repo, query = self._repo(req, owner, name), req.query
+        sha = next(
+            (
+                repo["refs"][full]
+                for full in (f"refs/heads/{ref}", f"refs/tags/{ref}", f"refs/{ref}")
+                if full in repo["refs"]
+            ),
+            ref,
+        )
+        runs = [
+            run
+            for run in repo["check_runs"].values()
+            if run["head_sha"] == sha
+            and query.get("check_name") in (None, run["name"])
+            and query.get("status") in (None, run["status"])
+            and query.get("app_id") in (None, str(run["app_id"]))
+        ]
+        if query.get("filter", "latest") == "latest":
+            newest = {run["name"]: run for run in sorted(runs, key=lambda r: r["id"])}
+            runs = [run for run in runs if newest[run["name"]] is run]
+        runs.sort(key=lambda run: -run["id"])
+        page = self._paginate(req, runs, lambda run: self._check_run_json(repo, run))
+        return page._replace(body={"total_count": len(runs), "check_runs": page.body})
+
 
 # ---------------------------------------------------------------- HTTP plumbing
 
 
+def _matches(rule: _Fault | Gate | _Hook, req: Request) -> bool:
+    return rule.method == req.method and rule.path.search(req.path) is not None
+
+
 class _Handler(LoopbackHandler):
-    """Turns requests into Requests for FakeGitHub and its Replies into JSON (none for a 204)."""
+    """Turns requests into Requests for FakeGitHub and its Replies into JSON (none for a 204);
+    carries out the faults that act on the wire (held answers, dropped connections)."""
 
     server_version = "GitHub.com"
 
     def answer(self, path: str, query: dict[str, str], raw: bytes) -> Wire:
+        fake = self.server.fake
         request = Request(
             self.command, path, query, dict(self.headers.items()), _parse_json(raw), raw
         )
-        reply = self.server.fake._dispatch(request)
+        failed = fake._arrive(request)  # gates and hooks, before the fake's lock is taken
+        reply, fault = fake._dispatch(request) if failed is None else (failed, None)
+        if fault is not None and fault.kind == "slow_after":
+            fake._stopped.wait(fault.seconds)  # the lock is free meanwhile
+        if fault is not None and fault.kind == "drop_after":
+            self.close_connection = True
+            with suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            # An OSError ends this connection quietly (LoopbackServer.handle_error): nothing is written.
+            raise ConnectionAbortedError(
+                "FakeGitHub dropped the connection after serving the request"
+            )
         if reply.status == 204:  # RFC 9110: a 204 carries no Content-Length
             return reply.status, reply.headers, None
         return reply.status, reply.headers, json.dumps(reply.body).encode()
