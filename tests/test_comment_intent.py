@@ -30,6 +30,12 @@ def test_intent(body):
     [
         "> Can I work on this?\n\nSomeone asked above; the answer is no.",
         "```\ncan I work on this\n```",
+        "Logs:\n\n    can I work on this\n",  # indented code
+        "- it fails:\n  ```\n  can I work on this\n  ```",  # a fence in a list item
+        "~~~\ncan I work on this\n~~~",
+        "````\n```\ncan I work on this\n````",
+        "> quoted\n>\n> can I work on this",
+        "<details>\ncan I work on this\n</details>",
         "run `assign me` to test",
         "<!-- can I take this -->",
         "The firstissue module is broken",
@@ -57,6 +63,8 @@ def test_configured_phrases():
         ("email@ossbot why?", None),
         ("> @ossbot why?\n\nok", None),
         ("`@ossbot why?`", None),
+        ("    @ossbot why?", None),
+        ("<!--\n@ossbot why?\n-->", None),
         ("why does it fail?", None),
     ],
 )

@@ -56,18 +56,20 @@ _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _URL = re.compile(r"https?://\S+")
 _WORD = re.compile(r"[a-z][a-z0-9_']*|\d+|[?!]")
 _LETTERS = re.compile(r"[a-z]+")
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")  # `[^<>]`: from each `<`, a scan stops at the next one
+# Never two `[ \t]*` in a row (an optional part between them is folded into one): over a long
+# run of spaces such pairs backtrack quadratically, and three of them cubically.
 _HEADING = re.compile(
-    r"^[ \t]*(?:#{1,6}[ \t]*|\*\*)([A-Za-z][^\n#*]{1,60}?)[ \t]*(?:\*\*)?[ \t]*:?[ \t]*\r?\n"
+    r"^[ \t]*(?:#{1,6}[ \t]*|\*\*)([A-Za-z][^\n#*]{1,60}?)[ \t]*(?:\*\*[ \t]*)?(?::[ \t]*)?\r?\n"
     r"(?:[ \t]*\r?\n)*[ \t]*([^\n]{0,60})",
     re.M,
 )
 _KEY_VALUE = re.compile(
-    r"^[ \t]*[-*]?[ \t]*([A-Za-z][\w ./-]{1,30}?)[ \t]*(?:=>|:)[ \t]*(\S[^\n]{0,60})$", re.M
+    r"^[ \t]*(?:[-*][ \t]*)?([A-Za-z][\w ./-]{1,30}?)[ \t]*(?:=>|:)[ \t]*(\S[^\n]{0,60})$", re.M
 )
 _TEMPLATE = re.compile(r"\b\w+_template\b|\btag:\w+", re.I)
 _TITLE_PREFIX = re.compile(r"\s*\[([^\]]{2,20})\]|\s*([A-Za-z][A-Za-z ]{1,19}):")
-_LIST = re.compile(r"^\s*(?:\d+\.|[-*])\s", re.M)
+_LIST = re.compile(r"^[ \t]*(?:\d+\.|[-*])\s", re.M)
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from ossbot.text import clip, has_code_block, plain, strip_html_comments
+from ossbot.markdown import has_code
+from ossbot.text import clip, plain, strip_html_comments
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(`])")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6}\s|\*\*[^*]+\*\*\s*:?\s*$|[A-Z][\w /]{0,40}:\s*$)")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6}\s|\*\*[^*]+\*\*\s*(?::\s*)?$|[A-Z][\w /]{0,40}:\s*$)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _WORD = re.compile(r"[a-z0-9']+")
-_STEPS = re.compile(r"(?im)^\s*(?:#+\s*|\*\*)?(steps to reproduce|to reproduce|reproduction)\b")
+# `[ \t]`, not `\s`, after a `^` that matches at every line: `\s` would run over the newlines
+# that follow, from every line start (quadratic on a body of blank lines).
+_STEPS = re.compile(
+    r"(?im)^[ \t]*(?:#+[ \t]*|\*\*)?(steps to reproduce|to reproduce|reproduction)\b"
+)
 _TRACE = re.compile(
-    r"(?m)(Traceback \(most recent call last\)|^\s+at [\w.$<>]+\(|Exception in thread|panicked at)"
+    r"(?m)(Traceback \(most recent call last\)|^[ \t]+at [\w.$<>]+\("
+    r"|Exception in thread|panicked at)"
 )
 _VERSION = re.compile(r"\b(?:v|version\s*)\d+(?:\.\d+){1,3}\b", re.I)
 _BOILERPLATE = (
@@ -118,6 +125,8 @@ def summarize(title: str, body: str, max_bullets: int = 3, limit: int = 220) -> 
 def _sentences(body: str) -> list[str]:
     found: list[str] = []
     for line in plain(body).splitlines():
+        if len(line) < 5:  # too short for three words: skipped cheaply (bodies of short lines)
+            continue
         if not line.strip() or _HEADING.match(line) or line.lstrip().startswith(">"):
             continue
         line = _LIST_ITEM.sub("", line)
@@ -150,7 +159,7 @@ def _signals(body: str) -> list[str]:
         signals.append("has steps to reproduce")
     if _TRACE.search(visible):
         signals.append("includes a stack trace")
-    elif has_code_block(visible):
+    elif has_code(body):
         signals.append("includes code or logs")
     if _VERSION.search(visible):
         signals.append("mentions a version")
@@ -205,13 +214,22 @@ def keyword_scores(title: str, body: str, rules: dict[str, list[str]]) -> dict[s
     for rule, keywords in rules.items():
         score = 0.0
         for keyword in keywords:
-            pattern = _keyword_pattern(keyword)
-            score += 2 * bool(pattern.search(title_text)) + bool(pattern.search(body_text))
+            score += 2 * _has_keyword(title_text, keyword) + _has_keyword(body_text, keyword)
         if score:
             scores[rule] = score
     return scores
 
 
-def _keyword_pattern(keyword: str) -> re.Pattern[str]:
-    parts = [re.escape(part) for part in keyword.lower().split()]
-    return re.compile(r"(?<![\w-])" + r"\s+".join(parts) + r"(?![\w-])")
+def _has_keyword(text: str, keyword: str) -> bool:
+    """Whether the (lower-case) text has the keyword as whole words. Its longest word is looked
+    for first: on a long body a substring test is some twenty times faster than the pattern,
+    which starts with a look-behind and so is tried at every position."""
+    longest, pattern = _keyword_pattern(keyword)
+    return longest in text and bool(pattern.search(text))
+
+
+@lru_cache(maxsize=1024)
+def _keyword_pattern(keyword: str) -> tuple[str, re.Pattern[str]]:
+    words = keyword.lower().split()
+    pattern = r"(?<![\w-])" + r"\s+".join(map(re.escape, words)) + r"(?![\w-])"
+    return max(words, key=len, default=""), re.compile(pattern)
