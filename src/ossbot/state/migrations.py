@@ -11,7 +11,7 @@ MIGRATIONS_TABLE = "_ossbot_migrations"
 
 
 def _m0001_ledger(db: Database) -> None:
-    db["events"].create(
+    db.table("events").create(
         {
             "key": str,
             "name": str,
@@ -24,7 +24,7 @@ def _m0001_ledger(db: Database) -> None:
         },
         pk="key",
     )
-    db["effects"].create(
+    db.table("effects").create(
         {
             "id": int,
             "event_key": str,
@@ -37,12 +37,12 @@ def _m0001_ledger(db: Database) -> None:
         },
         pk="id",
     )
-    db["effects"].create_index(["repo", "number"])
-    db["cache"].create({"key": str, "value": str, "stored_at": str}, pk="key")
+    db.table("effects").create_index(["repo", "number"])
+    db.table("cache").create({"key": str, "value": str, "stored_at": str}, pk="key")
 
 
 def _m0002_llm(db: Database) -> None:
-    db["llm_cache"].create(
+    db.table("llm_cache").create(
         {
             "key": str,
             "provider": str,
@@ -55,7 +55,7 @@ def _m0002_llm(db: Database) -> None:
         },
         pk="key",
     )
-    db["llm_calls"].create(
+    db.table("llm_calls").create(
         {
             "id": int,
             "purpose": str,
@@ -73,7 +73,7 @@ def _m0002_llm(db: Database) -> None:
 
 def _m0003_history(db: Database) -> None:
     """The repository's recent issues, for learning labels and finding duplicates."""
-    db["history"].create(
+    db.table("history").create(
         {
             "repo": str,
             "number": int,
@@ -87,28 +87,67 @@ def _m0003_history(db: Database) -> None:
         },
         pk=("repo", "number"),
     )
-    db["history_sync"].create({"repo": str, "since": str, "synced_at": str}, pk="repo")
+    db.table("history_sync").create({"repo": str, "since": str, "synced_at": str}, pk="repo")
+
+
+def _m0004_jobs(db: Database) -> None:
+    """The ledger per (event, job): one event may concern several jobs. Creates are recorded as
+    intents before they are sent (an outbox), and effects carry the created object."""
+    db.execute("""CREATE TABLE ledger (
+        key TEXT NOT NULL, job TEXT NOT NULL, name TEXT, action TEXT, repo TEXT, number INTEGER,
+        outcome TEXT, processed_at TEXT, PRIMARY KEY (key, job))""")
+    db.execute(
+        "INSERT INTO ledger SELECT key, job, name, action, repo, number, outcome, processed_at "
+        "FROM events"
+    )
+    db.execute("DROP TABLE events")
+    for column in ("job TEXT", "marker TEXT", "object_number INTEGER", "object_id INTEGER"):
+        db.execute(f"ALTER TABLE effects ADD COLUMN {column}")
+    db.execute("""CREATE TABLE intents (
+        id INTEGER PRIMARY KEY, event_key TEXT, job TEXT, action TEXT, repo TEXT, number INTEGER,
+        marker TEXT, state TEXT, object_number INTEGER, object_id INTEGER, url TEXT, at TEXT)""")
+    db.execute("CREATE INDEX intents_marker ON intents (repo, marker)")
 
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_ledger", _m0001_ledger),
     ("0002_llm", _m0002_llm),
     ("0003_history", _m0003_history),
+    ("0004_jobs", _m0004_jobs),
 ]
 
 
+def applied(db: Database) -> set[str]:
+    if not db[MIGRATIONS_TABLE].exists():
+        return set()
+    return {row[0] for row in db.execute(f"SELECT name FROM {MIGRATIONS_TABLE}").fetchall()}
+
+
 def migrate(db: Database) -> list[str]:
-    """Apply the migrations not yet applied; returns their names."""
-    table = db[MIGRATIONS_TABLE]
-    if not table.exists():
-        table.create({"name": str, "applied_at": str}, pk="name")
-    done = {row["name"] for row in table.rows}
-    applied = []
-    for name, step in MIGRATIONS:
-        if name in done:
-            continue
-        with db.conn:
+    """Apply the migrations not yet applied; returns their names. Runs that open the same file
+    for the first time at once are serialised by a write lock (BEGIN IMMEDIATE), and each checks
+    again what is applied once it holds the lock."""
+    names = [name for name, _ in MIGRATIONS]
+    if set(names) <= applied(db):
+        return []
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        done = applied(db)
+        if not db[MIGRATIONS_TABLE].exists():
+            db.execute(f"CREATE TABLE {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT)")
+        new = []
+        for name, step in MIGRATIONS:
+            if name in done:
+                continue
             step(db)
-            table.insert({"name": name, "applied_at": datetime.now(UTC).isoformat()})
-        applied.append(name)
-    return applied
+            db.execute(
+                f"INSERT INTO {MIGRATIONS_TABLE} VALUES (?, ?)",
+                [name, datetime.now(UTC).isoformat()],
+            )
+            new.append(name)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return new
