@@ -1,5 +1,7 @@
 """Typed errors. Library code raises these; only the CLI turns them into messages and exit codes."""
 
+from __future__ import annotations
+
 
 class OssbotError(Exception):
     """Base class. `exit_code` is what the CLI exits with."""
@@ -25,10 +27,40 @@ class MissingToken(InputError):
     """A write was asked for without a token."""
 
 
+class TokenRejected(InputError):
+    """GitHub refused the token (401)."""
+
+
+class TokenPermission(InputError):
+    """The token may not do what was asked (403 "Resource not accessible by integration").
+    `permission` is what to grant, e.g. "issues: write"."""
+
+    def __init__(self, message: str, permission: str | None = None) -> None:
+        super().__init__(message)
+        self.permission = permission
+
+
 class GitHubError(OssbotError):
     """GitHub failed at run time, after retries. `status` is the HTTP status, when there was one."""
 
-    status: int | None = None
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AmbiguousWrite(GitHubError):
+    """A write whose outcome is unknown: it timed out, the connection dropped, or GitHub
+    answered 5xx. GitHub may have carried it out, so it is never re-sent blindly."""
+
+
+class WriteFailed(OssbotError):
+    """A failure after something was already written: exit 1, and the message says what was
+    written (a 401 or 403 half-way is no longer 'nothing written')."""
+
+    def __init__(self, cause: OssbotError, written: list[str]) -> None:
+        super().__init__(f"{cause} (already written before it failed: {'; '.join(written)})")
+        self.cause = cause
+        self.written = written
 
 
 class ProviderCheckFailed(OssbotError):

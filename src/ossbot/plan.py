@@ -1,53 +1,89 @@
-"""Plans and the executor: features compute a Plan (pure data); only the executor writes.
+"""Plans: what a job intends to do, as pure data. Only the executor (executor.py) writes.
 
-The executor applies a plan idempotently: a comment is found again by its marker and the bot's
-login, across all pages, and edited only when its text changed; labels already on the issue are
-not added again. Each effect is recorded in the ledger as it happens.
+An action targets an issue or pull request (`number`) or the repository itself (a label, a
+check run, a new issue). An action may name itself (`key`) so that a later action of the same
+plan can use what it produces: `Ref(action="task-1", field="id")` is the id of the issue that
+action created. Bodies never carry ossbot's hidden marker: the action names its kind and
+attributes, and the executor adds the marker itself.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ossbot.github.gateway import Gateway
-from ossbot.github.markers import find_marker
-from ossbot.state.store import StateStore
+
+class Ref(BaseModel):
+    """A value produced by an earlier action of the plan."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: str = Field(description="The `key` of the earlier action.")
+    field: Literal["number", "id"] = "number"
+
+    def __str__(self) -> str:
+        return f"<{self.field} of {self.action}>"
+
+
+Number = int | Ref
+Attrs = dict[str, str | list[str]]
 
 
 class _Action(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     repo: str
-    number: int
+    key: str | None = Field(None, description="A name later actions of the plan refer to.")
+
+    @property
+    def target(self) -> str:
+        number = getattr(self, "number", None)
+        return f"{self.repo}#{number}" if number is not None else self.repo
 
     def describe(self) -> str:
         raise NotImplementedError
 
 
 class UpsertComment(_Action):
-    """Create ossbot's comment of this marker kind on the issue, or update it in place."""
+    """ossbot's one comment of this marker kind on the issue: created, or updated in place.
+
+    Overlapping runs converge: after creating, the comments are read again and only the oldest
+    of this kind is kept. `version` (when the content was read, e.g. the issue's updated_at)
+    keeps an older run from overwriting what a newer one wrote. With `family`, comments whose
+    kinds start with it are counted together and at most `family_max` are kept."""
 
     type: Literal["upsert_comment"] = "upsert_comment"
+    number: Number
     marker: str = Field(description="Marker kind, e.g. 'triage-summary'.")
-    body: str = Field(description="The full comment, its hidden marker included.")
+    attrs: Attrs = Field(default_factory=dict, description="The marker's attributes.")
+    body: str = Field(description="The comment, without its marker.")
     new: bool = Field(
         False,
-        description="The issue had no comment at all when read during this "
-        "run, so there is none to find: create without listing the comments.",
+        description="The issue had no comment at all when read during this run: create without "
+        "listing the comments first.",
     )
+    version: str | None = Field(None, description="When the content was read (ISO time).")
+    family: str | None = None
+    family_max: int | None = Field(None, ge=1)
 
     def describe(self) -> str:
-        return f"comment ({self.marker}) on {self.repo}#{self.number}"
+        return f"comment ({self.marker}) on {self.target}"
 
 
 class AddLabels(_Action):
+    """Add labels. With `limit`, labels ossbot added (`applied_before`, still on the issue) and
+    labels added by overlapping runs count too: what exceeds it of this action's own is removed."""
+
     type: Literal["add_labels"] = "add_labels"
+    number: Number
     labels: list[str]
+    limit: int | None = None
+    present: list[str] = Field(default_factory=list, description="Labels on the issue when read.")
+    applied_before: list[str] = Field(default_factory=list)
 
     def describe(self) -> str:
-        return f"add labels {', '.join(self.labels)} to {self.repo}#{self.number}"
+        return f"add labels {', '.join(self.labels)} to {self.target}"
 
 
 class LabelSuggestion(BaseModel):
@@ -62,19 +98,16 @@ class SuggestLabels(_Action):
     """Propose labels through GitHub's issue suggestions, for a maintainer to approve."""
 
     type: Literal["suggest_labels"] = "suggest_labels"
+    number: Number
     labels: list[LabelSuggestion]
 
     def describe(self) -> str:
         names = ", ".join(s.name for s in self.labels)
-        return f"suggest labels {names} on {self.repo}#{self.number} (for a maintainer to approve)"
+        return f"suggest labels {names} on {self.target} (for a maintainer to approve)"
 
 
-class CreateLabel(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class CreateLabel(_Action):
     type: Literal["create_label"] = "create_label"
-    repo: str
-    number: int | None = None
     name: str
     color: str = "ededed"
     description: str = ""
@@ -83,13 +116,70 @@ class CreateLabel(BaseModel):
         return f"create label {self.name} in {self.repo}"
 
 
+class CreateIssue(_Action):
+    """A new issue carrying a marker. The intent is recorded before it is sent; a create that
+    answered ambiguously, or an intent left by a run that died, is looked for by its marker
+    before anything is sent again."""
+
+    type: Literal["create_issue"] = "create_issue"
+    marker: str
+    attrs: Attrs = Field(default_factory=dict)
+    title: str
+    body: str
+    labels: list[str] = Field(default_factory=list)
+    assignees: list[str] = Field(default_factory=list)
+
+    def describe(self) -> str:
+        return f"create issue '{self.title}' in {self.repo}"
+
+
+class AddSubIssue(_Action):
+    """Link `child` (an issue's id, not its number) under `parent`."""
+
+    type: Literal["add_sub_issue"] = "add_sub_issue"
+    parent: Number
+    child: Number
+
+    def describe(self) -> str:
+        return f"link issue {self.child} under {self.repo}#{self.parent}"
+
+
+class UpsertCheckRun(_Action):
+    """The check run of this name on the commit: created, or updated in place."""
+
+    type: Literal["upsert_check_run"] = "upsert_check_run"
+    head_sha: str
+    name: str
+    status: Literal["queued", "in_progress", "completed"] = "completed"
+    conclusion: (
+        Literal[
+            "success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required"
+        ]
+        | None
+    ) = None
+    title: str
+    summary: str
+    text: str | None = None
+
+    def describe(self) -> str:
+        return f"check run '{self.name}' on {self.repo}@{self.head_sha[:7]}"
+
+
 Action = Annotated[
-    UpsertComment | AddLabels | SuggestLabels | CreateLabel, Field(discriminator="type")
+    UpsertComment
+    | AddLabels
+    | SuggestLabels
+    | CreateLabel
+    | CreateIssue
+    | AddSubIssue
+    | UpsertCheckRun,
+    Field(discriminator="type"),
 ]
+CREATES = ("create_issue",)  # actions whose intent is recorded before they are sent
 
 
 class Plan(BaseModel):
-    """What one invocation intends to do, and why nothing else is done."""
+    """What one job intends to do for one event, and why nothing else is done."""
 
     job: str
     event: str
@@ -99,78 +189,42 @@ class Plan(BaseModel):
     notes: list[str] = Field(default_factory=list, description="Facts for the reader of a preview.")
     skipped: str | None = Field(None, description="Why there is nothing to do, when there is not.")
 
+    @model_validator(mode="after")
+    def _refs_point_back(self) -> Plan:
+        """A Ref must name an earlier action of the plan, and keys must be unique."""
+        keys: set[str] = set()
+        for action in self.actions:
+            for value in action.__dict__.values():
+                if isinstance(value, Ref) and value.action not in keys:
+                    raise ValueError(
+                        f"{action.describe()} refers to '{value.action}', "
+                        "which no earlier action of the plan names"
+                    )
+            if action.key is not None:
+                if action.key in keys:
+                    raise ValueError(f"two actions of the plan are named '{action.key}'")
+                keys.add(action.key)
+        return self
+
+    def with_(self, **update: Any) -> Plan:
+        return self.model_copy(update=update)
+
 
 class Result(BaseModel):
     type: str
-    result: Literal["created", "updated", "unchanged", "added", "suggested"]
+    result: Literal[
+        "created",
+        "updated",
+        "unchanged",
+        "added",
+        "suggested",
+        "linked",
+        "merged",
+        "withdrawn",
+        "exists",
+    ]
     url: str | None = None
-
-
-class Executor:
-    """Applies plans. `bot_login` is whose comments count as ossbot's own."""
-
-    def __init__(self, gateway: Gateway, store: StateStore, bot_login: str) -> None:
-        self.gateway = gateway
-        self.store = store
-        self.bot_login = bot_login
-
-    def apply(self, plan: Plan, event_key: str) -> list[Result]:
-        results = []
-        for action in plan.actions:
-            result = self._apply_one(action)
-            self.store.record_effect(
-                event_key,
-                action=action.type,
-                repo=action.repo,
-                number=action.number,
-                result=result.result,
-                url=result.url,
-            )
-            results.append(result)
-        return results
-
-    def _apply_one(self, action: Any) -> Result:
-        if isinstance(action, UpsertComment):
-            return self._upsert(action)
-        if isinstance(action, AddLabels):
-            self.gateway.add_labels(action.repo, action.number, action.labels)
-            return Result(type=action.type, result="added")
-        if isinstance(action, SuggestLabels):
-            items = [
-                {
-                    "name": s.name,
-                    "suggest": True,
-                    "confidence": s.confidence,
-                    "rationale": s.rationale,
-                }
-                for s in action.labels
-            ]
-            self.gateway.add_labels(action.repo, action.number, items)
-            return Result(type=action.type, result="suggested")
-        self.gateway.create_label(action.repo, action.name, action.color, action.description)
-        return Result(type=action.type, result="created")
-
-    def _upsert(self, action: UpsertComment) -> Result:
-        existing = (
-            None
-            if action.new
-            else find_own_comment(
-                self.gateway, action.repo, action.number, action.marker, self.bot_login
-            )
-        )
-        if existing is None:
-            created = self.gateway.create_comment(action.repo, action.number, action.body)
-            return Result(type=action.type, result="created", url=created.html_url)
-        if existing.body.strip() == action.body.strip():
-            return Result(type=action.type, result="unchanged", url=existing.html_url)
-        edited = self.gateway.edit_comment(action.repo, existing.id, action.body)
-        return Result(type=action.type, result="updated", url=edited.html_url)
-
-
-def find_own_comment(reader: Any, repo: str, number: int, kind: str, bot_login: str) -> Any:
-    """ossbot's comment of this marker kind: written by the bot's login and carrying the marker.
-    A marker pasted by anyone else is ignored."""
-    for comment in reader.issue_comments(repo, number):
-        if comment.user.login.lower() == bot_login.lower() and find_marker(comment.body, kind):
-            return comment
-    return None
+    number: int | None = Field(None, description="Of the object created or found.")
+    id: int | None = None
+    key: str | None = None
+    note: str | None = None

@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ossbot.errors import ConfigError
+
+# Flags and the variables they stand for, for messages about a bad value.
+FLAG_OF = {
+    "github_token": "--token",
+    "ossbot_state": "--state",
+    "ossbot_bot_login": "--bot-login",
+    "github_event_path": "--event",
+    "github_event_name": "--event-name",
+}
 
 
 class Settings(BaseSettings):
@@ -23,6 +34,10 @@ class Settings(BaseSettings):
     github_actions: bool = False
     github_step_summary: Path | None = None
     github_output: Path | None = None
+    # The commit and ref the workflow runs on: for issue and comment events, the default
+    # branch's head, which makes a content-addressed cache key for the repository's files.
+    github_sha: str | None = None
+    github_ref: str | None = None
 
     ossbot_state: Path | None = None
     ossbot_bot_login: str | None = None
@@ -32,6 +47,8 @@ class Settings(BaseSettings):
     ossbot_write_interval: float = Field(1.0, ge=0)
     ossbot_max_rate_limit_wait: float = Field(600.0, ge=0)
     ossbot_http_timeout: float = Field(30.0, gt=0)
+    # Seconds to wait on a secondary rate limit that names no time (GitHub: at least a minute).
+    ossbot_secondary_wait: float = Field(60.0, ge=0)
 
     # LLM (see llm/config.py): the non-secret ones may also come from .github/ossbot.yml.
     llm_provider: str | None = None
@@ -62,5 +79,24 @@ class Settings(BaseSettings):
 
 
 def load_settings(**flags: object) -> Settings:
-    """Environment plus the flags that were given (None means 'not given')."""
-    return Settings(**{k: v for k, v in flags.items() if v is not None})
+    """Environment plus the flags that were given (None means 'not given'). A bad value is a
+    ConfigError naming the variable (or flag) and what it must be."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        where = FLAG_OF[name] if name in given and name in FLAG_OF else name.upper()
+        value = error.get("input")
+        shown = "" if "token" in name or "key" in name else f" (got {value!r})"
+        raise ConfigError(f"{where}: {_expected(error)}{shown}") from None
+
+
+def _expected(error: object) -> str:
+    message = str(error["msg"])  # type: ignore[index]
+    return {
+        "int_parsing": "must be a whole number",
+        "float_parsing": "must be a number",
+        "bool_parsing": "must be true or false",
+    }.get(error["type"], message)  # type: ignore[index]

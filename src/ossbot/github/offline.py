@@ -5,27 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from ossbot.events import Comment, Label
+from ossbot.github.http import PER_PAGE
 
 
 class OfflineReader:
-    """Same read methods as the Gateway; `None` means 'not known' rather than 'none'."""
+    """The methods of GitHubReader; `None` means 'not known' rather than 'none'."""
 
     online = False
-    total_requests = 0
 
-    def repo_labels(self, repo: str) -> list[Label] | None:
+    @property
+    def total_requests(self) -> int:
+        return 0
+
+    def issue_payload(self, repo: str, number: int) -> dict[str, Any] | None:
         return None
 
-    def issue_comments(self, repo: str, number: int) -> list[Comment]:
-        return []
+    def pull_payload(self, repo: str, number: int) -> dict[str, Any] | None:
+        return None
 
-    def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None:
+    def repo_labels(self, repo: str) -> list[Label] | None:
         return None
 
     def recent_issues(self, repo: str, *, since: str | None, limit: int) -> list[dict[str, Any]]:
         return []
 
-    def issues_by(self, repo: str, login: str, limit: int = 100) -> list[dict[str, Any]] | None:
+    def issues_by(
+        self, repo: str, login: str, limit: int = PER_PAGE
+    ) -> list[dict[str, Any]] | None:
         return None
 
     def open_issues_labelled(self, repo: str, label: str, limit: int) -> list[dict[str, Any]]:
@@ -37,5 +43,23 @@ class OfflineReader:
     def label_suggestions(self, repo: str, number: int) -> list[dict[str, Any]] | None:
         return None
 
-    def close(self) -> None:
+    def issue_comments(self, repo: str, number: int, *, fresh: bool = False) -> list[Comment]:
+        return []
+
+    def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None:
+        return None
+
+    def file_text(self, repo: str, path: str) -> str | None:
+        return None
+
+    def tree(self, repo: str, sha: str) -> dict[str, str]:
+        return {}
+
+    def blob_text(self, repo: str, sha: str) -> str:
+        return ""
+
+    def collaborator_role(self, repo: str, login: str) -> str | None:
+        return None
+
+    def authenticated_login(self) -> str | None:
         return None

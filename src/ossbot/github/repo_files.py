@@ -17,13 +17,30 @@ CONFIG_NAMES = ("ossbot.yml", "ossbot.yaml")
 
 
 class RepoFiles:
-    def __init__(self, reader: Any, store: StateStore, repo: str) -> None:
+    """`commit`: the default branch's head when the run knows it (Actions sets GITHUB_SHA for
+    issue and comment events): the `.github` listing is then cached under it, and a warm run
+    reads nothing for its config."""
+
+    def __init__(
+        self, reader: Any, store: StateStore, repo: str, commit: str | None = None
+    ) -> None:
         self.reader = reader
         self.store = store
         self.repo = repo
+        self.commit = commit
 
     def _entries(self) -> dict[str, tuple[str, str]]:
-        return self.reader.directory(self.repo, ".github") or {}
+        if self.commit is None:
+            return self.reader.directory(self.repo, ".github") or {}
+        key = f"dir:{self.repo}:.github@{self.commit}"
+        cached = self.store.cache_get(key)
+        if cached is not None:
+            return {name: (kind, sha) for name, (kind, sha) in json.loads(cached).items()}
+        entries = self.reader.directory(self.repo, ".github")
+        if entries is None and not self.reader.online:
+            return {}
+        self.store.cache_set(key, json.dumps(entries or {}))
+        return entries or {}
 
     def config(self) -> tuple[str, str] | None:
         """(path, text) of the repository's config file, or None."""

@@ -1,0 +1,372 @@
+"""The executor: the only code that writes to GitHub. It applies a plan action by action:
+
+- adds each body's hidden marker itself, and cleans every text it sends (`clean`: control and
+  bidi characters, terminal escapes, secrets);
+- resolves references to what earlier actions produced;
+- records the intent of a create before sending it, and each effect as it happens;
+- never re-sends a create whose outcome is unknown without looking for its marker first;
+- converges with overlapping runs: after creating a comment it reads the comments again and
+  keeps the oldest of each kind (and at most `family_max` of a family);
+- turns a failure after some writes into one that says what was written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ossbot.errors import AmbiguousWrite, OssbotError, WriteFailed
+from ossbot.events import Comment
+from ossbot.github.markers import Marker, find_marker, marker_kinds
+from ossbot.github.own import own_comments
+from ossbot.github.writer import Writer
+from ossbot.plan import (
+    AddLabels,
+    AddSubIssue,
+    CreateIssue,
+    CreateLabel,
+    Plan,
+    Ref,
+    Result,
+    SuggestLabels,
+    UpsertCheckRun,
+    UpsertComment,
+)
+from ossbot.state.store import StateStore
+
+RETRIES_AFTER_AMBIGUITY = 1  # a create found absent after an ambiguous answer is sent once more
+
+
+class UnknownAction(OssbotError):
+    """An action type the executor does not know: a bug, never silently skipped."""
+
+
+class Executor:
+    """`bot_login`: whose comments are ossbot's own. `clean`: applied to every text written."""
+
+    def __init__(
+        self,
+        writer: Writer,
+        store: StateStore,
+        bot_login: str,
+        *,
+        job: str,
+        event_key: str,
+        clean: Callable[[str], str] = lambda text: text,
+    ) -> None:
+        self.writer = writer
+        self.reader = writer.reader
+        self.store = store
+        self.bot_login = bot_login
+        self.job = job
+        self.event_key = event_key
+        self.clean = clean
+        self._handlers: dict[str, Callable[[Any], Result]] = {
+            "upsert_comment": self._upsert_comment,
+            "add_labels": self._add_labels,
+            "suggest_labels": self._suggest_labels,
+            "create_label": self._create_label,
+            "create_issue": self._create_issue,
+            "add_sub_issue": self._add_sub_issue,
+            "upsert_check_run": self._upsert_check_run,
+        }
+
+    def apply(self, plan: Plan) -> list[Result]:
+        results: list[Result] = []
+        produced: dict[str, Result] = {}
+        written: list[str] = []
+        for action in plan.actions:
+            handler = self._handlers.get(action.type)
+            if handler is None:
+                raise UnknownAction(f"the executor has no handler for action type '{action.type}'")
+            try:
+                resolved = _resolve(action, produced)
+                result = handler(resolved).model_copy(update={"key": action.key})
+            except OssbotError as exc:
+                if written:
+                    raise WriteFailed(exc, written) from exc
+                raise
+            self.store.record_effect(
+                self.event_key,
+                job=self.job,
+                action=action.type,
+                repo=action.repo,
+                number=getattr(resolved, "number", None),
+                result=result.result,
+                url=result.url,
+                object_number=result.number,
+                object_id=result.id,
+            )
+            if result.result not in ("unchanged", "exists"):
+                written.append(
+                    f"{resolved.describe()}: {result.result}"
+                    + (f" {result.url}" if result.url else "")
+                )
+            if action.key is not None:
+                produced[action.key] = result
+            results.append(result)
+        return results
+
+    def _body(self, body: str, kind: str, attrs: dict[str, Any]) -> str:
+        return self.clean(body).rstrip() + "\n\n" + Marker(kind, attrs).render() + "\n"
+
+    # -- comments ---------------------------------------------------------------------------
+
+    def _upsert_comment(self, action: UpsertComment) -> Result:
+        attrs = dict(action.attrs)
+        if action.version:
+            attrs["v"] = action.version
+        body = self._body(action.body, action.marker, attrs)
+        number = int(action.number)  # type: ignore[arg-type]  # resolved
+        if not action.new:
+            existing = self._own(action, number, fresh=False)
+            if existing:
+                for extra in existing[1:]:  # left behind by an overlapping run
+                    self.writer.delete_comment(action.repo, number, extra.id)
+                return self._edit(action, number, existing[0], body)
+        mine = self._create_comment(action, number, body)
+        return self._converge(action, number, mine, body)
+
+    def _own(self, action: UpsertComment, number: int, *, fresh: bool) -> list[Comment]:
+        return own_comments(
+            self.reader, action.repo, number, self.bot_login, kind=action.marker, fresh=fresh
+        )
+
+    def _edit(self, action: UpsertComment, number: int, existing: Comment, body: str) -> Result:
+        if _same(existing.body, body, action.marker):
+            return Result(
+                type=action.type, result="unchanged", url=existing.html_url, id=existing.id
+            )
+        if _newer(find_marker(existing.body, action.marker), action.version):
+            return Result(
+                type=action.type,
+                result="unchanged",
+                url=existing.html_url,
+                id=existing.id,
+                note="a run that read the issue later wrote it",
+            )
+        edited = self.writer.edit_comment(action.repo, number, existing.id, body)
+        return Result(type=action.type, result="updated", url=edited.html_url, id=edited.id)
+
+    def _create_comment(self, action: UpsertComment, number: int, body: str) -> Comment:
+        for attempt in range(RETRIES_AFTER_AMBIGUITY + 1):
+            try:
+                return self.writer.create_comment(action.repo, number, body)
+            except AmbiguousWrite:
+                found = self._own(action, number, fresh=True)
+                if found:
+                    return found[-1]
+                if attempt == RETRIES_AFTER_AMBIGUITY:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _converge(self, action: UpsertComment, number: int, mine: Comment, body: str) -> Result:
+        """Read the comments again: keep the oldest of this kind (the newest content on it), and
+        within a family at most `family_max`, by age."""
+        same = self._own(action, number, fresh=True)
+        if not same:  # ours was deleted by an overlapping run meanwhile: nothing is left to do
+            return Result(
+                type=action.type, result="withdrawn", note="removed by an overlapping run"
+            )
+        keep = same[0]
+        for extra in same[1:]:
+            self.writer.delete_comment(action.repo, number, extra.id)
+        result = Result(type=action.type, result="created", url=keep.html_url, id=keep.id)
+        if keep.id != mine.id:
+            result = Result(
+                type=action.type,
+                result="merged",
+                url=keep.html_url,
+                id=keep.id,
+                note="an overlapping run had written it first",
+            )
+            if not _same(keep.body, body, action.marker) and not _newer(
+                find_marker(keep.body, action.marker), action.version
+            ):
+                self.writer.edit_comment(action.repo, number, keep.id, body)
+        if action.family and action.family_max:
+            members = own_comments(
+                self.reader, action.repo, number, self.bot_login, prefix=action.family
+            )
+            first = [c.id for c in _one_per_kind(members, action.family)][: action.family_max]
+            if keep.id not in first and keep.id == mine.id:
+                self.writer.delete_comment(action.repo, number, keep.id)
+                return Result(
+                    type=action.type,
+                    result="withdrawn",
+                    note=f"overlapping runs reached the limit of {action.family_max}",
+                )
+        return result
+
+    # -- labels -------------------------------------------------------------------------------
+
+    def _add_labels(self, action: AddLabels) -> Result:
+        number = int(action.number)  # type: ignore[arg-type]
+        now = self.writer.add_labels(action.repo, number, action.labels)
+        if action.limit is None:
+            return Result(type=action.type, result="added")
+        on_issue = {name.lower() for name in now}
+        ours = [name for name in action.labels if name.lower() in on_issue]
+        before = {name.lower() for name in action.applied_before} & on_issue
+        present = {name.lower() for name in action.present}
+        others = on_issue - present - {name.lower() for name in ours} - before
+        excess = len(before | others | {name.lower() for name in ours}) - action.limit
+        removed = []
+        for name in reversed(ours):  # the weakest of ours go first
+            if excess <= 0:
+                break
+            self.writer.remove_label(action.repo, number, name)
+            removed.append(name)
+            excess -= 1
+        note = (
+            f"removed {', '.join(removed)}: overlapping runs added labels too" if removed else None
+        )
+        return Result(type=action.type, result="added", note=note)
+
+    def _suggest_labels(self, action: SuggestLabels) -> Result:
+        items = [
+            {
+                "name": s.name,
+                "suggest": True,
+                "confidence": s.confidence,
+                "rationale": self.clean(s.rationale),
+            }
+            for s in action.labels
+        ]
+        self.writer.add_labels(action.repo, int(action.number), items)  # type: ignore[arg-type]
+        return Result(type=action.type, result="suggested")
+
+    def _create_label(self, action: CreateLabel) -> Result:
+        label = self.writer.create_label(action.repo, action.name, action.color, action.description)
+        return Result(type=action.type, result="created", id=label.id)
+
+    # -- issues -------------------------------------------------------------------------------
+
+    def _create_issue(self, action: CreateIssue) -> Result:
+        marker = Marker(action.marker, dict(action.attrs)).render()
+        body = self._body(action.body, action.marker, dict(action.attrs))
+        earlier = self.store.intents(action.repo, marker)
+        intent = self.store.intend(
+            self.event_key,
+            job=self.job,
+            action=action.type,
+            repo=action.repo,
+            number=None,
+            marker=marker,
+        )
+        found = self._issue_with(action.repo, marker) if earlier else None  # an unfinished run's
+        state = "exists" if found is not None else "created"
+        ambiguous = 0
+        while found is None:
+            try:
+                found = self.writer.create_issue(
+                    action.repo, self.clean(action.title), body, action.labels, action.assignees
+                )
+            except AmbiguousWrite:
+                found = self._issue_with(action.repo, marker)
+                ambiguous += 1
+                if found is None and ambiguous > RETRIES_AFTER_AMBIGUITY:
+                    self.store.intent_done(
+                        intent, state="unknown", number=None, object_id=None, url=None
+                    )
+                    raise
+        self.store.intent_done(
+            intent,
+            state=state,
+            number=found["number"],
+            object_id=found["id"],
+            url=found.get("html_url"),
+        )
+        return Result(
+            type=action.type,
+            result=state,
+            url=found.get("html_url"),
+            number=found["number"],
+            id=found["id"],
+        )
+
+    def _issue_with(self, repo: str, marker: str) -> dict[str, Any] | None:
+        for issue in self.writer.recent_issues(repo):
+            user = (issue.get("user") or {}).get("login", "")
+            if user.lower() == self.bot_login.lower() and marker in (issue.get("body") or ""):
+                return issue
+        return None
+
+    def _add_sub_issue(self, action: AddSubIssue) -> Result:
+        self.writer.add_sub_issue(action.repo, int(action.parent), int(action.child))  # type: ignore[arg-type]
+        return Result(type=action.type, result="linked")
+
+    # -- check runs ---------------------------------------------------------------------------
+
+    def _upsert_check_run(self, action: UpsertCheckRun) -> Result:
+        body: dict[str, Any] = {
+            "name": action.name,
+            "head_sha": action.head_sha,
+            "status": action.status,
+            "output": {"title": self.clean(action.title), "summary": self.clean(action.summary)},
+        }
+        if action.text:
+            body["output"]["text"] = self.clean(action.text)
+        if action.conclusion:
+            body["conclusion"] = action.conclusion
+        existing = self.writer.check_runs(action.repo, action.head_sha, action.name)
+        if existing:
+            done = self.writer.update_check_run(action.repo, existing[0]["id"], body)
+            return Result(
+                type=action.type, result="updated", url=done.get("html_url"), id=done.get("id")
+            )
+        try:
+            done = self.writer.create_check_run(action.repo, body)
+        except AmbiguousWrite:
+            again = self.writer.check_runs(action.repo, action.head_sha, action.name)
+            if not again:
+                raise
+            done = self.writer.update_check_run(action.repo, again[0]["id"], body)
+        return Result(
+            type=action.type, result="created", url=done.get("html_url"), id=done.get("id")
+        )
+
+
+def _resolve(action: Any, produced: dict[str, Result]) -> Any:
+    update = {}
+    for name, value in action.__dict__.items():
+        if isinstance(value, Ref):
+            source = produced.get(value.action)
+            found = getattr(source, value.field, None) if source else None
+            if found is None:
+                raise OssbotError(
+                    f"{action.describe()}: {value} is not known (that action produced none)"
+                )
+            update[name] = found
+    return action.model_copy(update=update) if update else action
+
+
+def _same(existing: str, body: str, kind: str) -> bool:
+    """The same comment, whatever version of the issue each was read from."""
+    return _unversioned(existing, kind) == _unversioned(body, kind)
+
+
+_VERSION_ATTR = re.compile(r"(<!-- ossbot:[a-z0-9-]+(?: [a-z0-9_-]+=[^\s>]*)*?) v=[^\s>]*")
+
+
+def _unversioned(body: str, kind: str) -> str:
+    """The body without its marker's `v` attribute."""
+    return _VERSION_ATTR.sub(r"\1", body).strip()
+
+
+def _newer(marker: Marker | None, version: str | None) -> bool:
+    """Whether what a marker records was read later than `version`."""
+    theirs = marker.get("v") if marker else None
+    return bool(theirs and version and theirs > version)
+
+
+def _one_per_kind(comments: list[Comment], prefix: str) -> list[Comment]:
+    seen: set[str] = set()
+    kept = []
+    for comment in comments:
+        kinds = [k for k in marker_kinds(comment.body) if k.startswith(prefix)]
+        if kinds and kinds[0] not in seen:
+            seen.add(kinds[0])
+            kept.append(comment)
+    return kept

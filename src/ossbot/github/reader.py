@@ -1,0 +1,221 @@
+"""Reading GitHub: the interface jobs see, and its live implementation.
+
+Jobs read through `GitHubReader` and never hold the writer. The live reader and the offline one
+(no token: github/offline.py) implement the same methods with the same signatures (a test
+checks it); the offline one answers `None` for "not known" where that differs from "none".
+Reads are memoized for the invocation; the writer forgets what it changes.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
+
+from ossbot.errors import GitHubError
+from ossbot.events import Comment, Label
+from ossbot.github.http import PER_PAGE, GitHubHTTP
+
+T = TypeVar("T")
+
+
+class GitHubReader(Protocol):
+    online: bool
+
+    @property
+    def total_requests(self) -> int: ...
+
+    def issue_payload(self, repo: str, number: int) -> dict[str, Any] | None: ...
+
+    def pull_payload(self, repo: str, number: int) -> dict[str, Any] | None: ...
+
+    def repo_labels(self, repo: str) -> list[Label] | None: ...
+
+    def recent_issues(
+        self, repo: str, *, since: str | None, limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    def issues_by(
+        self, repo: str, login: str, limit: int = PER_PAGE
+    ) -> list[dict[str, Any]] | None: ...
+
+    def open_issues_labelled(self, repo: str, label: str, limit: int) -> list[dict[str, Any]]: ...
+
+    def timeline(self, repo: str, number: int) -> list[dict[str, Any]]: ...
+
+    def label_suggestions(self, repo: str, number: int) -> list[dict[str, Any]] | None: ...
+
+    def issue_comments(self, repo: str, number: int, *, fresh: bool = False) -> list[Comment]: ...
+
+    def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None: ...
+
+    def file_text(self, repo: str, path: str) -> str | None: ...
+
+    def tree(self, repo: str, sha: str) -> dict[str, str]: ...
+
+    def blob_text(self, repo: str, sha: str) -> str: ...
+
+    def collaborator_role(self, repo: str, login: str) -> str | None: ...
+
+    def authenticated_login(self) -> str | None: ...
+
+
+class LiveReader:
+    online = True
+
+    def __init__(self, http: GitHubHTTP) -> None:
+        self.http = http
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    @property
+    def total_requests(self) -> int:
+        return self.http.total_requests
+
+    def _memoized(self, key: tuple[Any, ...], fetch: Callable[[], T]) -> T:
+        if key not in self._memo:
+            self._memo[key] = fetch()
+        return self._memo[key]
+
+    def forget(self, *key: Any) -> None:
+        self._memo.pop(key, None)
+
+    def _optional(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        try:
+            return self.http.call("GET", path, params=params)
+        except GitHubError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def _list(
+        self, path: str, params: dict[str, Any] | None = None, *, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        return list(self.http.pages(path, params, limit=limit))
+
+    # -- issues and pull requests -----------------------------------------------------------
+
+    def issue_payload(self, repo: str, number: int) -> dict[str, Any] | None:
+        """The issue as the API gives it (the shape webhook payloads carry too); None when it
+        does not exist (any more) or the token cannot see it."""
+        return self._optional(f"/repos/{repo}/issues/{number}")
+
+    def pull_payload(self, repo: str, number: int) -> dict[str, Any] | None:
+        return self._optional(f"/repos/{repo}/pulls/{number}")
+
+    def recent_issues(self, repo: str, *, since: str | None, limit: int) -> list[dict[str, Any]]:
+        """Issues and pull requests (as the API lists both), most recently updated first."""
+        params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "desc"}
+        if since:
+            params["since"] = since
+        return self._list(f"/repos/{repo}/issues", params, limit=limit)
+
+    def issues_by(
+        self, repo: str, login: str, limit: int = PER_PAGE
+    ) -> list[dict[str, Any]] | None:
+        """Issues and pull requests opened by `login`, oldest first."""
+        params = {"creator": login, "state": "all", "sort": "created", "direction": "asc"}
+        return self._list(f"/repos/{repo}/issues", params, limit=limit)
+
+    def open_issues_labelled(self, repo: str, label: str, limit: int) -> list[dict[str, Any]]:
+        params = {"state": "open", "labels": label, "sort": "created", "direction": "desc"}
+        return self._list(f"/repos/{repo}/issues", params, limit=limit)
+
+    def timeline(self, repo: str, number: int) -> list[dict[str, Any]]:
+        return self._memoized(
+            ("timeline", repo, number),
+            lambda: self._list(f"/repos/{repo}/issues/{number}/timeline"),
+        )
+
+    def issue_comments(self, repo: str, number: int, *, fresh: bool = False) -> list[Comment]:
+        """Every comment, across all pages; `fresh` reads again what this run may have changed."""
+        if fresh:
+            self.forget("comments", repo, number)
+        return self._memoized(
+            ("comments", repo, number),
+            lambda: [
+                Comment.model_validate(item)
+                for item in self._list(f"/repos/{repo}/issues/{number}/comments")
+            ],
+        )
+
+    # -- labels -------------------------------------------------------------------------------
+
+    def repo_labels(self, repo: str) -> list[Label] | None:
+        return self._memoized(
+            ("labels", repo),
+            lambda: [Label.model_validate(item) for item in self._list(f"/repos/{repo}/labels")],
+        )
+
+    def label_suggestions(self, repo: str, number: int) -> list[dict[str, Any]] | None:
+        """Every label suggestion on the issue, or None when the repository does not have
+        GitHub's issue suggestions (the endpoint exists only while the feature is on)."""
+        try:
+            return self._list(
+                f"/repos/{repo}/issues/{number}/suggestions",
+                {"state": "all", "action": "add_label"},
+            )
+        except GitHubError as exc:
+            if exc.status in (403, 404, 410, 422):
+                return None
+            raise
+
+    # -- files on the default branch ------------------------------------------------------------
+
+    def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None:
+        """{name: (type, sha)} of a folder on the default branch ("" for the root), or None
+        when it is absent."""
+
+        def fetch() -> dict[str, tuple[str, str]] | None:
+            where = f"/contents/{quote(path)}" if path else "/contents"
+            data = self._optional(f"/repos/{repo}{where}")
+            if not isinstance(data, list):
+                return None
+            return {entry["name"]: (entry["type"], entry["sha"]) for entry in data}
+
+        return self._memoized(("dir", repo, path), fetch)
+
+    def file_text(self, repo: str, path: str) -> str | None:
+        data = self._optional(f"/repos/{repo}/contents/{quote(path)}")
+        if not isinstance(data, dict) or data.get("type") != "file":
+            return None
+        if data.get("encoding") != "base64":
+            raise GitHubError(f"{path} in {repo} is too large to read through the contents API")
+        return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
+
+    def tree(self, repo: str, sha: str) -> dict[str, str]:
+        """{path: blob sha} of every file below a tree, recursively."""
+        data = self.http.call("GET", f"/repos/{repo}/git/trees/{sha}", params={"recursive": "1"})
+        return {e["path"]: e["sha"] for e in data.get("tree", []) if e.get("type") == "blob"}
+
+    def blob_text(self, repo: str, sha: str) -> str:
+        data = self.http.call("GET", f"/repos/{repo}/git/blobs/{sha}")
+        return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
+
+    # -- people -----------------------------------------------------------------------------------
+
+    def collaborator_role(self, repo: str, login: str) -> str | None:
+        """The user's role in the repository (`role_name`: read, triage, write, maintain, admin,
+        or a custom role's name, then ranked by the legacy `permission`), None for no access."""
+
+        def fetch() -> str | None:
+            data = self._optional(f"/repos/{repo}/collaborators/{quote(login)}/permission")
+            if not isinstance(data, dict):
+                return None
+            role = str(data.get("role_name") or "")
+            if role in ROLE_RANK:
+                return role
+            legacy = str(data.get("permission") or "none")
+            return legacy if legacy in ROLE_RANK else None
+
+        return self._memoized(("role", repo, login.lower()), fetch)
+
+    def authenticated_login(self) -> str | None:
+        return self._memoized(("user",), lambda: str(self.http.call("GET", "/user")["login"]))
+
+
+ROLE_RANK = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
+
+
+def has_role(role: str | None, minimum: str) -> bool:
+    return ROLE_RANK.get(role or "none", 0) >= ROLE_RANK[minimum]

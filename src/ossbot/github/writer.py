@@ -1,0 +1,126 @@
+"""Writing GitHub: held only by the executor. Each write forgets the reads it makes stale; the
+few reads here are the executor's own (finding what an ambiguous create left behind)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ossbot.errors import GitHubError
+from ossbot.events import Comment, Label
+from ossbot.github.http import GitHubHTTP
+from ossbot.github.reader import LiveReader
+
+
+class Writer:
+    def __init__(self, http: GitHubHTTP, reader: LiveReader) -> None:
+        self.http = http
+        self.reader = reader
+
+    # -- comments -------------------------------------------------------------------------------
+
+    def create_comment(self, repo: str, number: int, body: str) -> Comment:
+        self.reader.forget("comments", repo, number)
+        data = self.http.call(
+            "POST", f"/repos/{repo}/issues/{number}/comments", body={"body": body}
+        )
+        return Comment.model_validate(data)
+
+    def edit_comment(self, repo: str, number: int, comment_id: int, body: str) -> Comment:
+        self.reader.forget("comments", repo, number)
+        data = self.http.call(
+            "PATCH", f"/repos/{repo}/issues/comments/{comment_id}", body={"body": body}
+        )
+        return Comment.model_validate(data)
+
+    def delete_comment(self, repo: str, number: int, comment_id: int) -> bool:
+        """False when it was gone already (another run deleted it)."""
+        self.reader.forget("comments", repo, number)
+        try:
+            self.http.call("DELETE", f"/repos/{repo}/issues/comments/{comment_id}")
+        except GitHubError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    # -- labels ---------------------------------------------------------------------------------
+
+    def add_labels(
+        self, repo: str, number: int, labels: list[str] | list[dict[str, Any]]
+    ) -> list[str]:
+        """The issue's labels afterwards. Plain names are applied; objects with `suggest: true`
+        become pending suggestions (GitHub's issue suggestions). Adding is idempotent."""
+        data = self.http.call(
+            "POST", f"/repos/{repo}/issues/{number}/labels", body={"labels": labels}
+        )
+        return [item["name"] for item in data]
+
+    def remove_label(self, repo: str, number: int, name: str) -> None:
+        from urllib.parse import quote
+
+        try:
+            self.http.call("DELETE", f"/repos/{repo}/issues/{number}/labels/{quote(name, safe='')}")
+        except GitHubError as exc:
+            if exc.status != 404:
+                raise
+
+    def create_label(self, repo: str, name: str, color: str, description: str | None) -> Label:
+        self.reader.forget("labels", repo)
+        body = {"name": name, "color": color, "description": description or ""}
+        try:
+            data = self.http.call("POST", f"/repos/{repo}/labels", body=body)
+        except GitHubError as exc:
+            if exc.status != 422:  # 422: it exists already (another run created it)
+                raise
+            data = self.http.call("GET", f"/repos/{repo}/labels/{_quoted(name)}")
+        return Label.model_validate(data)
+
+    # -- issues ---------------------------------------------------------------------------------
+
+    def create_issue(
+        self, repo: str, title: str, body: str, labels: list[str], assignees: list[str]
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {"title": title, "body": body}
+        if labels:
+            payload["labels"] = labels
+        if assignees:
+            payload["assignees"] = assignees
+        return self.http.call("POST", f"/repos/{repo}/issues", body=payload)
+
+    def recent_issues(self, repo: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest issues (to find one whose create answered ambiguously)."""
+        params = {"state": "all", "sort": "created", "direction": "desc"}
+        return list(self.http.pages(f"/repos/{repo}/issues", params, limit=limit))
+
+    def add_sub_issue(self, repo: str, parent: int, child_id: int) -> dict[str, Any]:
+        body = {"sub_issue_id": child_id}
+        try:
+            return self.http.call(
+                "POST", f"/repos/{repo}/issues/{parent}/sub_issues", body=body, idempotent=True
+            )
+        except GitHubError as exc:
+            if exc.status == 422 and child_id in self.sub_issue_ids(repo, parent):
+                return {}  # linked already: an earlier attempt got through
+            raise
+
+    def sub_issue_ids(self, repo: str, parent: int) -> set[int]:
+        return {item["id"] for item in self.http.pages(f"/repos/{repo}/issues/{parent}/sub_issues")}
+
+    # -- check runs -----------------------------------------------------------------------------
+
+    def check_runs(self, repo: str, sha: str, name: str) -> list[dict[str, Any]]:
+        params = {"check_name": name, "filter": "latest"}
+        data = self.http.call("GET", f"/repos/{repo}/commits/{sha}/check-runs", params=params)
+        return list(data.get("check_runs") or [])
+
+    def create_check_run(self, repo: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.http.call("POST", f"/repos/{repo}/check-runs", body=body)
+
+    def update_check_run(self, repo: str, run_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return self.http.call("PATCH", f"/repos/{repo}/check-runs/{run_id}", body=body)
+
+
+def _quoted(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")

@@ -1,0 +1,76 @@
+"""The secrets ossbot holds (GitHub token, LLM keys): masked in the Actions log before anything
+is printed, and redacted from every message it prints, writes to the job summary, stores or
+posts. Providers echo keys in their error messages; this is the last line of defence."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TextIO
+
+from ossbot.settings import Settings
+
+REDACTED = "***"
+MIN_LENGTH = 6  # shorter values would redact ordinary words
+
+
+class Secrets:
+    def __init__(self, values: Iterable[str | None]) -> None:
+        found = {value.strip() for value in values if value and len(value.strip()) >= MIN_LENGTH}
+        self.values = sorted(found, key=len, reverse=True)  # longest first: no partial leftovers
+
+    @classmethod
+    def of(cls, settings: Settings) -> Secrets:
+        return cls(
+            [
+                settings.token,
+                settings.llm_api_key,
+                settings.llm_fallback_api_key,
+                settings.gemini_api_key,
+            ]
+        )
+
+    def redact(self, text: str) -> str:
+        for value in self.values:
+            if value in text:
+                text = text.replace(value, REDACTED)
+        return text
+
+    def mask_commands(self) -> list[str]:
+        """Workflow commands that make the runner hide each secret from the log."""
+        return [f"::add-mask::{value}" for value in self.values]
+
+    def filter_logs(self) -> logging.Filter:
+        """Redact every log record reaching logging's last-resort handler (the warnings of ossbot
+        and its libraries); returns the filter, for removal."""
+        found = _RedactingFilter(self)
+        if logging.lastResort is not None:
+            logging.lastResort.addFilter(found)
+        return found
+
+
+class _RedactingFilter(logging.Filter):
+    def __init__(self, secrets: Secrets) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets.values:
+            record.msg = self.secrets.redact(record.getMessage())
+            record.args = None
+        return True
+
+
+class RedactingStream:
+    """A text stream that redacts what goes through it (stdout and stderr of one command)."""
+
+    def __init__(self, stream: TextIO, secrets: Secrets) -> None:
+        self._stream = stream
+        self._secrets = secrets
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._secrets.redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
