@@ -1,30 +1,46 @@
-"""The `ossbot` command line. A thin shell: parse flags, run the job, show the outcome, and turn
-typed errors into one-line messages and exit codes (0 done, 1 run-time failure, 2 bad input)."""
+"""The `ossbot` command line. A thin shell: parse flags, run the jobs, show the outcomes, and turn
+typed errors into one-line messages and exit codes (0 done, 1 run-time failure, 2 bad input).
+
+Every command takes its options from one set (`OPTIONS`), added by the `options` decorator and
+handed over as one `Options` value; what was asked (an event file, or a live issue or pull
+request) is one `Subject`."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
 
 from ossbot import __version__
-from ossbot.errors import GitHubError, InputError, OssbotError, ProviderCheckFailed
+from ossbot.errors import (
+    GitHubError,
+    InputError,
+    OssbotError,
+    ProviderCheckFailed,
+    UnsupportedEvent,
+)
 
 if TYPE_CHECKING:
+    from ossbot.context import Session
     from ossbot.llm.check import CheckResult
     from ossbot.runner import Outcome
+    from ossbot.secrets import Secrets
     from ossbot.settings import Settings
 
 app = typer.Typer(
     name="ossbot",
-    help="A maintainer's bot for GitHub: triage issues from your repository's Actions or a terminal.",
+    help="A maintainer's bot for GitHub: triage issues and act on commands, from your "
+    "repository's Actions or a terminal.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -36,73 +52,228 @@ class Format(str, Enum):
     json = "json"
 
 
-EventOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--event", help="Webhook payload file. Default: $GITHUB_EVENT_PATH.", show_default=False
+# -- the options every command shares -----------------------------------------------------------
+
+OPTIONS: dict[str, tuple[Any, Any]] = {
+    "event": (
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--event",
+                help="Webhook payload file. Default: $GITHUB_EVENT_PATH.",
+                show_default=False,
+            ),
+        ],
+        None,
     ),
-]
-EventNameOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--event-name",
-        help="Event type (issues, issue_comment, pull_request). "
-        "Default: $GITHUB_EVENT_NAME, else inferred from the payload.",
-        show_default=False,
+    "event_name": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--event-name",
+                help="Event type (issues, issue_comment, pull_request, ...). "
+                "Default: $GITHUB_EVENT_NAME, else inferred from the payload.",
+                show_default=False,
+            ),
+        ],
+        None,
     ),
-]
-RepoOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--repo",
-        help="owner/name of a repository, to work on a live object (with --issue).",
-        show_default=False,
+    "repo": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--repo",
+                help="owner/name of a repository, to work on a live issue (--issue) or pull "
+                "request (--pr).",
+                show_default=False,
+            ),
+        ],
+        None,
     ),
-]
-IssueOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--issue",
-        help="Issue number in --repo; the event is built by fetching it.",
-        show_default=False,
+    "issue": (
+        Annotated[
+            int | None,
+            typer.Option(
+                "--issue",
+                min=1,
+                help="Issue number in --repo; the event is built by fetching it.",
+                show_default=False,
+            ),
+        ],
+        None,
     ),
-]
-DryRunOpt = Annotated[
-    bool, typer.Option("--dry-run", help="Compute everything, write nothing, show the plan.")
-]
-FormatOpt = Annotated[
-    Format, typer.Option("--format", help="text, or json: the plan as one JSON document.")
-]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        help="Config file. Default: .github/ossbot.yml on the repository's default branch.",
-        show_default=False,
+    "pr": (
+        Annotated[
+            int | None,
+            typer.Option(
+                "--pr",
+                min=1,
+                help="Pull request number in --repo; the event is built by fetching it.",
+                show_default=False,
+            ),
+        ],
+        None,
     ),
-]
-TokenOpt = Annotated[
-    str | None,
-    typer.Option("--token", help="GitHub token. Default: $GITHUB_TOKEN.", show_default=False),
-]
-StateOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--state",
-        help="State database file. Default: $OSSBOT_STATE, else ~/.local/state/ossbot/state.db.",
-        show_default=False,
+    "dry_run": (
+        Annotated[
+            bool,
+            typer.Option("--dry-run", help="Compute everything, write nothing, show the plan."),
+        ],
+        False,
     ),
-]
-BotLoginOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--bot-login",
-        help="The bot's login, to recognise its own comments. Default: $OSSBOT_BOT_LOGIN, "
-        "bot.login in the config, else derived from the token.",
-        show_default=False,
+    "format": (
+        Annotated[
+            Format, typer.Option("--format", help="text, or json: the plan as one JSON document.")
+        ],
+        Format.text,
     ),
-]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+    "config": (
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--config",
+                help="Config file. Default: .github/ossbot.yml on the repository's default branch.",
+                show_default=False,
+            ),
+        ],
+        None,
+    ),
+    "token": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--token", help="GitHub token. Default: $GITHUB_TOKEN.", show_default=False
+            ),
+        ],
+        None,
+    ),
+    "state": (
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--state",
+                help="State database file. Default: $OSSBOT_STATE, else "
+                "~/.local/state/ossbot/state.db.",
+                show_default=False,
+            ),
+        ],
+        None,
+    ),
+    "bot_login": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--bot-login",
+                help="The bot's login, to recognise its own comments. Default: "
+                "$OSSBOT_BOT_LOGIN, bot.login in the config, else derived from the token.",
+                show_default=False,
+            ),
+        ],
+        None,
+    ),
+    "debug": (Annotated[bool, typer.Option("--debug", help="Show tracebacks.")], False),
+}
+JOB_OPTIONS = tuple(OPTIONS)
+
+
+@dataclass(frozen=True)
+class Options:
+    event: Path | None = None
+    event_name: str | None = None
+    repo: str | None = None
+    issue: int | None = None
+    pr: int | None = None
+    dry_run: bool = False
+    format: Format = Format.text
+    config: Path | None = None
+    token: str | None = None
+    state: Path | None = None
+    bot_login: str | None = None
+    debug: bool = False
+
+    def settings(self) -> Settings:
+        from ossbot.settings import load_settings
+
+        return load_settings(
+            github_event_path=self.event,
+            github_event_name=self.event_name,
+            github_token=self.token,
+            ossbot_state=self.state,
+            ossbot_bot_login=self.bot_login,
+        )
+
+
+def options(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Add the shared options `names` to a command; it receives them as `opts: Options`."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        own = [
+            p
+            for p in inspect.signature(command, eval_str=True).parameters.values()
+            if p.name != "opts"
+        ]
+        shared = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=OPTIONS[name][1],
+                annotation=OPTIONS[name][0],
+            )
+            for name in names
+        ]
+
+        def run(**values: Any) -> None:
+            opts = Options(**{name: values.pop(name) for name in names})
+            with _errors(opts.debug):
+                command(opts=opts, **values)
+
+        run.__name__, run.__doc__ = command.__name__, command.__doc__
+        run.__signature__ = inspect.Signature(own + shared)  # type: ignore[attr-defined]
+        return run
+
+    return decorate
+
+
+# -- what was asked -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventFile:
+    path: Path
+    name: str | None
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    repo: str
+    number: int
+    pull: bool
+
+
+Subject = EventFile | LiveItem
+
+
+def subject_of(opts: Options, settings: Settings) -> Subject:
+    from ossbot.events import check_repo
+
+    if opts.issue is not None and opts.pr is not None:
+        raise InputError("give --issue or --pr, not both")
+    number = opts.issue if opts.issue is not None else opts.pr
+    if opts.repo is not None or number is not None:
+        if opts.repo is None or number is None:
+            raise InputError("--repo goes with --issue N or --pr N")
+        if opts.event is not None:
+            raise InputError("give --event, or --repo with --issue or --pr, not both")
+        return LiveItem(check_repo(opts.repo), number, pull=opts.pr is not None)
+    if settings.github_event_path is None:
+        raise InputError(
+            "no event: pass --event PATH, or --repo owner/name --issue N "
+            "(GITHUB_EVENT_PATH is not set)"
+        )
+    return EventFile(settings.github_event_path, settings.github_event_name)
+
+
+# -- the commands ---------------------------------------------------------------------------------
 
 
 def _version(value: bool) -> None:
@@ -120,63 +291,22 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """ossbot: summarize and label issues, from Actions or a terminal."""
+    """ossbot: summarize and label issues, act on commands, from Actions or a terminal."""
 
 
 @app.command()
-def triage(
-    event: EventOpt = None,
-    event_name: EventNameOpt = None,
-    repo: RepoOpt = None,
-    issue: IssueOpt = None,
-    dry_run: DryRunOpt = False,
-    format: FormatOpt = Format.text,
-    config: ConfigOpt = None,
-    token: TokenOpt = None,
-    state: StateOpt = None,
-    bot_login: BotLoginOpt = None,
-    debug: DebugOpt = False,
-) -> None:
-    """Summarize an issue and label it from the repository's own labels."""
-    with _errors(debug):
-        _execute(
-            "triage",
-            event,
-            event_name,
-            repo,
-            issue,
-            dry_run,
-            format,
-            config,
-            dict(github_token=token, ossbot_state=state, ossbot_bot_login=bot_login),
-        )
+@options(*JOB_OPTIONS)
+def run(opts: Options) -> None:
+    """Handle the GitHub Actions event ($GITHUB_EVENT_NAME, $GITHUB_EVENT_PATH): run every job
+    that handles it (commands, then triage). What the Action calls."""
+    _execute(opts, only=None)
 
 
 @app.command()
-def run(
-    event: EventOpt = None,
-    event_name: EventNameOpt = None,
-    dry_run: DryRunOpt = False,
-    format: FormatOpt = Format.text,
-    config: ConfigOpt = None,
-    token: TokenOpt = None,
-    state: StateOpt = None,
-    bot_login: BotLoginOpt = None,
-    debug: DebugOpt = False,
-) -> None:
-    """Handle the GitHub Actions event ($GITHUB_EVENT_NAME, $GITHUB_EVENT_PATH): what the Action calls."""
-    with _errors(debug):
-        _execute(
-            None,
-            event,
-            event_name,
-            None,
-            None,
-            dry_run,
-            format,
-            config,
-            dict(github_token=token, ossbot_state=state, ossbot_bot_login=bot_login),
-        )
+@options(*JOB_OPTIONS)
+def triage(opts: Options) -> None:
+    """Summarize an issue and label it from the repository's own labels (the triage job only)."""
+    _execute(opts, only="triage")
 
 
 llm_app = typer.Typer(help="The LLM layer: check the configured providers.", no_args_is_help=True)
@@ -184,34 +314,24 @@ app.add_typer(llm_app, name="llm")
 
 
 @llm_app.command("check")
-def llm_check(
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="A config file whose llm section to use (default: environment only).",
-            show_default=False,
-        ),
-    ] = None,
-    format: FormatOpt = Format.text,
-    debug: DebugOpt = False,
-) -> None:
+@options("config", "format", "debug")
+def llm_check(opts: Options) -> None:
     """Make one small call to each configured provider: latency, tokens, structured output."""
-    with _errors(debug):
-        from ossbot.llm.check import check
-        from ossbot.llm.config import resolve
-        from ossbot.repo_config import RepoConfig, load_repo_config_file
-        from ossbot.settings import load_settings
+    from ossbot.llm.check import check
+    from ossbot.llm.config import resolve
+    from ossbot.repo_config import RepoConfig, load_repo_config_file
 
-        repo_config = load_repo_config_file(config) if config else RepoConfig()
-        setup = resolve(load_settings(), repo_config.llm)
+    settings = opts.settings()
+    with _redacted(settings):
+        repo_config = load_repo_config_file(opts.config) if opts.config else RepoConfig()
+        setup = resolve(settings, repo_config.llm)
         if not setup.enabled:
             typer.echo(
                 "No provider is configured (LLM_PROVIDER is none): ossbot uses its offline engine."
             )
             return
         results = check(setup)
-        _show_check(results, format)
+        _show_check(results, opts.format)
         failed = [r for r in results if not r.ok]
         if failed:
             raise ProviderCheckFailed("; ".join(r.error for r in failed))
@@ -224,7 +344,9 @@ app.add_typer(labels_app, name="labels")
 
 
 @labels_app.command("eval")
+@options("repo", "format", "config", "token", "state", "debug")
 def labels_eval(
+    opts: Options,
     train: Annotated[
         Path | None,
         typer.Option(
@@ -242,7 +364,6 @@ def labels_eval(
             show_default=False,
         ),
     ] = None,
-    repo: RepoOpt = None,
     test_fraction: Annotated[
         float,
         typer.Option(
@@ -266,47 +387,49 @@ def labels_eval(
             "with shared and per-repository features.",
         ),
     ] = False,
-    format: FormatOpt = Format.text,
-    config: ConfigOpt = None,
-    token: TokenOpt = None,
-    state: StateOpt = None,
-    debug: DebugOpt = False,
 ) -> None:
     """Backtest label learning: per-label precision, recall and F1, and macro-F1.
 
     From files (--train, --test), or from a repository's own history (--repo: the oldest issues
     teach, the newest are scored, as triage would have labelled them)."""
-    with _errors(debug):
-        from ossbot.labels.evaluate import evaluate, load_examples, time_split
+    from ossbot.labels.evaluate import evaluate, load_examples, time_split
 
-        if (train is None) == (repo is None):
-            raise InputError("give either --train FILE (with --test FILE) or --repo owner/name")
-        if test is not None and train is None:
-            raise InputError("--test goes with --train")
-        if repo is not None:
-            examples = _repo_examples(repo, config, token, state)
-            train_set, test_set = time_split(examples, test_fraction)
+    if (train is None) == (opts.repo is None):
+        raise InputError("give either --train FILE (with --test FILE) or --repo owner/name")
+    if test is not None and train is None:
+        raise InputError("--test goes with --train")
+    settings = opts.settings()
+    with _redacted(settings):
+        if opts.repo is not None:
+            train_set, test_set = time_split(_repo_examples(opts, settings), test_fraction)
         else:
             assert train is not None
             train_set = load_examples(train)
-            test_set = load_examples(test) if test else None
-            if test_set is None:
-                train_set, test_set = time_split(train_set, test_fraction)
+            loaded = load_examples(test) if test else None
+            if loaded is None:
+                train_set, loaded = time_split(train_set, test_fraction)
+            test_set = loaded
         report = evaluate(train_set, test_set, min_examples=min_examples, pool=not apart)
-        _show_report(report, format)
+        _show_report(report, opts.format)
 
 
-def _repo_examples(repo: str, config: Path | None, token: str | None, state: Path | None) -> list:
-    from ossbot.context import build_context
-    from ossbot.settings import load_settings
+def _repo_examples(opts: Options, settings: Settings) -> list[Any]:
+    from ossbot.context import build_session
+    from ossbot.events import check_repo
     from ossbot.triage.labelling import labelled_examples
 
-    settings = load_settings(github_token=token, ossbot_state=state)
-    ctx = build_context(
-        settings, repo, dry_run=False, config_path=config, anonymous_reads=True, need_token=False
+    assert opts.repo is not None
+    repo = check_repo(opts.repo)
+    session = build_session(
+        settings,
+        repo,
+        dry_run=False,
+        config_path=opts.config,
+        anonymous_reads=True,
+        need_token=False,
     )
     try:
-        examples = labelled_examples(ctx)
+        examples = labelled_examples(session.ctx)
     except GitHubError as exc:
         if exc.status != 404:
             raise
@@ -315,7 +438,7 @@ def _repo_examples(repo: str, config: Path | None, token: str | None, state: Pat
             "or pass --token for a private repository)"
         ) from exc
     finally:
-        ctx.close()
+        session.close()
     if not examples:
         raise InputError(
             f"{repo} has no labelled issues with labels triage may apply "
@@ -324,7 +447,162 @@ def _repo_examples(repo: str, config: Path | None, token: str | None, state: Pat
     return examples
 
 
-def _show_report(report: dict, fmt: Format) -> None:
+# -- running jobs ---------------------------------------------------------------------------------
+
+
+def _execute(opts: Options, only: str | None) -> None:
+    from ossbot.runner import run_jobs
+
+    settings = opts.settings()
+    with _redacted(settings) as secrets:
+        subject = subject_of(opts, settings)
+        prepared = _prepare(subject, opts, settings, only)
+        if prepared is None:
+            return
+        session, event, jobs = prepared
+        try:
+            outcomes = run_jobs(session, event, jobs)
+        finally:
+            warnings = list(session.ctx.store.warnings)
+            session.close()
+        _show(outcomes, warnings, opts, settings, secrets, many=only is None)
+
+
+def _prepare(
+    subject: Subject, opts: Options, settings: Settings, only: str | None
+) -> tuple[Session, Any, list[Any]] | None:
+    """The session, the event and the jobs to run; None when no job handles the event."""
+    from ossbot.context import build_session
+    from ossbot.events import event_from_payload, event_name, read_payload
+    from ossbot.jobs import command_specs, jobs_for
+    from ossbot.runner import live_event
+
+    names = frozenset(command_specs())
+    if isinstance(subject, LiveItem):
+        session = build_session(
+            settings,
+            subject.repo,
+            dry_run=opts.dry_run,
+            config_path=opts.config,
+            anonymous_reads=True,
+            command_names=names,
+        )
+        try:
+            event = live_event(session, subject.repo, subject.number, pull=subject.pull)
+        except BaseException:
+            session.close()
+            raise
+        return session, event, _select(jobs_for(event.name), event.name, only)
+    source = f"event file {subject.path}"
+    payload = read_payload(subject.path)
+    name = event_name(payload, subject.name, source)
+    jobs = _select(jobs_for(name), name, only)
+    if not jobs:
+        _show_nothing(name, opts.format)
+        return None
+    event = event_from_payload(payload, name, source=source)
+    session = build_session(
+        settings,
+        event.repo,
+        dry_run=opts.dry_run,
+        config_path=opts.config,
+        commit=_default_branch_head(settings, event),
+        command_names=names,
+    )
+    return session, event, jobs
+
+
+def _select(jobs: list[Any], name: str, only: str | None) -> list[Any]:
+    if only is None:
+        return jobs
+    chosen = [job for job in jobs if job.name == only]
+    if not chosen:
+        from ossbot.jobs import job_named
+
+        handled = " and ".join(job_named(only).events)
+        raise UnsupportedEvent(f"'{only}' handles {handled} events, not '{name}'")
+    return chosen
+
+
+def _default_branch_head(settings: Settings, event: Any) -> str | None:
+    """GITHUB_SHA, when the workflow runs on the default branch (issue and comment events):
+    a content-addressed key for the repository's own files."""
+    branch = event.repository.default_branch
+    if settings.github_sha and branch and settings.github_ref == f"refs/heads/{branch}":
+        return settings.github_sha
+    return None
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+def _show(
+    outcomes: list[Outcome],
+    warnings: list[str],
+    opts: Options,
+    settings: Settings,
+    secrets: Secrets,
+    *,
+    many: bool,
+) -> None:
+    from ossbot.preview import job_summary, outcome_json, print_text
+
+    console = Console()
+    if opts.format is Format.json:
+        shown = [outcome_json(o) for o in outcomes]
+        document: Any = shown[0] if not many and len(shown) == 1 else {"jobs": shown}
+        if warnings:
+            document = {**document, "warnings": warnings}
+        console.file.write(json.dumps(document, indent=2) + "\n")
+    else:
+        for outcome in outcomes:
+            print_text(console, outcome)
+        for warning in warnings:
+            typer.echo(f"warning: {warning}", err=True)
+    for warning in warnings:
+        if settings.github_actions:
+            typer.echo(f"::warning title=ossbot::{_one_line(warning)}")
+    if settings.github_step_summary:
+        with open(settings.github_step_summary, "a", encoding="utf-8") as handle:
+            handle.write(secrets.redact("".join(job_summary(o) for o in outcomes)))
+            handle.writelines(f"> [!WARNING]\n> {_one_line(w)}\n\n" for w in warnings)
+    if settings.github_output:
+        actions = sum(len(o.plan.actions) for o in outcomes)
+        skipped = all(o.plan.skipped or o.error for o in outcomes)
+        with open(settings.github_output, "a", encoding="utf-8") as handle:
+            handle.write(f"actions={actions}\nskipped={'true' if skipped else 'false'}\n")
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        if opts.debug:
+            for outcome in failed:
+                if outcome.detail:
+                    sys.stderr.write(outcome.detail)
+        raise _JobsFailed(failed, named=len(outcomes) > 1)
+
+
+class _JobsFailed(OssbotError):
+    """Some jobs failed (their outcomes were shown): one line per distinct cause."""
+
+    def __init__(self, failed: list[Outcome], *, named: bool) -> None:
+        causes: dict[str, list[str]] = {}
+        for outcome in failed:
+            causes.setdefault(outcome.error or "", []).append(outcome.job)
+        lines = [
+            f"{', '.join(jobs)}: {cause}" if named else cause for cause, jobs in causes.items()
+        ]
+        super().__init__("\n".join(lines))
+        self.exit_code = max(outcome.exit_code for outcome in failed)
+
+
+def _show_nothing(event_name: str, fmt: Format) -> None:
+    reason = f"no job handles '{event_name}' events"
+    if fmt is Format.json:
+        typer.echo(json.dumps({"jobs": [], "skipped": reason}, indent=2))
+    else:
+        typer.echo(f"Nothing to do: {reason}.")
+
+
+def _show_report(report: dict[str, Any], fmt: Format) -> None:
     if fmt is Format.json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -376,73 +654,46 @@ def _show_check(results: list[CheckResult], fmt: Format) -> None:
     Console().print(table)
 
 
-def _execute(
-    job: str | None,
-    event_path: Path | None,
-    event_name: str | None,
-    repo: str | None,
-    number: int | None,
-    dry_run: bool,
-    fmt: Format,
-    config: Path | None,
-    flags: dict[str, object],
-) -> None:
-    from ossbot.context import build_context
-    from ossbot.events import load_event
-    from ossbot.runner import job_for, live_issue_event, run_job
-    from ossbot.settings import load_settings
-
-    settings = load_settings(github_event_path=event_path, github_event_name=event_name, **flags)
-    ctx = None
-    if repo is not None or number is not None:
-        if not (repo and number):
-            raise InputError("--repo and --issue go together")
-        ctx = build_context(
-            settings, repo, dry_run=dry_run, config_path=config, anonymous_reads=True
-        )
-        loaded = live_issue_event(ctx, number)
-    else:
-        if settings.github_event_path is None:
-            raise InputError(
-                "no event: pass --event PATH, or --repo owner/name --issue N "
-                "(GITHUB_EVENT_PATH is not set)"
-            )
-        loaded = load_event(settings.github_event_path, settings.github_event_name)
-    job = job or job_for(loaded.name)
-    if job is None:
-        _show_nothing(loaded.name, fmt)
-        return
-    outcome = run_job(job, settings, loaded, dry_run=dry_run, config_path=config, ctx=ctx)
-    _show(outcome, fmt, settings)
+# -- errors, secrets ------------------------------------------------------------------------------
 
 
-def _show(outcome: Outcome, fmt: Format, settings: Settings) -> None:
-    from ossbot.preview import job_summary, print_json, print_text
+@contextmanager
+def _redacted(settings: Settings) -> Iterator[Secrets]:
+    """Under Actions, the secrets are masked before anything else is printed; everything this
+    command prints, and every log record, is redacted."""
+    from ossbot.secrets import RedactingStream, Secrets
 
-    console = Console()
-    (print_json if fmt is Format.json else print_text)(console, outcome)
-    if settings.github_step_summary:
-        with open(settings.github_step_summary, "a", encoding="utf-8") as handle:
-            handle.write(job_summary(outcome))
-    if settings.github_output:
-        with open(settings.github_output, "a", encoding="utf-8") as handle:
-            handle.write(
-                f"actions={len(outcome.plan.actions)}\n"
-                f"skipped={'true' if outcome.plan.skipped else 'false'}\n"
-            )
+    secrets = Secrets.of(settings)
+    if settings.github_actions:
+        for line in secrets.mask_commands():
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    streams: tuple[TextIO, TextIO] = (sys.stdout, sys.stderr)
+    log_filter = secrets.filter_logs()
+    sys.stdout = RedactingStream(streams[0], secrets)
+    sys.stderr = RedactingStream(streams[1], secrets)
+    try:
+        yield secrets
+    except OssbotError as exc:
+        raise _Redacted(exc, secrets.redact(str(exc))) from exc
+    finally:
+        sys.stdout, sys.stderr = streams
+        import logging
+
+        if logging.lastResort is not None:
+            logging.lastResort.removeFilter(log_filter)
 
 
-def _show_nothing(event_name: str, fmt: Format) -> None:
-    reason = f"no job handles '{event_name}' events"
-    if fmt is Format.json:
-        typer.echo(json.dumps({"actions": [], "skipped": reason}, indent=2))
-    else:
-        typer.echo(f"Nothing to do: {reason}.")
+class _Redacted(OssbotError):
+    def __init__(self, cause: OssbotError, message: str) -> None:
+        super().__init__(message)
+        self.exit_code = cause.exit_code
 
 
 @contextmanager
 def _errors(debug: bool) -> Iterator[None]:
-    """Typed errors become one line on stderr and their exit code; nothing else escapes."""
+    """Typed errors become one line on stderr (one per distinct cause) and their exit code;
+    nothing else escapes."""
     try:
         yield
     except OssbotError as exc:
@@ -460,11 +711,17 @@ def _errors(debug: bool) -> Iterator[None]:
 def _fail(message: str, code: int, debug: bool) -> None:
     if debug:
         traceback.print_exc()
-    line = " ".join(message.split())
-    typer.echo(f"ossbot: error: {line}", err=True)
-    if _in_actions():
-        typer.echo(f"::error title=ossbot::{line}")
+    for line in [_one_line(part) for part in message.split("\n") if part.strip()] or ["failed"]:
+        typer.echo(f"ossbot: error: {line}", err=True)
+        if _in_actions():
+            typer.echo(f"::error title=ossbot::{line}")
     raise typer.Exit(code)
+
+
+def _one_line(text: str) -> str:
+    from ossbot.text import sanitize
+
+    return " ".join(sanitize(text).split())
 
 
 def _in_actions() -> bool:

@@ -1,20 +1,27 @@
-"""The Context: everything one invocation needs, built once and passed explicitly."""
+"""The Context: everything one invocation's jobs need, built once and passed explicitly.
+
+Jobs read GitHub through `ctx.reader` (live, or offline without a token) and never hold the
+writer: the Session keeps it for the executor.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from ossbot.errors import ConfigError, GitHubError, MissingToken
-from ossbot.github.gateway import Gateway
+from ossbot.github.http import GitHubHTTP, Policy
 from ossbot.github.offline import OfflineReader
+from ossbot.github.reader import GitHubReader, LiveReader, has_role
 from ossbot.github.repo_files import RepoFiles
+from ossbot.github.writer import Writer
 from ossbot.llm.client import LLMClient
 from ossbot.llm.config import resolve as resolve_llm
 from ossbot.llm.prompts import Prompts
 from ossbot.repo_config import RepoConfig, load_repo_config_file, parse_repo_config
+from ossbot.secrets import Secrets
 from ossbot.settings import Settings
 from ossbot.state.store import StateStore
 from ossbot.templating import Templates
@@ -29,21 +36,20 @@ class Context:
     settings: Settings
     repo: str
     dry_run: bool
-    gateway: Gateway | None
+    reader: GitHubReader
     store: StateStore
+    secrets: Secrets = field(default_factory=lambda: Secrets([]))
     config_path: Path | None = None
-
-    @cached_property
-    def reader(self) -> Gateway | OfflineReader:
-        return self.gateway or OfflineReader()
+    commit: str | None = None  # the default branch's head, when known (see RepoFiles)
+    command_names: frozenset[str] = frozenset()  # every job's commands (see commands/)
 
     @property
     def online(self) -> bool:
-        return self.gateway is not None
+        return self.reader.online
 
     @cached_property
     def repo_files(self) -> RepoFiles:
-        return RepoFiles(self.reader, self.store, self.repo)
+        return RepoFiles(self.reader, self.store, self.repo, self.commit)
 
     @cached_property
     def config(self) -> RepoConfig:
@@ -81,34 +87,55 @@ class Context:
         if chosen:
             return chosen
         token = self.settings.token
-        if self.gateway is None or not token or not token.startswith(USER_TOKEN_PREFIXES):
+        if not self.online or not token or not token.startswith(USER_TOKEN_PREFIXES):
             return ACTIONS_BOT
         key = "login:" + hashlib.sha256(token.encode()).hexdigest()[:24]
         login = self.store.cache_get(key)
         if login is None:
             try:
-                login = self.gateway.authenticated_login()
+                login = self.reader.authenticated_login()
             except GitHubError:
+                return ACTIONS_BOT
+            if login is None:
                 return ACTIONS_BOT
             self.store.cache_set(key, login)
         return login
 
+    def may(self, login: str, minimum: str) -> tuple[bool, str | None]:
+        """Whether `login` has at least the `minimum` role in the repository, and its role
+        (read once per run and person). Unknown without a token: refused."""
+        role = self.reader.collaborator_role(self.repo, login)
+        return has_role(role, minimum), role
+
     def close(self) -> None:
-        if self.gateway is not None:
-            self.gateway.close()
         self.store.close()
 
 
-def build_context(
+@dataclass
+class Session:
+    """A Context and, when writing is possible, the writer the executor uses."""
+
+    ctx: Context
+    writer: Writer | None
+    http: GitHubHTTP | None
+
+    def close(self) -> None:
+        self.ctx.close()
+        if self.http is not None:
+            self.http.close()
+
+
+def build_session(
     settings: Settings,
     repo: str,
     *,
     dry_run: bool,
     config_path: Path | None = None,
-    state_path: Path | None = None,
     anonymous_reads: bool = False,
     need_token: bool = True,
-) -> Context:
+    commit: str | None = None,
+    command_names: frozenset[str] = frozenset(),
+) -> Session:
     """No I/O here beyond checks: collaborators do their work on first use. Without a token
     nothing is read from GitHub, unless `anonymous_reads` (a live object of a public repo).
     A run that writes needs a token; `need_token=False` is for commands that only read."""
@@ -119,25 +146,36 @@ def build_context(
         )
     if config_path is not None and not Path(config_path).is_file():  # fail before any request
         raise ConfigError(f"config file not found: {config_path}")
-    gateway = make_gateway(settings) if token or anonymous_reads else None
-    store = StateStore(state_path or settings.state_path(), scratch=dry_run)
-    return Context(
+    secrets = Secrets.of(settings)
+    store = StateStore(settings.state_path(), scratch=dry_run, redact=secrets.redact)
+    http = make_http(settings) if token or anonymous_reads else None
+    live = LiveReader(http) if http is not None else None
+    reader: GitHubReader = live if live is not None else OfflineReader()
+    ctx = Context(
         settings=settings,
         repo=repo,
         dry_run=dry_run,
-        gateway=gateway,
+        reader=reader,
         store=store,
+        secrets=secrets,
         config_path=config_path,
+        commit=commit,
+        command_names=command_names,
     )
+    writer = Writer(http, live) if http is not None and live is not None and not dry_run else None
+    return Session(ctx, writer, http)
 
 
-def make_gateway(settings: Settings) -> Gateway:
-    return Gateway(
+def make_http(settings: Settings) -> GitHubHTTP:
+    return GitHubHTTP(
         base_url=settings.github_api_url,
         token=settings.token,
-        retries=settings.ossbot_http_retries,
-        backoff=settings.ossbot_retry_backoff,
-        write_interval=settings.ossbot_write_interval,
-        max_rate_limit_wait=settings.ossbot_max_rate_limit_wait,
-        timeout=settings.ossbot_http_timeout,
+        policy=Policy(
+            retries=settings.ossbot_http_retries,
+            backoff=settings.ossbot_retry_backoff,
+            secondary_wait=settings.ossbot_secondary_wait,
+            max_wait=settings.ossbot_max_rate_limit_wait,
+            timeout=settings.ossbot_http_timeout,
+            write_interval=settings.ossbot_write_interval,
+        ),
     )

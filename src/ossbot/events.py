@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,15 +40,31 @@ class Label(_Model):
     description: str | None = None
 
 
+REPO_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$")
+
+
+def check_repo(value: str, source: str = "--repo") -> str:
+    """`owner/name` as GitHub allows them: nothing that could become another path."""
+    if not isinstance(value, str) or not REPO_NAME.match(value):
+        raise InputError(f"{source}: {value!r} is not a repository name (owner/name)")
+    return value
+
+
+def _repo_name(value: Any) -> Any:
+    if isinstance(value, str) and not REPO_NAME.match(value):
+        raise ValueError("must be owner/name as GitHub allows them")
+    return value
+
+
 class Repository(_Model):
-    full_name: str
+    full_name: Annotated[str, BeforeValidator(_repo_name)]
     default_branch: str | None = None
     private: bool = False
     html_url: str | None = None
 
 
 class Issue(_Model):
-    number: int
+    number: int = Field(gt=0)
     title: str
     body: Body = ""
     user: User
@@ -65,7 +82,7 @@ class Issue(_Model):
 
 
 class Comment(_Model):
-    id: int
+    id: int = Field(gt=0)
     body: Body = ""
     user: User
     html_url: str | None = None
@@ -78,7 +95,7 @@ class Ref(_Model):
 
 
 class PullRequest(_Model):
-    number: int
+    number: int = Field(gt=0)
     title: str
     body: Body = ""
     user: User
@@ -112,11 +129,7 @@ class Event(_Model):
 
 def event_from_payload(payload: Any, name: str | None = None, source: str = "event") -> Event:
     """Validate a webhook payload; the event name is inferred from its shape when not given."""
-    if not isinstance(payload, dict):
-        raise InputError(f"{source}: a webhook payload must be a JSON object")
-    name = name or _infer_name(payload, source)
-    if name == "pull_request_target":  # the same payload, run with the base repository's token
-        name = "pull_request"
+    name = event_name(payload, name, source)  # pull_request_target: same payload, base token
     if name in ("issues", "issue_comment") and isinstance(payload.get("issue"), dict):
         payload = {
             **payload,
@@ -125,7 +138,10 @@ def event_from_payload(payload: Any, name: str | None = None, source: str = "eve
                 "is_pull_request": bool(payload["issue"].get("pull_request")),
             },
         }
-    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+    try:
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+    except (RecursionError, ValueError, TypeError) as exc:
+        raise InputError(f"{source}: the payload cannot be read ({type(exc).__name__})") from None
     try:
         event = Event.model_validate({**payload, "name": name, "key": f"{name}:{digest}"})
     except ValidationError as exc:
@@ -138,6 +154,10 @@ def event_from_payload(payload: Any, name: str | None = None, source: str = "eve
 
 def load_event(path: Path, name: str | None = None) -> Event:
     """Read GITHUB_EVENT_PATH (or --event); every problem is one InputError."""
+    return event_from_payload(read_payload(path), name, source=f"event file {path}")
+
+
+def read_payload(path: Path) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -147,15 +167,30 @@ def load_event(path: Path, name: str | None = None) -> Event:
             f"cannot read event file {path}: {exc.__class__.__name__}: {exc}"
         ) from None
     try:
-        payload = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"event file {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
         ) from None
-    return event_from_payload(payload, name, source=f"event file {path}")
+    except RecursionError:
+        raise InputError(
+            f"event file {path} is nested too deeply to be a webhook payload"
+        ) from None
+
+
+def event_name(payload: Any, name: str | None, source: str = "event") -> str:
+    """The event's type: as given (GITHUB_EVENT_NAME, --event-name), else from its shape."""
+    if not isinstance(payload, dict):
+        raise InputError(f"{source}: a webhook payload must be a JSON object")
+    name = name or _infer_name(payload, source)
+    return "pull_request" if name == "pull_request_target" else name
 
 
 def _infer_name(payload: dict[str, Any], source: str) -> str:
+    if "zen" in payload and "hook_id" in payload:
+        return "ping"
+    if "installation" in payload and "repositories" in payload and "repository" not in payload:
+        return "installation"
     if "comment" in payload and "issue" in payload:
         return "issue_comment"
     if "pull_request" in payload and "number" in payload:

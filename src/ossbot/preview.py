@@ -1,4 +1,6 @@
-"""How an outcome is shown: rich text in a terminal, one JSON document, and the Actions job summary."""
+"""How an outcome is shown: rich text in a terminal, one JSON document, and the Actions job summary.
+Everything shown is cleaned of control characters and terminal escapes first (`sanitize`):
+issue text must not drive the reader's terminal."""
 
 from __future__ import annotations
 
@@ -13,21 +15,20 @@ from rich.text import Text
 from ossbot.github.markers import strip_markers
 from ossbot.plan import AddLabels, CreateLabel, UpsertComment
 from ossbot.runner import Outcome
+from ossbot.text import sanitize
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
     plan = outcome.plan.model_dump(mode="json")
-    return {
+    shown = {
         **plan,
         "dry_run": outcome.dry_run,
         "requests": outcome.requests,
         "llm": outcome.llm,
         "results": [result.model_dump(mode="json") for result in outcome.results],
+        "error": outcome.error,
     }
-
-
-def print_json(console: Console, outcome: Outcome) -> None:
-    console.file.write(json.dumps(outcome_json(outcome), indent=2) + "\n")
+    return json.loads(sanitize(json.dumps(shown)))
 
 
 def print_text(console: Console, outcome: Outcome) -> None:
@@ -35,15 +36,17 @@ def print_text(console: Console, outcome: Outcome) -> None:
     target = f"{plan.repo}#{plan.number}" if plan.number else plan.repo
     mode = "dry run: nothing was written" if outcome.dry_run else "applied"
     console.print(Text(f"ossbot {plan.job} · {target} · {plan.event} · {mode}", style="bold"))
-    if plan.skipped:
-        console.print(f"Nothing to do: {plan.skipped}.")
+    if outcome.error:
+        console.print(Text(f"Failed: {sanitize(outcome.error)}"))
+    elif plan.skipped:
+        console.print(Text(f"Nothing to do: {sanitize(plan.skipped)}."))
     elif not plan.actions:
         console.print("Nothing to do: no action is needed.")
     for index, action in enumerate(plan.actions):
         result = outcome.results[index] if index < len(outcome.results) else None
         console.print(_render_action(action, result))
     for note in plan.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(Text(f"note: {sanitize(note)}", style="dim"))
     if outcome.llm:
         console.print(Text(f"model: {outcome.llm}", style="dim"))
 
@@ -55,22 +58,23 @@ def _render_action(action: Any, result: Any) -> Any:
         else ""
     )
     if isinstance(action, UpsertComment):
-        title = f"comment ({action.marker}) on {action.repo}#{action.number}{done or ' · create or update'}"
-        return Panel(Markdown(strip_markers(action.body)), title=title, title_align="left")
+        title = f"comment ({action.marker}) on {action.target}{done or ' · create or update'}"
+        body = Markdown(sanitize(strip_markers(action.body)))
+        return Panel(body, title=sanitize(title), title_align="left")
     if isinstance(action, AddLabels):
-        return Text(
-            f"labels to add on {action.repo}#{action.number}: {', '.join(action.labels)}{done}"
-        )
+        return Text(sanitize(f"labels to add on {action.target}: {', '.join(action.labels)}{done}"))
     if isinstance(action, CreateLabel):
-        return Text(f"label to create in {action.repo}: {action.name}{done}")
-    return Text(action.describe() + done)
+        return Text(sanitize(f"label to create in {action.repo}: {action.name}{done}"))
+    return Text(sanitize(action.describe() + done))
 
 
 def job_summary(outcome: Outcome) -> str:
     """Markdown for GITHUB_STEP_SUMMARY."""
     plan = outcome.plan
     lines = [f"### ossbot {plan.job}: {plan.repo}" + (f"#{plan.number}" if plan.number else ""), ""]
-    if plan.skipped:
+    if outcome.error:
+        lines.append(f"**Failed:** {outcome.error}")
+    elif plan.skipped:
         lines.append(f"Nothing to do: {plan.skipped}.")
     for index, action in enumerate(plan.actions):
         result = outcome.results[index].result if index < len(outcome.results) else "planned"
@@ -80,4 +84,4 @@ def job_summary(outcome: Outcome) -> str:
         f" · model: {outcome.llm}" if outcome.llm else ""
     )
     lines.append(f"\n<sub>{footer}</sub>")
-    return "\n".join(lines) + "\n"
+    return sanitize("\n".join(lines)) + "\n"

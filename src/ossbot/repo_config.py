@@ -157,6 +157,12 @@ class BotConfig(_Section):
         description="The bot account's login, for recognising its own comments. "
         "Default: github-actions[bot] under Actions, the token's user locally.",
     )
+    handle: str = Field(
+        "@ossbot",
+        pattern=r"^@[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$",
+        description="How people address ossbot in comments: commands (`@ossbot help`) and "
+        "questions start with it.",
+    )
 
 
 class LabelsConfig(_Section):
@@ -235,12 +241,16 @@ class DuplicatesConfig(_Section):
     max: int = Field(3, ge=1, le=10, description="At most this many possible duplicates.")
 
 
+IssueAction = Literal["opened", "edited", "reopened"]
+ISSUE_ACTIONS: tuple[IssueAction, ...] = ("opened", "edited", "reopened")
+
+
 class TriageConfig(_Section):
     enabled: bool = Field(True, description="Triage new, edited and reopened issues.")
     summary: bool = Field(True, description="Post (and keep updated) a summary comment.")
     summary_bullets: int = Field(3, ge=1, le=8, description="Bullets in the summary.")
-    actions: list[Literal["opened", "edited", "reopened"]] = Field(
-        default_factory=lambda: ["opened", "edited", "reopened"],
+    actions: list[IssueAction] = Field(
+        default_factory=lambda: list(ISSUE_ACTIONS),
         description="Issue actions that start triage.",
     )
     duplicates: DuplicatesConfig = Field(default_factory=DuplicatesConfig)
@@ -261,8 +271,29 @@ class OnboardingConfig(_Section):
 
 class MentionsConfig(_Section):
     enabled: bool = Field(True, description="Answer questions in comments that mention the handle.")
-    handle: str = Field("@ossbot", description="The mention that asks ossbot a question.")
     max_per_issue: int = Field(5, ge=1, le=50, description="At most this many answers per issue.")
+
+
+Role = Literal["read", "triage", "write", "maintain", "admin"]
+
+
+class CommandsConfig(_Section):
+    enabled: bool = Field(True, description="Act on commands in comments (`@ossbot <command>`).")
+    slash: bool = Field(
+        True, description="Also accept the slash form (`/ossbot <command>`) at the start of a line."
+    )
+    permission: Role = Field(
+        "write",
+        description="The least repository role (read, triage, write, maintain, admin) a commenter "
+        "needs for a command that writes; others get a short refusal.",
+    )
+    permissions: dict[str, Role] = Field(
+        default_factory=dict,
+        description="Per-command overrides of `permission`, e.g. {triage: triage}.",
+    )
+
+    def needed(self, command: str) -> Role:
+        return self.permissions.get(command, self.permission)
 
 
 class WelcomeConfig(_Section):
@@ -332,6 +363,7 @@ class RepoConfig(_Section):
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
     onboarding: OnboardingConfig = Field(default_factory=OnboardingConfig)
     mentions: MentionsConfig = Field(default_factory=MentionsConfig)
+    commands: CommandsConfig = Field(default_factory=CommandsConfig)
     welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
 
@@ -378,9 +410,14 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return getattr(exc, "problem", None) or str(exc).splitlines()[0]
 
 
-def _describe(error: dict[str, Any]) -> str:
+MOVED = {"mentions.handle": "bot.handle"}
+
+
+def _describe(error: Any) -> str:
     loc = [str(part) for part in error["loc"]]
     key = ".".join(loc)
+    if key in MOVED:
+        return f"'{key}' is now '{MOVED[key]}'"
     if error["type"] == "extra_forbidden":
         return f"unknown key '{key}'{_suggest(loc)}"
     value = error.get("input")

@@ -1,108 +1,141 @@
-"""One invocation from event to outcome: guards, context, feature, then executor (or preview)."""
+"""One invocation from event to outcomes: every job that handles the event, in order, each with
+its own ledger entry (event, job) and its own outcome. A job that fails does not hide the
+others' results; the exit code is the worst of them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
-from ossbot.context import Context, build_context
-from ossbot.errors import UnsupportedEvent
+from ossbot.context import Session
+from ossbot.errors import InputError, OssbotError
 from ossbot.events import Event, event_from_payload
-from ossbot.plan import Executor, Plan, Result
-from ossbot.settings import Settings
-from ossbot.triage.job import EVENTS as TRIAGE_EVENTS
-from ossbot.triage.job import plan_triage
-
-Feature = Callable[[Context, Event], Plan]
-
-# job → (the events it handles, the feature that plans it)
-JOBS: dict[str, tuple[tuple[str, ...], Feature]] = {
-    "triage": (TRIAGE_EVENTS, plan_triage),
-}
+from ossbot.executor import Executor
+from ossbot.jobs import Job
+from ossbot.plan import Plan, Result
+from ossbot.text import neutralize_mentions, sanitize
 
 
 @dataclass
 class Outcome:
+    job: str
     plan: Plan
     dry_run: bool
     results: list[Result] = field(default_factory=list)
     requests: int = 0
     llm: str | None = None  # what the model calls cost, when a model was used
+    error: str | None = None
+    exit_code: int = 0
+    detail: str | None = None  # the traceback of an unexpected failure (shown with --debug)
 
 
-def job_for(event_name: str) -> str | None:
-    """The job `ossbot run` dispatches an event to, or None when no job handles it."""
-    return next((job for job, (events, _) in JOBS.items() if event_name in events), None)
-
-
-def run_job(
-    job: str,
-    settings: Settings,
-    event: Event,
-    *,
-    dry_run: bool,
-    config_path: Path | None = None,
-    state_path: Path | None = None,
-    ctx: Context | None = None,
-) -> Outcome:
-    events, feature = JOBS[job]
-    if event.name not in events:
-        raise UnsupportedEvent(f"'{job}' handles {' and '.join(events)} events, not '{event.name}'")
-    base = Plan(job=job, event=f"{event.name}.{event.action}", repo=event.repo, number=event.number)
+def run_jobs(session: Session, event: Event, jobs: list[Job]) -> list[Outcome]:
     if event.sender is not None and event.sender.is_bot:
         reason = f"the event was caused by a bot ({event.sender.login})"
-        return Outcome(base.model_copy(update={"skipped": reason}), dry_run)
-    ctx = ctx or build_context(
-        settings, event.repo, dry_run=dry_run, config_path=config_path, state_path=state_path
-    )
+        return [
+            Outcome(job.name, _base(job, event).with_(skipped=reason), session.ctx.dry_run)
+            for job in jobs
+        ]
+    return [run_job(session, job, event) for job in jobs]
+
+
+def run_job(session: Session, job: Job, event: Event) -> Outcome:
+    ctx = session.ctx
+    base = _base(job, event)
+    before = ctx.reader.total_requests
     try:
-        return _run(ctx, feature, event, base)
-    finally:
-        ctx.close()
+        outcome = _run(session, job, event, base)
+    except OssbotError as exc:
+        outcome = Outcome(job.name, base, ctx.dry_run, error=str(exc), exit_code=exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - a bug in one job must not hide the others' results
+        outcome = Outcome(
+            job.name,
+            base,
+            ctx.dry_run,
+            exit_code=1,
+            detail=traceback.format_exc(),
+            error=f"internal error: {type(exc).__name__}: {exc}",
+        )
+    outcome.requests = ctx.reader.total_requests - before
+    outcome.llm = ctx.llm_usage()
+    return outcome
 
 
-def _run(ctx: Context, feature: Feature, event: Event, base: Plan) -> Outcome:
-    done = ctx.store.processed(event.key)
+def _run(session: Session, job: Job, event: Event, base: Plan) -> Outcome:
+    ctx = session.ctx
+    done = ctx.store.processed(event.key, job.name)
     if done is not None:
         reason = f"this event was already processed at {done['processed_at']}"
-        return Outcome(base.model_copy(update={"skipped": reason}), ctx.dry_run)
+        return Outcome(job.name, base.with_(skipped=reason), ctx.dry_run)
     if event.sender is not None and event.sender.login.lower() == ctx.bot_login.lower():
         reason = f"the event was caused by ossbot itself ({event.sender.login})"
-        return Outcome(
-            base.model_copy(update={"skipped": reason}), ctx.dry_run, requests=_requests(ctx)
-        )
-    plan = feature(ctx, event)
+        return Outcome(job.name, base.with_(skipped=reason), ctx.dry_run)
+    plan = job.plan(ctx, event)
     results: list[Result] = []
     if not ctx.dry_run:
         if plan.actions and not plan.skipped:
-            assert ctx.gateway is not None
-            results = Executor(ctx.gateway, ctx.store, ctx.bot_login).apply(plan, event.key)
+            assert session.writer is not None
+            clean = _cleaner(ctx.secrets.redact)
+            executor = Executor(
+                session.writer,
+                ctx.store,
+                ctx.bot_login,
+                job=job.name,
+                event_key=event.key,
+                clean=clean,
+            )
+            results = executor.apply(plan)
         outcome = plan.skipped or f"{len(results)} action(s)"
         ctx.store.record_event(
             event.key,
+            job=job.name,
             name=event.name,
             action=event.action,
             repo=event.repo,
             number=event.number,
-            job=plan.job,
             outcome=outcome,
         )
-    return Outcome(plan, ctx.dry_run, results, _requests(ctx), ctx.llm_usage())
+    return Outcome(job.name, plan, ctx.dry_run, results)
 
 
-def _requests(ctx: Context) -> int:
-    return ctx.reader.total_requests
+def _base(job: Job, event: Event) -> Plan:
+    return Plan(
+        job=job.name, event=f"{event.name}.{event.action}", repo=event.repo, number=event.number
+    )
 
 
-def live_issue_event(ctx: Context, number: int) -> Event:
-    """An `issues.opened` event built from the live issue (local use: --repo/--issue)."""
-    assert ctx.gateway is not None
-    data = ctx.gateway.issue_payload(ctx.repo, number)
+def _cleaner(redact: Any) -> Any:
+    """What every text written goes through: no control characters or terminal escapes, no
+    mention that notifies anyone, no secret."""
+    return lambda text: redact(neutralize_mentions(sanitize(text)))
+
+
+def live_event(session: Session, repo: str, number: int, *, pull: bool) -> Event:
+    """An `opened` event built from the live issue or pull request (local use: --repo with
+    --issue or --pr)."""
+    reader = session.ctx.reader
+    if pull:
+        data = reader.pull_payload(repo, number)
+        if data is None:
+            raise InputError(f"{repo} has no pull request #{number} (or the token cannot see it)")
+        payload = {
+            "action": "opened",
+            "number": number,
+            "pull_request": data,
+            "repository": {"full_name": repo},
+            "sender": data.get("user"),
+        }
+        return event_from_payload(payload, "pull_request", source=f"{repo}#{number}")
+    data = reader.issue_payload(repo, number)
+    if data is None:
+        raise InputError(f"{repo}#{number} was not found (or the token cannot see it)")
+    if data.get("pull_request"):
+        raise InputError(f"{repo}#{number} is a pull request: use --pr {number}")
     payload = {
         "action": "opened",
         "issue": data,
-        "repository": {"full_name": ctx.repo},
+        "repository": {"full_name": repo},
         "sender": data.get("user"),
     }
-    return event_from_payload(payload, "issues", source=f"{ctx.repo}#{number}")
+    return event_from_payload(payload, "issues", source=f"{repo}#{number}")

@@ -9,29 +9,33 @@ code and HTML comments do not count.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ossbot.commands.parse import parse_commands
 from ossbot.context import Context
 from ossbot.events import Comment, Event, Issue
-from ossbot.github.markers import Marker, find_marker, marker_kinds
+from ossbot.github.markers import find_marker
+from ossbot.github.own import find_own_comment, own_comments
 from ossbot.llm import guard
 from ossbot.llm.client import AllProvidersFailed
-from ossbot.plan import Plan, UpsertComment, find_own_comment
+from ossbot.markdown import prose
+from ossbot.plan import Plan, UpsertComment
 from ossbot.repo_config import ONBOARDING_PHRASES
-from ossbot.text import safe_inline, strip_code_blocks, strip_html_comments
+from ossbot.text import safe_inline
 from ossbot.triage.guides import contributing, guides
 from ossbot.triage.history import history
 from ossbot.triage.related import Neighbours
 
-_INLINE_CODE = re.compile(r"`[^`\n]*`")
 _QUESTION_WORDS = re.compile(
     r"^\s*(how|what|why|where|when|which|who|can|could|is|are|does|do|did|should|would|will|"
     r"explain|tell|help|any)\b",
     re.I,
 )
 RELATED = 3
+MENTION = "mention-"  # the kind of an answer: mention-<comment id>; answers are counted together
 
 
 class MentionAnswer(BaseModel):
@@ -39,20 +43,27 @@ class MentionAnswer(BaseModel):
 
 
 def own_words(body: str) -> str:
-    """The comment without quoted lines, code or HTML comments; typographic apostrophes made plain."""
-    text = strip_code_blocks(strip_html_comments(body or ""))
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
-    return _INLINE_CODE.sub(" ", "\n".join(lines)).replace("\u2019", "'")
+    """What the commenter wrote themselves (markdown.prose: no block quotes, code of any kind,
+    HTML or HTML comments), typographic apostrophes made plain."""
+    return prose(body or "").replace("\u2019", "'")
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern[str]:
-    words = [re.escape(word) for word in phrase.lower().replace("\u2019", "'").split()]
-    return re.compile(r"(?<![\w'-])" + r"\s+".join(words) + r"(?![\w'-])")
+@lru_cache(maxsize=256)
+def _phrase_pattern(phrase: str) -> tuple[str, re.Pattern[str]]:
+    """The phrase's longest word, looked for first (a substring test is much faster than the
+    pattern on a long comment), and the pattern of the whole phrase."""
+    words = phrase.lower().replace("\u2019", "'").split()
+    pattern = r"(?<![\w'-])" + r"\s+".join(map(re.escape, words)) + r"(?![\w'-])"
+    return max(words, key=len, default=""), re.compile(pattern)
 
 
 def wants_to_contribute(body: str, extra: list[str]) -> bool:
     text = own_words(body).lower()
-    return any(_phrase_pattern(p).search(text) for p in [*ONBOARDING_PHRASES, *extra] if p.strip())
+    for phrase in [*ONBOARDING_PHRASES, *extra]:
+        longest, pattern = _phrase_pattern(phrase)
+        if phrase.strip() and longest in text and pattern.search(text):
+            return True
+    return False
 
 
 def question_for(body: str, handle: str) -> str | None:
@@ -82,21 +93,25 @@ def plan_comment(ctx: Context, event: Event) -> Plan:
         return plan.model_copy(
             update={"skipped": f"the comment is by a bot ({comment.user.login})"}
         )
-    onboarding, mentions = ctx.config.onboarding, ctx.config.mentions
+    onboarding, mentions, handle = ctx.config.onboarding, ctx.config.mentions, ctx.config.bot.handle
+    commands = ctx.config.commands
+    if commands.enabled and parse_commands(
+        comment.body, handle=handle, slash=commands.slash, names=ctx.command_names
+    ):
+        return plan.model_copy(
+            update={"skipped": "the comment is a command (the commands job acts on it)"}
+        )
     if (
         onboarding.enabled
         and not issue.is_pull_request
         and wants_to_contribute(comment.body, onboarding.phrases)
     ):
         return _onboarding(ctx, plan, issue, comment)
-    question = question_for(comment.body, mentions.handle) if mentions.enabled else None
+    question = question_for(comment.body, handle) if mentions.enabled else None
     if question:
         return _mention(ctx, plan, issue, comment, question)
     return plan.model_copy(
-        update={
-            "skipped": "the comment neither asks to contribute nor asks "
-            f"{mentions.handle} a question"
-        }
+        update={"skipped": f"the comment neither asks to contribute nor asks {handle} a question"}
     )
 
 
@@ -143,7 +158,6 @@ def _onboarding(ctx: Context, plan: Plan, issue: Issue, comment: Comment) -> Pla
         good_first_label=cfg.good_first_label,
         checked=ctx.online,
     )
-    body += "\n" + Marker(kind).render() + "\n"
     notes = (
         []
         if ctx.online
@@ -175,12 +189,8 @@ def _open_linked_pulls(ctx: Context, number: int) -> list[dict[str, Any]]:
 
 
 def _mention(ctx: Context, plan: Plan, issue: Issue, comment: Comment, question: str) -> Plan:
-    kind = f"mention-{comment.id}"
-    answered = [
-        c
-        for c in ctx.reader.issue_comments(ctx.repo, issue.number)
-        if c.user.login.lower() == ctx.bot_login.lower() and _is_mention_answer(c.body)
-    ]
+    kind = f"{MENTION}{comment.id}"
+    answered = own_comments(ctx.reader, ctx.repo, issue.number, ctx.bot_login, prefix=MENTION)
     if any(find_marker(c.body, kind) for c in answered):
         return plan.model_copy(update={"skipped": "this comment was answered already"})
     if len(answered) >= ctx.config.mentions.max_per_issue:
@@ -217,17 +227,11 @@ def _mention(ctx: Context, plan: Plan, issue: Issue, comment: Comment, question:
         guides=[{"title": g.title, "url": g.url} for g in found],
         engine=engine,
     )
-    body += "\n" + Marker(kind).render() + "\n"
-    return plan.model_copy(
-        update={
-            "actions": [UpsertComment(repo=ctx.repo, number=issue.number, marker=kind, body=body)],
-            "notes": notes,
-        }
+    cap = ctx.config.mentions.max_per_issue
+    action = UpsertComment(
+        repo=ctx.repo, number=issue.number, marker=kind, body=body, family=MENTION, family_max=cap
     )
-
-
-def _is_mention_answer(body: str) -> bool:
-    return any(kind.startswith("mention-") for kind in marker_kinds(body))
+    return plan.model_copy(update={"actions": [action], "notes": notes})
 
 
 def _ask_model(

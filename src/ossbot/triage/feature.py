@@ -9,27 +9,21 @@ provider fails, the offline engine does the work and the output says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from ossbot.context import Context
 from ossbot.events import Event, Issue
-from ossbot.github.markers import Marker, find_marker
+from ossbot.github.markers import find_marker
+from ossbot.github.own import find_own_comment
 from ossbot.llm import guard
 from ossbot.llm.client import AllProvidersFailed
 from ossbot.llm.prompts import estimate_tokens
-from ossbot.plan import (
-    AddLabels,
-    CreateLabel,
-    LabelSuggestion,
-    Plan,
-    SuggestLabels,
-    UpsertComment,
-    find_own_comment,
-)
+from ossbot.plan import AddLabels, CreateLabel, LabelSuggestion, Plan, SuggestLabels, UpsertComment
 from ossbot.repo_config import LabelsConfig
 from ossbot.text import safe_inline
-from ossbot.triage.history import Past, history
+from ossbot.triage.history import History, Past, history
 from ossbot.triage.labelling import Candidate, by_keywords, choose, learn, permitted_labels
 from ossbot.triage.offline import Summary, summarize
 from ossbot.triage.related import Neighbours, Related
@@ -64,31 +58,52 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     duplicates: list[Related] = field(default_factory=list)
     learned: str | None = None  # what the labels were learned from, for the comment's footer
-    live: dict | None = None  # the issue as read from GitHub during this run, if it was
 
 
-def plan_issue(ctx: Context, event: Event) -> Plan:
-    issue = event.issue
-    assert issue is not None
+def plan_issue(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
+    """`forced`: asked for by a command, whatever `triage.actions` says."""
+    assert event.issue is not None
     plan = Plan(
-        job="triage", event=f"{event.name}.{event.action}", repo=event.repo, number=issue.number
+        job="triage",
+        event=f"{event.name}.{event.action}",
+        repo=event.repo,
+        number=event.issue.number,
     )
-    reason = _skip_reason(ctx, event, issue)
+    reason = _config_skip(ctx, event, forced)  # decided before anything is read
+    known = history(ctx) if not reason and _needs_history(ctx) else None
+    issue, live = (event.issue, None) if reason else _live_issue(ctx, event.issue, known)
+    reason = reason or _issue_skip(ctx, issue, live)
     if reason:
         welcome = plan_welcome(ctx, event, issue.user.login, is_pull_request=False)
         if welcome:
-            return plan.model_copy(update={"actions": welcome, "notes": [f"no triage: {reason}"]})
-        return plan.model_copy(update={"skipped": reason})
-    actions, notes, new = _triage(ctx, event, issue)
+            return plan.with_(actions=welcome, notes=[f"no triage: {reason}"])
+        return plan.with_(skipped=reason)
+    actions, notes, new = _triage(ctx, event, issue, known, live)
     welcome = plan_welcome(ctx, event, issue.user.login, is_pull_request=False, new=new)
-    return plan.model_copy(update={"actions": actions + welcome, "notes": notes})
+    return plan.with_(actions=actions + welcome, notes=notes)
 
 
-def _triage(ctx: Context, event: Event, issue: Issue) -> tuple[list, list[str], bool]:
+def _live_issue(ctx: Context, issue: Issue, known: History | None) -> tuple[Issue, dict | None]:
+    """The issue as GitHub shows it now (when online): a stale or replayed event never reverts
+    newer text. The history's read usually holds it already."""
+    if not ctx.online:
+        return issue, None
+    live = known.live.get(issue.number) if known else None
+    if live is None:
+        live = ctx.reader.issue_payload(ctx.repo, issue.number)
+    if live is None:
+        return issue, None
+    fresh = Issue.model_validate({**live, "is_pull_request": bool(live.get("pull_request"))})
+    return fresh, live
+
+
+def _triage(
+    ctx: Context, event: Event, issue: Issue, known: History | None, live: dict | None
+) -> tuple[list, list[str], bool]:
     """The actions and notes, and whether the issue was read live with no comment at all (then
     there is no earlier comment of ossbot's to look for)."""
-    analysis = analyse(ctx, issue)
-    new = analysis.live is not None and analysis.live.get("comments") == 0
+    analysis = analyse(ctx, issue, known)
+    new = live is not None and live.get("comments") == 0
     previous = (
         None
         if new
@@ -103,12 +118,21 @@ def _triage(ctx: Context, event: Event, issue: Issue) -> tuple[list, list[str], 
     actions: list = []
     native = False
     if cfg.mode == "apply":
-        add = _labels_to_add([c.name for c in choice.apply], issue, applied_before)
+        add = _labels_to_add([c.name for c in choice.apply], issue, applied_before, cfg.max)
         actions += [
             CreateLabel(repo=event.repo, name=name) for name in analysis.create if name in add
         ]
         if add:
-            actions.append(AddLabels(repo=event.repo, number=issue.number, labels=add))
+            actions.append(
+                AddLabels(
+                    repo=event.repo,
+                    number=issue.number,
+                    labels=add,
+                    limit=cfg.max,
+                    present=issue.label_names,
+                    applied_before=applied_before,
+                )
+            )
         suggested = [c for c in choice.suggest if c.name.lower() not in on_issue]
     elif cfg.mode == "suggest" and offered:
         suggestion, native = _native_suggestions(ctx, issue, offered, analysis)
@@ -123,8 +147,10 @@ def _triage(ctx: Context, event: Event, issue: Issue) -> tuple[list, list[str], 
                 repo=event.repo,
                 number=issue.number,
                 marker=SUMMARY_MARKER,
+                attrs={"labels": record},
                 body=_summary_body(ctx, analysis, record, suggested, native),
                 new=new,
+                version=(live or {}).get("updated_at"),
             )
         )
     notes = analysis.notes + (
@@ -135,12 +161,18 @@ def _triage(ctx: Context, event: Event, issue: Issue) -> tuple[list, list[str], 
     return actions, notes, new
 
 
-def _skip_reason(ctx: Context, event: Event, issue: Issue) -> str | None:
+def _config_skip(ctx: Context, event: Event, forced: bool) -> str | None:
     triage = ctx.config.triage
     if not triage.enabled:
         return "triage is turned off (triage.enabled: false)"
-    if event.action not in triage.actions:
+    if not forced and event.action not in triage.actions:
         return f"triage does not run on '{event.action}' (triage.actions)"
+    return None
+
+
+def _issue_skip(ctx: Context, issue: Issue, live: dict | None) -> str | None:
+    if ctx.online and live is None:
+        return "the issue no longer exists, or the token cannot see it"
     if issue.is_pull_request:
         return "this is a pull request"
     if issue.state != "open":
@@ -148,9 +180,8 @@ def _skip_reason(ctx: Context, event: Event, issue: Issue) -> str | None:
     return None
 
 
-def analyse(ctx: Context, issue: Issue) -> Analysis:
+def analyse(ctx: Context, issue: Issue, known: History | None) -> Analysis:
     summary = summarize(issue.title, issue.body, ctx.config.triage.summary_bullets)
-    known = history(ctx) if _needs_history(ctx) else None
     past = known.issues if known else []
     neighbours = Neighbours(issue, past)
     if ctx.llm.enabled:
@@ -167,7 +198,6 @@ def analyse(ctx: Context, issue: Issue) -> Analysis:
     dup = ctx.config.triage.duplicates
     if dup.enabled:
         analysis.duplicates = neighbours.duplicates(dup.max, dup.threshold)
-    analysis.live = known.live.get(issue.number) if known else None
     return analysis
 
 
@@ -196,7 +226,7 @@ def _with_model(ctx: Context, issue: Issue, signals: list[str], neighbours: Neig
     cfg = ctx.config.labels
     eligible = _eligible_labels(ctx, cfg) if cfg.enabled and cfg.max else []
     names = [label["name"] for label in eligible]
-    examples = (
+    examples: list[dict[str, Any]] = (
         [
             {"title": r.past.title, "labels": [n for n in r.past.labels if n in names]}
             for r in neighbours.labelled(EXAMPLES, set(names))
@@ -277,14 +307,19 @@ def _native_suggestions(
     return [SuggestLabels(repo=ctx.repo, number=issue.number, labels=items)], True
 
 
-def _level(confidence: float) -> str:
+def _level(confidence: float) -> Literal["high", "medium", "low"]:
     return "high" if confidence >= 0.8 else "medium" if confidence >= 0.5 else "low"
 
 
-def _labels_to_add(picked: list[str], issue: Issue, applied_before: list[str]) -> list[str]:
-    """Not already on the issue, and not applied before by ossbot (a human may have removed it)."""
-    skip = {name.lower() for name in issue.label_names} | {name.lower() for name in applied_before}
-    return [name for name in picked if name.lower() not in skip]
+def _labels_to_add(
+    picked: list[str], issue: Issue, applied_before: list[str], most: int
+) -> list[str]:
+    """Not already on the issue, not applied before by ossbot (a human may have removed it), and
+    no more than `labels.max` counting what ossbot applied before and is still on the issue."""
+    on_issue = {name.lower() for name in issue.label_names}
+    before = {name.lower() for name in applied_before}
+    room = max(most - len(before & on_issue), 0)
+    return [name for name in picked if name.lower() not in on_issue | before][:room]
 
 
 def _summary_body(
@@ -311,4 +346,4 @@ def _summary_body(
         engine=analysis.engine,
         learned=analysis.learned,
     )
-    return text + "\n" + Marker(SUMMARY_MARKER, {"labels": record}).render() + "\n"
+    return text

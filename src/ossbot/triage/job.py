@@ -4,6 +4,8 @@ welcome."""
 
 from __future__ import annotations
 
+from ossbot.commands.job import CommandSpec, Planned
+from ossbot.commands.parse import Command
 from ossbot.context import Context
 from ossbot.events import Event
 from ossbot.plan import Plan
@@ -12,6 +14,24 @@ from ossbot.triage.feature import plan_issue
 from ossbot.triage.welcome import plan_welcome
 
 EVENTS = ("issues", "issue_comment", "pull_request")
+
+
+def _triage_command(ctx: Context, event: Event, command: Command) -> Planned:
+    """`@ossbot triage`: triage the issue again, as it reads now (labels a human removed stay
+    removed)."""
+    assert event.issue is not None
+    if event.issue.is_pull_request:
+        return Planned(notes=["triage works on issues; this is a pull request"])
+    again = event.model_copy(update={"name": "issues", "action": "edited", "comment": None})
+    plan = plan_issue(ctx, again, forced=True)
+    return Planned(plan.actions, plan.notes + ([plan.skipped] if plan.skipped else []))
+
+
+COMMANDS = (
+    CommandSpec(
+        "triage", "triage this issue again: summary and labels", writes=True, plan=_triage_command
+    ),
+)
 
 
 def plan_triage(ctx: Context, event: Event) -> Plan:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from ossbot.context import Context
 from ossbot.events import Event
-from ossbot.github.markers import Marker
 from ossbot.plan import UpsertComment
 
 WELCOME_MARKER = "welcome"
@@ -37,7 +36,6 @@ def plan_welcome(
         body = ctx.templates.render(
             "welcome-pr.md.j2" if is_pull_request else "welcome-issue.md.j2", **values
         )
-    body += "\n" + Marker(WELCOME_MARKER).render() + "\n"
     return [UpsertComment(repo=ctx.repo, number=number, marker=WELCOME_MARKER, body=body, new=new)]
 
 
