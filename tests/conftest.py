@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("OSSBOT_STATE", str(tmp_path / "state.db"))
     monkeypatch.setenv("OSSBOT_WRITE_INTERVAL", "0")
     monkeypatch.setenv("OSSBOT_RETRY_BACKOFF", "0")
+    monkeypatch.setenv("OSSBOT_SECONDARY_WAIT", "0")
     monkeypatch.setenv("LLM_RETRY_BACKOFF", "0")
     monkeypatch.setenv("COLUMNS", "100")
     return tmp_path
@@ -109,6 +112,36 @@ def issue_event(
         },
         "sender": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
     }
+
+
+def comment_event(
+    fake: Any, number: int, comment: dict[str, Any], action: str = "created", repo: str = REPO
+) -> dict[str, Any]:
+    """A webhook payload for a comment on an issue, as the fake holds both now."""
+    payload = issue_event(fake, number, sender=comment["user"]["login"], repo=repo)
+    return {**payload, "action": action, "comment": comment}
+
+
+def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """The real CLI in a process of its own (runs that overlap are separate processes in
+    Actions): the environment is this test's, plus `env`."""
+    import os
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "ossbot", *args],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def finish(*processes: subprocess.Popen[str], timeout: float = 120) -> list[Ran]:
+    done = []
+    for process in processes:
+        out, err = process.communicate(timeout=timeout)
+        done.append(Ran(process.returncode, out, err))
+    return done
 
 
 def write_event(path: Path, payload: Any) -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import REPO, issue_event, ossbot, write_event, writes
+from conftest import BOT, REPO, issue_event, ossbot, write_event, writes
 
 
 def _assert_bad_input(result, *words: str) -> None:
@@ -138,4 +138,77 @@ def test_errors_are_annotated_in_actions(tmp_path, gh, monkeypatch):
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     result = ossbot("triage", "--event", write_event(tmp_path / "e.json", json.dumps({"x": 1})))
     assert result.exit_code == 2
-    assert result.stdout.startswith("::error title=ossbot::")
+    shown = [line for line in result.stdout.splitlines() if not line.startswith("::add-mask::")]
+    assert shown[0].startswith("::error title=ossbot::")  # the secrets' masks come first
+
+
+# -- more bad input: every case is one line and exit 2 ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variable, value, words",
+    [
+        ("OSSBOT_HTTP_RETRIES", "many", ["OSSBOT_HTTP_RETRIES", "whole number"]),
+        ("OSSBOT_HTTP_TIMEOUT", "soon", ["OSSBOT_HTTP_TIMEOUT", "number"]),
+        ("OSSBOT_HTTP_RETRIES", "99", ["OSSBOT_HTTP_RETRIES", "20"]),
+        ("LLM_PROVIDER", "skynet", ["skynet", "openai"]),
+    ],
+)
+def test_bad_settings_are_named(event, gh, monkeypatch, variable, value, words):
+    monkeypatch.setenv(variable, value)
+    _assert_bad_input(ossbot("triage", "--event", event), *words)
+    assert writes(gh) == []
+
+
+@pytest.mark.parametrize("repo", ["a b c", "../../etc", "acme/widgets/extra", "acme/..", "-x/y"])
+def test_a_repository_name_that_is_not_one_never_reaches_the_network(gh, repo):
+    _assert_bad_input(ossbot("triage", "--repo", repo, "--issue", "1"), "repository name")
+    assert gh.requests == []
+
+
+def test_an_issue_number_must_be_positive(gh):
+    result = ossbot("triage", "--repo", REPO, "--issue", "-5")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert gh.requests == []
+
+
+@pytest.mark.parametrize(
+    "change", [{"repository": {"full_name": "../../etc"}}, {"issue": {"number": -5}}]
+)
+def test_a_payload_with_an_impossible_repository_or_number(tmp_path, gh, change):
+    number = gh.add_issue(REPO, "It crashes", "The app crashes.", user="jdoe")["number"]
+    payload = issue_event(gh, number)
+    for key, value in change.items():
+        payload[key] = {**payload[key], **value}
+    _assert_bad_input(ossbot("triage", "--event", write_event(tmp_path / "e.json", payload)))
+    assert gh.requests == []
+
+
+def test_deeply_nested_json_is_bad_input(tmp_path, gh):
+    text = '{"issue": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    _assert_bad_input(ossbot("triage", "--event", write_event(tmp_path / "e.json", text)), "nested")
+
+
+def test_a_401_after_labels_were_written_is_exit_1_and_says_what_was_written(event, gh):
+    gh.fail("POST", r"/issues/\d+/comments$", 401, body={"message": "Bad credentials"})
+    result = ossbot("triage", "--event", event)
+    assert result.exit_code == 1, result.stderr
+    assert (
+        "401" in result.stderr and "already written" in result.stderr and "labels" in result.stderr
+    )
+    assert "nothing" not in result.stderr
+
+
+def test_a_read_only_token_is_told_which_permission_to_grant(event, gh):
+    gh.add_token(
+        "ghs_read_only",
+        BOT,
+        kind="installation",
+        permissions={"issues": "read", "contents": "read"},
+    )
+    _assert_bad_input(
+        ossbot("triage", "--event", event, "--token", "ghs_read_only"),
+        "issues: write",
+        "permissions",
+    )
+    assert [r for r in writes(gh) if r.status and r.status < 400] == []

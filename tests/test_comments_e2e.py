@@ -322,7 +322,8 @@ def test_without_a_token_a_preview_claims_nothing_it_could_not_read(tmp_path, gh
         "json",
     )
     assert reply.exit_code == 0, reply.stderr
-    body = reply.json()["actions"][0]["body"]
+    [triage] = [job for job in reply.json()["jobs"] if job["job"] == "triage"]
+    body = triage["actions"][0]["body"]
     assert "Nobody is assigned" in body and "no pull request is open" not in body
     assert "no contributing guide" not in body
     welcome = ossbot(
