@@ -157,3 +157,44 @@ def test_the_same_command_event_twice_runs_once(tmp_path, gh):
     assert again.exit_code == 0 and "already processed" in again.stdout
     assert writes(gh) == []
     assert len(_bot_comments(gh, number)) == 1
+
+
+# -- from a terminal ------------------------------------------------------------------------------
+
+
+def test_a_command_from_a_terminal_acts_as_the_tokens_user(gh, monkeypatch):
+    number = gh.add_issue(
+        REPO, "Export crashes", "The export crashes with a traceback.", user="jdoe"
+    )["number"]
+    gh.add_user("maintainer")
+    gh.add_token("ghp_maintainer_token", "maintainer")
+    gh.set_permission(REPO, "maintainer", "write")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_maintainer_token")
+    result = ossbot("command", "triage", "--repo", REPO, "--issue", str(number))
+    assert result.exit_code == 0, result.stderr
+    mine = [c for c in gh.comments(REPO, number) if c["user"]["login"] == "maintainer"]
+    assert len(mine) == 1 and find_marker(mine[0]["body"], "triage-summary")
+    assert len(gh.calls("GET", r"/collaborators/maintainer/permission$")) == 1
+
+
+def test_a_command_from_a_terminal_is_refused_without_the_role(gh, monkeypatch):
+    number = gh.add_issue(REPO, "Export crashes", "It crashes.", user="jdoe")["number"]
+    gh.add_user("visitor")
+    gh.add_token("ghp_visitor_token", "visitor")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_visitor_token")
+    result = ossbot(
+        "command", "triage", "--repo", REPO, "--issue", str(number), "--dry-run", "--format", "json"
+    )
+    assert result.exit_code == 0, result.stderr
+    [action] = result.json()["actions"]
+    assert action["marker"].startswith("refused-") and "**read**" in action["body"]
+    assert writes(gh) == []
+
+
+def test_a_terminal_command_needs_a_known_name_and_a_personal_token(gh):
+    number = gh.add_issue(REPO, "Export crashes", "It crashes.", user="jdoe")["number"]
+    unknown = ossbot("command", "frobnicate", "--repo", REPO, "--issue", str(number))
+    assert unknown.exit_code == 2 and "unknown command 'frobnicate'" in unknown.stderr
+    installation = ossbot("command", "triage", "--repo", REPO, "--issue", str(number))
+    assert installation.exit_code == 2 and "personal token" in installation.stderr
+    assert writes(gh) == []

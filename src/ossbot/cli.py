@@ -250,7 +250,16 @@ class LiveItem:
     pull: bool
 
 
-Subject = EventFile | LiveItem
+@dataclass(frozen=True)
+class TerminalCommand:
+    """A comment command typed in a terminal: `name` on the live item, as the token's user."""
+
+    item: LiveItem
+    name: str
+    args: tuple[str, ...]
+
+
+Subject = EventFile | LiveItem | TerminalCommand
 
 
 def subject_of(opts: Options, settings: Settings) -> Subject:
@@ -300,6 +309,30 @@ def run(opts: Options) -> None:
     """Handle the GitHub Actions event ($GITHUB_EVENT_NAME, $GITHUB_EVENT_PATH): run every job
     that handles it (commands, then triage). What the Action calls."""
     _execute(opts, only=None)
+
+
+@app.command()
+@options(
+    "repo", "issue", "pr", "dry_run", "format", "config", "token", "state", "bot_login", "debug"
+)
+def command(
+    opts: Options,
+    name: Annotated[
+        str, typer.Argument(help="The command, as after the handle in a comment: triage, help, ...")
+    ],
+    args: Annotated[
+        list[str] | None, typer.Argument(help="Its arguments.", show_default=False)
+    ] = None,
+) -> None:
+    """Run a comment command from a terminal (--repo with --issue or --pr), as the token's user:
+    the same permission check and the same writes as `@ossbot <command>` in a comment."""
+    settings = opts.settings()
+    with _redacted(settings):
+        item = subject_of(opts, settings)
+        if not isinstance(item, LiveItem):
+            raise InputError("a command needs --repo owner/name with --issue N or --pr N")
+        subject = TerminalCommand(item, name.lower(), tuple(args or ()))
+    _execute(opts, only="commands", subject=subject)
 
 
 @app.command()
@@ -450,12 +483,12 @@ def _repo_examples(opts: Options, settings: Settings) -> list[Any]:
 # -- running jobs ---------------------------------------------------------------------------------
 
 
-def _execute(opts: Options, only: str | None) -> None:
+def _execute(opts: Options, only: str | None, subject: Subject | None = None) -> None:
     from ossbot.runner import run_jobs
 
     settings = opts.settings()
     with _redacted(settings) as secrets:
-        subject = subject_of(opts, settings)
+        subject = subject or subject_of(opts, settings)
         prepared = _prepare(subject, opts, settings, only)
         if prepared is None:
             return
@@ -470,6 +503,45 @@ def _execute(opts: Options, only: str | None) -> None:
 
 def _prepare(
     subject: Subject, opts: Options, settings: Settings, only: str | None
+) -> tuple[Session, Any, list[Any]] | None:
+    if isinstance(subject, TerminalCommand):
+        return _prepare_command(subject, opts, settings)
+    return _prepare_event(subject, opts, settings, only)
+
+
+def _prepare_command(
+    subject: TerminalCommand, opts: Options, settings: Settings
+) -> tuple[Session, Any, list[Any]]:
+    """The command as if its user had written it in a comment on the item: the same
+    permission check, the same writes (only the commands job runs)."""
+    from ossbot.context import build_session
+    from ossbot.jobs import command_specs, job_named
+    from ossbot.runner import command_event
+
+    specs = command_specs()
+    if subject.name not in specs:
+        raise InputError(
+            f"unknown command '{subject.name}': choose one of {', '.join(sorted(specs))}"
+        )
+    item = subject.item
+    session = build_session(
+        settings,
+        item.repo,
+        dry_run=opts.dry_run,
+        config_path=opts.config,
+        anonymous_reads=True,
+        command_names=frozenset(specs),
+    )
+    try:
+        event = command_event(session, item.repo, item.number, subject.name, subject.args)
+    except BaseException:
+        session.close()
+        raise
+    return session, event, [job_named("commands")]
+
+
+def _prepare_event(
+    subject: EventFile | LiveItem, opts: Options, settings: Settings, only: str | None
 ) -> tuple[Session, Any, list[Any]] | None:
     """The session, the event and the jobs to run; None when no job handles the event."""
     from ossbot.context import build_session

@@ -116,6 +116,9 @@ class Event(_Model):
     comment: Comment | None = None
     pull_request: PullRequest | None = None
     key: str = Field(description="Identity for the ledger: the same event always has the same key.")
+    terminal: bool = Field(
+        False, description="Typed in a terminal by the token's user, not a webhook."
+    )
 
     @property
     def repo(self) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ossbot.context import Session
-from ossbot.errors import InputError, OssbotError
+from ossbot.errors import GitHubError, InputError, OssbotError
 from ossbot.events import Event, event_from_payload
 from ossbot.executor import Executor
 from ossbot.jobs import Job
@@ -68,8 +68,9 @@ def _run(session: Session, job: Job, event: Event, base: Plan) -> Outcome:
     if done is not None:
         reason = f"this event was already processed at {done['processed_at']}"
         return Outcome(job.name, base.with_(skipped=reason), ctx.dry_run)
-    if event.sender is not None and event.sender.login.lower() == ctx.bot_login.lower():
-        reason = f"the event was caused by ossbot itself ({event.sender.login})"
+    sender = event.sender.login if event.sender is not None else ""
+    if sender.lower() == ctx.bot_login.lower() and not event.terminal:  # the loop guard
+        reason = f"the event was caused by ossbot itself ({sender})"
         return Outcome(job.name, base.with_(skipped=reason), ctx.dry_run)
     plan = job.plan(ctx, event)
     results: list[Result] = []
@@ -139,3 +140,36 @@ def live_event(session: Session, repo: str, number: int, *, pull: bool) -> Event
         "sender": data.get("user"),
     }
     return event_from_payload(payload, "issues", source=f"{repo}#{number}")
+
+
+def command_event(
+    session: Session, repo: str, number: int, name: str, args: tuple[str, ...]
+) -> Event:
+    """An `issue_comment.created` event carrying the command, by the token's user, on the live
+    issue or pull request (a terminal command). Its comment id is made unique per invocation."""
+    import time
+
+    ctx = session.ctx
+    data = ctx.reader.issue_payload(repo, number)
+    if data is None:
+        raise InputError(f"{repo}#{number} was not found (or the token cannot see it)")
+    try:
+        actor = ctx.reader.authenticated_login() if ctx.online else None
+    except (GitHubError, InputError):  # an installation token is nobody's: GET /user is refused
+        actor = None
+    if actor is None:
+        raise InputError(
+            "a command from a terminal acts as the token's user: use a personal token "
+            "(GITHUB_TOKEN or --token)"
+        )
+    body = " ".join([ctx.config.bot.handle, name, *args])
+    comment = {"id": time.time_ns() // 1000, "body": body, "user": {"login": actor, "type": "User"}}
+    payload = {
+        "action": "created",
+        "issue": data,
+        "comment": comment,
+        "repository": {"full_name": repo},
+        "sender": comment["user"],
+    }
+    event = event_from_payload(payload, "issue_comment", source=f"{repo}#{number}")
+    return event.model_copy(update={"terminal": True})
