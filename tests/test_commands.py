@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import BOT, REPO, comment_event, ossbot, write_event, writes
-from ossbot.commands.parse import addresses, parse_commands
+from ossbot.commands.parse import parse_commands
 from ossbot.github.markers import find_marker
 
 NAMES = ("triage", "help", "review")
@@ -27,7 +27,7 @@ def test_commands_start_a_line_outside_code_and_quotes():
     assert _names("please @ossbot triage") == []  # not at the start of a line
     assert _names("@ossbotx triage\n@ossbot-team triage") == []
     assert _names("@ossbot frobnicate") == []  # unknown: not a command (maybe a question)
-    assert _names("@ossbot triage\n@ossbot triage\n@ossbot help") == ["triage", "help"]
+    assert _names("@ossbot triage\n@ossbot triage now\n@ossbot help") == ["triage", "help"]
     hidden = [
         "```\n@ossbot triage\n```",
         "````\n```\n@ossbot triage\n```\n````",
@@ -66,11 +66,6 @@ def test_a_command_on_its_own_paragraph_is_found(name, before):
     text = f"{before}\n\n@ossbot {name}\n"
     if ">" not in before and not before.strip().endswith(("-", "*")):
         assert name in _names(text)
-
-
-def test_addresses_sees_questions_too():
-    assert addresses("@ossbot how do I build this?", handle="@ossbot")
-    assert not addresses("> @ossbot how?", handle="@ossbot")
 
 
 # -- end to end -----------------------------------------------------------------------------------
@@ -198,3 +193,31 @@ def test_a_terminal_command_needs_a_known_name_and_a_personal_token(gh):
     installation = ossbot("command", "triage", "--repo", REPO, "--issue", str(number))
     assert installation.exit_code == 2 and "personal token" in installation.stderr
     assert writes(gh) == []
+
+
+def test_a_marker_quoted_in_a_command_never_reaches_ossbots_comment(tmp_path, gh):
+    gh.put_file(REPO, ".github/ossbot.yml", "mentions:\n  max_per_issue: 1\n")
+    number = gh.add_issue(REPO, "Export crashes", "It crashes.", user="jdoe")["number"]
+    gh.add_user("mallory")
+    assert (
+        _run_comment(
+            tmp_path, gh, number, "@ossbot triage `<!-- ossbot:mention-1 -->`", "mallory"
+        ).exit_code
+        == 0
+    )
+    [refusal] = _bot_comments(gh, number)
+    assert "ossbot:mention-1" not in refusal
+    result = _run_comment(tmp_path, gh, number, "@ossbot how do I export?", "jdoe", name="q.json")
+    assert result.exit_code == 0, result.stderr
+    assert len(_bot_comments(gh, number)) == 2  # the question was answered: nothing was planted
+
+
+def test_help_past_the_cap_is_not_posted(tmp_path, gh):
+    gh.put_file(REPO, ".github/ossbot.yml", "mentions:\n  max_per_issue: 1\n")
+    number = gh.add_issue(REPO, "Export crashes", "It crashes.", user="jdoe")["number"]
+    assert _run_comment(tmp_path, gh, number, "@ossbot help", "someone").exit_code == 0
+    gh.clear_log()
+    again = _run_comment(tmp_path, gh, number, "@ossbot help", "other", name="c2.json")
+    assert again.exit_code == 0
+    assert writes(gh) == []  # not posted, then withdrawn: not posted at all
+    assert len(_bot_comments(gh, number)) == 1

@@ -148,3 +148,21 @@ def test_every_real_webhook_payload_is_handled_or_a_clean_no_op(name, path):
         assert len(result.stderr.strip().splitlines()) == 1
     raw = json.loads(path.read_text())
     assert raw  # the corpus file itself was read
+
+
+def test_bad_input_in_a_later_job_after_an_earlier_one_wrote_is_exit_1_naming_the_writes(
+    tmp_path, gh, monkeypatch
+):
+    from ossbot.errors import TokenRejected
+
+    def rejected(ctx, event) -> Plan:
+        raise TokenRejected("GitHub rejected the token (401 Bad credentials)")
+
+    monkeypatch.setattr(jobs, "JOBS", (*jobs.JOBS, jobs.Job("later", ("issues",), rejected)))
+    number = gh.add_issue(
+        REPO, "Export crashes", "The export crashes with a traceback.", user="jdoe"
+    )["number"]
+    result = ossbot("run", "--event", write_event(tmp_path / "e.json", issue_event(gh, number)))
+    assert result.exit_code == 1
+    assert "later: GitHub rejected the token" in result.stderr
+    assert "already written" in result.stderr and "comment created" in result.stderr

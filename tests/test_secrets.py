@@ -70,3 +70,19 @@ def test_encoded_mentions_are_neutralised_in_comments(tmp_path, gh):
     [comment] = [c for c in gh.comments(REPO, number) if c["user"]["login"] == BOT]
     for raw in ("&#64;alice", "&commat;bob", "＠carol", "@dave"):
         assert raw not in comment["body"]
+
+
+def test_debug_tracebacks_are_redacted_too(tmp_path, gh, monkeypatch):
+    from ossbot import jobs
+    from ossbot.errors import GitHubError
+
+    def leaky(ctx, event):
+        raise GitHubError(f"GitHub answered 500 to a request with token {ctx.settings.token}")
+
+    monkeypatch.setattr(jobs, "JOBS", (jobs.Job("leaky", ("issues",), leaky),))
+    number = gh.add_issue(REPO, "It crashes", "The app crashes.", user="jdoe")["number"]
+    path = write_event(tmp_path / "e.json", issue_event(gh, number))
+    result = ossbot("run", "--debug", "--event", path)
+    assert result.exit_code == 1
+    assert "Traceback" in result.stderr
+    assert "ghs_actions_token" not in result.stdout + result.stderr

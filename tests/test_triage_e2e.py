@@ -333,11 +333,11 @@ def test_bot_login_flag_decides_whose_comment_is_ossbots(tmp_path, gh):
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     assert triage(tmp_path, gh, number).exit_code == 0
     edit_issue(gh, number, body=BUG[1] + "\nIt also fails on Linux machines.")
-    # Told that ossbot is someone else, it does not recognise the bot's comment and adds its own.
-    assert (
-        triage(
-            tmp_path, gh, number, "--bot-login", "other[bot]", action="edited", name="edited.json"
-        ).exit_code
-        == 0
+    # Told that ossbot is someone else, it does not recognise the bot's comment and adds its own;
+    # seeing that GitHub wrote it as another login, it fails and says how to set it right.
+    wrong = triage(
+        tmp_path, gh, number, "--bot-login", "other[bot]", action="edited", name="edited.json"
     )
+    assert wrong.exit_code == 1
+    assert "set bot.login" in wrong.stderr and BOT in wrong.stderr
     assert len(_own_comments(gh, number)) == 2

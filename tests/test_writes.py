@@ -274,3 +274,41 @@ def test_first_use_of_a_shared_state_file_by_overlapping_runs(tmp_path, gh):
         assert "already exists" not in ran.stderr
     for number in numbers:
         assert len(_summaries(gh, number)) == 1
+
+
+def test_an_older_run_does_not_overwrite_what_a_newer_run_wrote(tmp_path, gh):
+    number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
+    assert _triage(tmp_path, gh, number).exit_code == 0
+    [summary] = _summaries(gh, number)
+    edit_issue(gh, number, body=BUG[1] + "\nIt also fails on Linux machines.")
+    older = write_event(tmp_path / "older.json", issue_event(gh, number, "edited"))
+
+    def newer_run_finishes_first() -> None:
+        edit_issue(gh, number, body=BUG[1] + "\nIt also fails on Windows machines.")
+        path = write_event(tmp_path / "newer.json", issue_event(gh, number, "edited"))
+        [ran] = finish(spawn("triage", "--event", path, "--state", str(tmp_path / "b.db")))
+        assert ran.exit_code == 0, ran.stderr
+
+    # The older run has planned (read the issue); the newer one runs before it writes.
+    gh.before("GET", rf"/issues/comments/{summary['id']}$", newer_run_finishes_first)
+    assert ossbot("triage", "--event", older).exit_code == 0
+    [kept] = _summaries(gh, number)
+    assert "Windows" in kept["body"] and "Linux" not in kept["body"]
+
+
+def test_a_failure_after_a_write_in_the_same_action_says_what_was_written(tmp_path, gh):
+    number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
+    gh.fail("GET", rf"/issues/{number}/comments$", 401, body={"message": "Bad credentials"})
+    result = _triage(tmp_path, gh, number)
+    assert result.exit_code == 1
+    assert "already written" in result.stderr and "comment created" in result.stderr
+
+
+def test_a_token_that_writes_as_another_login_is_told_to_set_bot_login(tmp_path, gh, monkeypatch):
+    gh.add_user("my-app[bot]", type="Bot")
+    gh.add_token("ghs_app_token", "my-app[bot]", kind="installation")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_app_token")
+    number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
+    result = _triage(tmp_path, gh, number)
+    assert result.exit_code == 1
+    assert "bot.login" in result.stderr and "my-app[bot]" in result.stderr

@@ -746,8 +746,13 @@ def _redacted(settings: Settings) -> Iterator[Secrets]:
     sys.stderr = RedactingStream(streams[1], secrets)
     try:
         yield secrets
-    except OssbotError as exc:
-        raise _Redacted(exc, secrets.redact(str(exc))) from exc
+    except OssbotError as exc:  # the message and the traceback (--debug) without secrets
+        trace = secrets.redact(traceback.format_exc())
+        raise _Redacted(secrets.redact(str(exc)), exc.exit_code, trace) from None
+    except Exception as exc:  # noqa: BLE001 - a bug: its message may hold a secret too
+        trace = secrets.redact(traceback.format_exc())
+        message = f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)"
+        raise _Redacted(secrets.redact(message), 1, trace) from None
     finally:
         sys.stdout, sys.stderr = streams
         import logging
@@ -757,9 +762,10 @@ def _redacted(settings: Settings) -> Iterator[Secrets]:
 
 
 class _Redacted(OssbotError):
-    def __init__(self, cause: OssbotError, message: str) -> None:
+    def __init__(self, message: str, exit_code: int, trace: str) -> None:
         super().__init__(message)
-        self.exit_code = cause.exit_code
+        self.exit_code = exit_code
+        self.trace = trace
 
 
 @contextmanager
@@ -769,7 +775,7 @@ def _errors(debug: bool) -> Iterator[None]:
     try:
         yield
     except OssbotError as exc:
-        _fail(str(exc), exc.exit_code, debug)
+        _fail(str(exc), exc.exit_code, debug, getattr(exc, "trace", None))
     except KeyboardInterrupt:
         _fail("interrupted", 130, debug)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
@@ -780,8 +786,10 @@ def _errors(debug: bool) -> Iterator[None]:
         )
 
 
-def _fail(message: str, code: int, debug: bool) -> None:
-    if debug:
+def _fail(message: str, code: int, debug: bool, trace: str | None = None) -> None:
+    if debug and trace:
+        sys.stderr.write(trace)
+    elif debug:
         traceback.print_exc()
     for line in [_one_line(part) for part in message.split("\n") if part.strip()] or ["failed"]:
         typer.echo(f"ossbot: error: {line}", err=True)

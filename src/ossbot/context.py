@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ossbot.errors import ConfigError, GitHubError, MissingToken
+from ossbot.errors import ConfigError, MissingToken
 from ossbot.github.http import GitHubHTTP, Policy
 from ossbot.github.offline import OfflineReader
 from ossbot.github.reader import GitHubReader, LiveReader, has_role
@@ -91,13 +91,8 @@ class Context:
             return ACTIONS_BOT
         key = "login:" + hashlib.sha256(token.encode()).hexdigest()[:24]
         login = self.store.cache_get(key)
-        if login is None:
-            try:
-                login = self.reader.authenticated_login()
-            except GitHubError:
-                return ACTIONS_BOT
-            if login is None:
-                return ACTIONS_BOT
+        if login is None:  # a failure here is not guessed around: the wrong login duplicates
+            login = self.reader.authenticated_login() or ACTIONS_BOT
             self.store.cache_set(key, login)
         return login
 

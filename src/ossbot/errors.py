@@ -43,9 +43,12 @@ class TokenPermission(InputError):
 class GitHubError(OssbotError):
     """GitHub failed at run time, after retries. `status` is the HTTP status, when there was one."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, codes: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.codes = codes  # the `errors[].code` of a 422 (e.g. "already_exists")
 
 
 class AmbiguousWrite(GitHubError):

@@ -18,7 +18,7 @@ from typing import Any
 
 from ossbot.errors import AmbiguousWrite, OssbotError, WriteFailed
 from ossbot.events import Comment
-from ossbot.github.markers import Marker, find_marker, marker_kinds
+from ossbot.github.markers import Marker, find_marker, marker_kinds, strip_markers
 from ossbot.github.own import own_comments
 from ossbot.github.writer import Writer
 from ossbot.plan import (
@@ -42,6 +42,10 @@ class UnknownAction(OssbotError):
     """An action type the executor does not know: a bug, never silently skipped."""
 
 
+class BotLoginMismatch(OssbotError):
+    """GitHub wrote as another login than the one ossbot takes for its own."""
+
+
 class Executor:
     """`bot_login`: whose comments are ossbot's own. `clean`: applied to every text written."""
 
@@ -62,6 +66,7 @@ class Executor:
         self.job = job
         self.event_key = event_key
         self.clean = clean
+        self._recent: dict[str, list[dict[str, Any]]] = {}
         self._handlers: dict[str, Callable[[Any], Result]] = {
             "upsert_comment": self._upsert_comment,
             "add_labels": self._add_labels,
@@ -73,19 +78,20 @@ class Executor:
         }
 
     def apply(self, plan: Plan) -> list[Result]:
+        unknown = [a.type for a in plan.actions if a.type not in self._handlers]
+        if unknown:  # before anything is written
+            raise UnknownAction(f"the executor has no handler for action type '{unknown[0]}'")
         results: list[Result] = []
         produced: dict[str, Result] = {}
-        written: list[str] = []
         for action in plan.actions:
-            handler = self._handlers.get(action.type)
-            if handler is None:
-                raise UnknownAction(f"the executor has no handler for action type '{action.type}'")
             try:
                 resolved = _resolve(action, produced)
-                result = handler(resolved).model_copy(update={"key": action.key})
+                result = self._handlers[action.type](resolved).model_copy(
+                    update={"key": action.key}
+                )
             except OssbotError as exc:
-                if written:
-                    raise WriteFailed(exc, written) from exc
+                if self.writer.written and not isinstance(exc, WriteFailed):
+                    raise WriteFailed(exc, self.writer.written) from exc
                 raise
             self.store.record_effect(
                 self.event_key,
@@ -95,21 +101,21 @@ class Executor:
                 number=getattr(resolved, "number", None),
                 result=result.result,
                 url=result.url,
+                marker=getattr(action, "marker", None),
                 object_number=result.number,
                 object_id=result.id,
             )
-            if result.result not in ("unchanged", "exists"):
-                written.append(
-                    f"{resolved.describe()}: {result.result}"
-                    + (f" {result.url}" if result.url else "")
-                )
             if action.key is not None:
                 produced[action.key] = result
             results.append(result)
         return results
 
     def _body(self, body: str, kind: str, attrs: dict[str, Any]) -> str:
-        return self.clean(body).rstrip() + "\n\n" + Marker(kind, attrs).render() + "\n"
+        """The cleaned body without any marker it quotes (text from issues and comments could
+        carry one into a comment of ossbot's), then ossbot's own marker."""
+        return (
+            strip_markers(self.clean(body)).rstrip() + "\n\n" + Marker(kind, attrs).render() + "\n"
+        )
 
     # -- comments ---------------------------------------------------------------------------
 
@@ -134,6 +140,10 @@ class Executor:
         )
 
     def _edit(self, action: UpsertComment, number: int, existing: Comment, body: str) -> Result:
+        """Edit in place unless it says the same, or a run that read the issue later wrote it.
+        The comment is read again just before: what was read while planning may be old."""
+        if not _same(existing.body, body, action.marker):
+            existing = self.writer.comment(action.repo, existing.id) or existing
         if _same(existing.body, body, action.marker):
             return Result(
                 type=action.type, result="unchanged", url=existing.html_url, id=existing.id
@@ -152,19 +162,31 @@ class Executor:
     def _create_comment(self, action: UpsertComment, number: int, body: str) -> Comment:
         for attempt in range(RETRIES_AFTER_AMBIGUITY + 1):
             try:
-                return self.writer.create_comment(action.repo, number, body)
+                created = self.writer.create_comment(action.repo, number, body)
             except AmbiguousWrite:
                 found = self._own(action, number, fresh=True)
                 if found:
                     return found[-1]
                 if attempt == RETRIES_AFTER_AMBIGUITY:
                     raise
+                continue
+            if created.user.login.lower() != self.bot_login.lower():
+                raise BotLoginMismatch(
+                    f"ossbot's comments are written as {created.user.login}, but it takes "
+                    f"{self.bot_login}'s for its own and would not find them again: set bot.login "
+                    f"in .github/ossbot.yml (or --bot-login) to {created.user.login}"
+                )
+            return created
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _converge(self, action: UpsertComment, number: int, mine: Comment, body: str) -> Result:
         """Read the comments again: keep the oldest of this kind (the newest content on it), and
         within a family at most `family_max`, by age."""
-        same = self._own(action, number, fresh=True)
+        prefix = action.family or action.marker
+        listed = own_comments(
+            self.reader, action.repo, number, self.bot_login, prefix=prefix, fresh=True
+        )
+        same = [c for c in listed if action.marker in marker_kinds(c.body)]
         if not same:  # ours was deleted by an overlapping run meanwhile: nothing is left to do
             return Result(
                 type=action.type, result="withdrawn", note="removed by an overlapping run"
@@ -181,16 +203,13 @@ class Executor:
                 id=keep.id,
                 note="an overlapping run had written it first",
             )
-            if not _same(keep.body, body, action.marker) and not _newer(
-                find_marker(keep.body, action.marker), action.version
-            ):
+            theirs = find_marker(keep.body, action.marker)
+            if not _same(keep.body, body, action.marker) and not _newer(theirs, action.version):
                 self.writer.edit_comment(action.repo, number, keep.id, body)
-        if action.family and action.family_max:
-            members = own_comments(
-                self.reader, action.repo, number, self.bot_login, prefix=action.family
-            )
-            first = [c.id for c in _one_per_kind(members, action.family)][: action.family_max]
-            if keep.id not in first and keep.id == mine.id:
+        if action.family and action.family_max and keep.id == mine.id:
+            left = [c for c in listed if c.id not in {extra.id for extra in same[1:]}]
+            first = [c.id for c in _one_per_kind(left, action.family)][: action.family_max]
+            if keep.id not in first:
                 self.writer.delete_comment(action.repo, number, keep.id)
                 return Result(
                     type=action.type,
@@ -287,7 +306,10 @@ class Executor:
         )
 
     def _issue_with(self, repo: str, marker: str) -> dict[str, Any] | None:
-        for issue in self.writer.recent_issues(repo):
+        """The issue carrying this marker among the newest ones (read once per run)."""
+        if repo not in self._recent:
+            self._recent[repo] = self.writer.recent_issues(repo)
+        for issue in self._recent[repo]:
             user = (issue.get("user") or {}).get("login", "")
             if user.lower() == self.bot_login.lower() and marker in (issue.get("body") or ""):
                 return issue

@@ -175,7 +175,6 @@ Action = Annotated[
     | UpsertCheckRun,
     Field(discriminator="type"),
 ]
-CREATES = ("create_issue",)  # actions whose intent is recorded before they are sent
 
 
 class Plan(BaseModel):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ossbot.context import Session
-from ossbot.errors import GitHubError, InputError, OssbotError
+from ossbot.errors import GitHubError, InputError, OssbotError, WriteFailed
 from ossbot.events import Event, event_from_payload
 from ossbot.executor import Executor
 from ossbot.jobs import Job
@@ -47,6 +47,9 @@ def run_job(session: Session, job: Job, event: Event) -> Outcome:
     try:
         outcome = _run(session, job, event, base)
     except OssbotError as exc:
+        written = session.writer.written if session.writer is not None else []
+        if written and not isinstance(exc, WriteFailed):  # an earlier job of this run wrote
+            exc = WriteFailed(exc, written)
         outcome = Outcome(job.name, base, ctx.dry_run, error=str(exc), exit_code=exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - a bug in one job must not hide the others' results
         outcome = Outcome(

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from ossbot.commands.parse import Command, parse_commands
 from ossbot.context import Context
 from ossbot.events import Event
+from ossbot.github.own import own_comments
 from ossbot.plan import Action, Plan, UpsertComment
 from ossbot.text import neutralize_mentions
 
 REFUSED = "refused-"
-HELP = "mention-help-"  # counted with the answers to questions (mentions.max_per_issue)
+ANSWERS = "mention-"  # the kinds of answers ossbot gives when asked, counted together
+HELP = f"{ANSWERS}help-"  # help is an answer too (mentions.max_per_issue)
 
 
 @dataclass
@@ -103,6 +105,17 @@ def help_spec(specs: Callable[[], Mapping[str, CommandSpec]]) -> CommandSpec:
     def plan(ctx: Context, event: Event, command: Command) -> Planned:
         assert event.issue is not None and event.comment is not None
         cfg, handle = ctx.config.commands, ctx.config.bot.handle
+        cap = ctx.config.mentions.max_per_issue
+        given = own_comments(
+            ctx.reader, ctx.repo, event.issue.number, ctx.bot_login, prefix=ANSWERS
+        )
+        if len(given) >= cap:
+            return Planned(
+                notes=[
+                    f"{len(given)} answers were given on this issue already "
+                    "(mentions.max_per_issue): no help is posted"
+                ]
+            )
         rows = [
             {
                 "usage": f"{handle} {spec.name}{' ' + spec.usage if spec.usage else ''}",
@@ -122,7 +135,7 @@ def help_spec(specs: Callable[[], Mapping[str, CommandSpec]]) -> CommandSpec:
                     number=event.issue.number,
                     marker=kind,
                     body=body,
-                    family="mention-",
+                    family=ANSWERS,
                     family_max=ctx.config.mentions.max_per_issue,
                 )
             ]

@@ -28,23 +28,18 @@ class Command:
 def parse_commands(
     text: str, *, handle: str, slash: bool = True, names: Collection[str] = ()
 ) -> list[Command]:
-    """The commands of known `names` in the text, in order, each once, at most MAX_COMMANDS."""
+    """The commands of known `names` in the text, in order, each name once (the first), at most
+    MAX_COMMANDS."""
     prefixes = _prefixes(handle, slash)
     known = {name.lower() for name in names}
     found: list[Command] = []
     for line in command_lines(text):
         command = _command(line, prefixes, known)
-        if command is not None and command not in found:
+        if command is not None and command.name not in {c.name for c in found}:
             found.append(command)
             if len(found) == MAX_COMMANDS:
                 break
     return found
-
-
-def addresses(text: str, *, handle: str, slash: bool = True) -> bool:
-    """Whether any eligible line starts with the handle (a command or a question to ossbot)."""
-    prefixes = _prefixes(handle, slash)
-    return any(_rest(line, prefixes) is not None for line in command_lines(text))
 
 
 def _prefixes(handle: str, slash: bool) -> tuple[str, ...]:

@@ -295,7 +295,13 @@ def _classify_answer(exc: Any, verb: str, what: str, safe: bool) -> _Failure:
         if safe:
             return _Failure(GitHubError(answered, status), exc, retry=True)
         return _Failure(AmbiguousWrite(f"{answered}: it may have been carried out", status), exc)
-    return _Failure(GitHubError(answered, status), exc)
+    codes = tuple(str(e.get("code")) for e in _errors(exc.data))
+    return _Failure(GitHubError(answered, status, codes), exc)
+
+
+def _errors(data: Any) -> list[dict[str, Any]]:
+    found = data.get("errors") if isinstance(data, dict) else None
+    return [e for e in found if isinstance(e, dict)] if isinstance(found, list) else []
 
 
 def _secondary_limit(status: int, message: str, data: Any, headers: dict[str, str]) -> bool:
@@ -305,9 +311,7 @@ def _secondary_limit(status: int, message: str, data: Any, headers: dict[str, st
     if status == 429:
         return True
     if status == 422 and isinstance(data, dict):  # GitHub's limit on creating content quickly
-        details = " ".join(
-            str(e.get("message", "")) for e in data.get("errors") or [] if isinstance(e, dict)
-        )
+        details = " ".join(str(e.get("message", "")) for e in _errors(data))
         return "submitted too quickly" in f"{lowered} {details.lower()}"
     return False
 

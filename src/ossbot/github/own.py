@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ossbot.events import Comment
-from ossbot.github.markers import Marker, find_marker, marker_kinds
+from ossbot.github.markers import marker_kinds
 
 
 def own_comments(
@@ -39,7 +39,3 @@ def find_own_comment(
     """The oldest of ossbot's comments of this marker kind, or None."""
     found = own_comments(reader, repo, number, bot_login, kind=kind)
     return found[0] if found else None
-
-
-def own_marker(comment: Comment | None, kind: str) -> Marker | None:
-    return find_marker(comment.body, kind) if comment is not None else None

@@ -65,12 +65,12 @@ class LiveReader:
     online = True
 
     def __init__(self, http: GitHubHTTP) -> None:
-        self.http = http
+        self._http = http
         self._memo: dict[tuple[Any, ...], Any] = {}
 
     @property
     def total_requests(self) -> int:
-        return self.http.total_requests
+        return self._http.total_requests
 
     def _memoized(self, key: tuple[Any, ...], fetch: Callable[[], T]) -> T:
         if key not in self._memo:
@@ -82,7 +82,7 @@ class LiveReader:
 
     def _optional(self, path: str, params: dict[str, Any] | None = None) -> Any:
         try:
-            return self.http.call("GET", path, params=params)
+            return self._http.call("GET", path, params=params)
         except GitHubError as exc:
             if exc.status == 404:
                 return None
@@ -91,7 +91,7 @@ class LiveReader:
     def _list(
         self, path: str, params: dict[str, Any] | None = None, *, limit: int | None = None
     ) -> list[dict[str, Any]]:
-        return list(self.http.pages(path, params, limit=limit))
+        return list(self._http.pages(path, params, limit=limit))
 
     # -- issues and pull requests -----------------------------------------------------------
 
@@ -185,11 +185,11 @@ class LiveReader:
 
     def tree(self, repo: str, sha: str) -> dict[str, str]:
         """{path: blob sha} of every file below a tree, recursively."""
-        data = self.http.call("GET", f"/repos/{repo}/git/trees/{sha}", params={"recursive": "1"})
+        data = self._http.call("GET", f"/repos/{repo}/git/trees/{sha}", params={"recursive": "1"})
         return {e["path"]: e["sha"] for e in data.get("tree", []) if e.get("type") == "blob"}
 
     def blob_text(self, repo: str, sha: str) -> str:
-        data = self.http.call("GET", f"/repos/{repo}/git/blobs/{sha}")
+        data = self._http.call("GET", f"/repos/{repo}/git/blobs/{sha}")
         return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
 
     # -- people -----------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ class LiveReader:
         return self._memoized(("role", repo, login.lower()), fetch)
 
     def authenticated_login(self) -> str | None:
-        return self._memoized(("user",), lambda: str(self.http.call("GET", "/user")["login"]))
+        return self._memoized(("user",), lambda: str(self._http.call("GET", "/user")["login"]))
 
 
 ROLE_RANK = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}

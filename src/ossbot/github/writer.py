@@ -12,9 +12,16 @@ from ossbot.github.reader import LiveReader
 
 
 class Writer:
+    """`written` tells, in words, every write GitHub carried out in this run (a failure later
+    says what was already written)."""
+
     def __init__(self, http: GitHubHTTP, reader: LiveReader) -> None:
         self.http = http
         self.reader = reader
+        self.written: list[str] = []
+
+    def _did(self, what: str) -> None:
+        self.written.append(what)
 
     # -- comments -------------------------------------------------------------------------------
 
@@ -23,14 +30,29 @@ class Writer:
         data = self.http.call(
             "POST", f"/repos/{repo}/issues/{number}/comments", body={"body": body}
         )
-        return Comment.model_validate(data)
+        created = Comment.model_validate(data)
+        self._did(f"comment created on {repo}#{number} ({created.html_url})")
+        return created
 
     def edit_comment(self, repo: str, number: int, comment_id: int, body: str) -> Comment:
         self.reader.forget("comments", repo, number)
         data = self.http.call(
             "PATCH", f"/repos/{repo}/issues/comments/{comment_id}", body={"body": body}
         )
-        return Comment.model_validate(data)
+        edited = Comment.model_validate(data)
+        self._did(f"comment edited on {repo}#{number} ({edited.html_url})")
+        return edited
+
+    def comment(self, repo: str, comment_id: int) -> Comment | None:
+        """The comment as it is now, or None when it was deleted."""
+        try:
+            return Comment.model_validate(
+                self.http.call("GET", f"/repos/{repo}/issues/comments/{comment_id}")
+            )
+        except GitHubError as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     def delete_comment(self, repo: str, number: int, comment_id: int) -> bool:
         """False when it was gone already (another run deleted it)."""
@@ -41,6 +63,7 @@ class Writer:
             if exc.status == 404:
                 return False
             raise
+        self._did(f"comment deleted on {repo}#{number}")
         return True
 
     # -- labels ---------------------------------------------------------------------------------
@@ -53,26 +76,30 @@ class Writer:
         data = self.http.call(
             "POST", f"/repos/{repo}/issues/{number}/labels", body={"labels": labels}
         )
+        names = [item if isinstance(item, str) else item["name"] for item in labels]
+        self._did(f"labels added to {repo}#{number}: {', '.join(names)}")
         return [item["name"] for item in data]
 
     def remove_label(self, repo: str, number: int, name: str) -> None:
-        from urllib.parse import quote
-
         try:
-            self.http.call("DELETE", f"/repos/{repo}/issues/{number}/labels/{quote(name, safe='')}")
+            self.http.call("DELETE", f"/repos/{repo}/issues/{number}/labels/{_quoted(name)}")
         except GitHubError as exc:
             if exc.status != 404:
                 raise
+            return
+        self._did(f"label {name} removed from {repo}#{number}")
 
     def create_label(self, repo: str, name: str, color: str, description: str | None) -> Label:
         self.reader.forget("labels", repo)
         body = {"name": name, "color": color, "description": description or ""}
-        try:
-            data = self.http.call("POST", f"/repos/{repo}/labels", body=body)
+        try:  # sending it twice is harmless: names are unique
+            data = self.http.call("POST", f"/repos/{repo}/labels", body=body, idempotent=True)
         except GitHubError as exc:
-            if exc.status != 422:  # 422: it exists already (another run created it)
+            if "already_exists" not in exc.codes:  # another run created it meanwhile
                 raise
             data = self.http.call("GET", f"/repos/{repo}/labels/{_quoted(name)}")
+            return Label.model_validate(data)
+        self._did(f"label {name} created in {repo}")
         return Label.model_validate(data)
 
     # -- issues ---------------------------------------------------------------------------------
@@ -85,7 +112,9 @@ class Writer:
             payload["labels"] = labels
         if assignees:
             payload["assignees"] = assignees
-        return self.http.call("POST", f"/repos/{repo}/issues", body=payload)
+        created: dict[str, Any] = self.http.call("POST", f"/repos/{repo}/issues", body=payload)
+        self._did(f"issue created: {repo}#{created['number']}")
+        return created
 
     def recent_issues(self, repo: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """The newest issues (to find one whose create answered ambiguously)."""
@@ -95,13 +124,15 @@ class Writer:
     def add_sub_issue(self, repo: str, parent: int, child_id: int) -> dict[str, Any]:
         body = {"sub_issue_id": child_id}
         try:
-            return self.http.call(
+            linked: dict[str, Any] = self.http.call(
                 "POST", f"/repos/{repo}/issues/{parent}/sub_issues", body=body, idempotent=True
             )
         except GitHubError as exc:
             if exc.status == 422 and child_id in self.sub_issue_ids(repo, parent):
                 return {}  # linked already: an earlier attempt got through
             raise
+        self._did(f"issue {child_id} linked under {repo}#{parent}")
+        return linked
 
     def sub_issue_ids(self, repo: str, parent: int) -> set[int]:
         return {item["id"] for item in self.http.pages(f"/repos/{repo}/issues/{parent}/sub_issues")}
@@ -114,10 +145,16 @@ class Writer:
         return list(data.get("check_runs") or [])
 
     def create_check_run(self, repo: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self.http.call("POST", f"/repos/{repo}/check-runs", body=body)
+        created: dict[str, Any] = self.http.call("POST", f"/repos/{repo}/check-runs", body=body)
+        self._did(f"check run '{body.get('name')}' created in {repo}")
+        return created
 
     def update_check_run(self, repo: str, run_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        return self.http.call("PATCH", f"/repos/{repo}/check-runs/{run_id}", body=body)
+        updated: dict[str, Any] = self.http.call(
+            "PATCH", f"/repos/{repo}/check-runs/{run_id}", body=body
+        )
+        self._did(f"check run '{body.get('name')}' updated in {repo}")
+        return updated
 
 
 def _quoted(name: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ossbot.commands.job import ANSWERS
 from ossbot.commands.parse import parse_commands
 from ossbot.context import Context
 from ossbot.events import Comment, Event, Issue
@@ -35,7 +36,7 @@ _QUESTION_WORDS = re.compile(
     re.I,
 )
 RELATED = 3
-MENTION = "mention-"  # the kind of an answer: mention-<comment id>; answers are counted together
+MENTION = ANSWERS  # the kind of an answer: mention-<comment id>; answers are counted together
 
 
 class MentionAnswer(BaseModel):
@@ -86,21 +87,15 @@ def plan_comment(ctx: Context, event: Event) -> Plan:
         job="triage", event=f"{event.name}.{event.action}", repo=event.repo, number=issue.number
     )
     if event.action != "created":
-        return plan.model_copy(
-            update={"skipped": f"comments are answered when created, not {event.action}"}
-        )
+        return plan.with_(skipped=f"comments are answered when created, not {event.action}")
     if comment.user.is_bot:
-        return plan.model_copy(
-            update={"skipped": f"the comment is by a bot ({comment.user.login})"}
-        )
+        return plan.with_(skipped=f"the comment is by a bot ({comment.user.login})")
     onboarding, mentions, handle = ctx.config.onboarding, ctx.config.mentions, ctx.config.bot.handle
     commands = ctx.config.commands
     if commands.enabled and parse_commands(
         comment.body, handle=handle, slash=commands.slash, names=ctx.command_names
     ):
-        return plan.model_copy(
-            update={"skipped": "the comment is a command (the commands job acts on it)"}
-        )
+        return plan.with_(skipped="the comment is a command (`ossbot run` acts on it)")
     if (
         onboarding.enabled
         and not issue.is_pull_request
@@ -110,8 +105,8 @@ def plan_comment(ctx: Context, event: Event) -> Plan:
     question = question_for(comment.body, handle) if mentions.enabled else None
     if question:
         return _mention(ctx, plan, issue, comment, question)
-    return plan.model_copy(
-        update={"skipped": f"the comment neither asks to contribute nor asks {handle} a question"}
+    return plan.with_(
+        skipped=f"the comment neither asks to contribute nor asks {handle} a question"
     )
 
 
@@ -122,9 +117,7 @@ def _onboarding(ctx: Context, plan: Plan, issue: Issue, comment: Comment) -> Pla
     login = comment.user.login
     kind = f"onboarding-{login.lower()}"
     if find_own_comment(ctx.reader, ctx.repo, issue.number, kind, ctx.bot_login):
-        return plan.model_copy(
-            update={"skipped": f"{login} already had an onboarding reply on this issue"}
-        )
+        return plan.with_(skipped=f"{login} already had an onboarding reply on this issue")
     cfg = ctx.config.onboarding
     pulls = _open_linked_pulls(ctx, issue.number)
     good_first = [
@@ -163,11 +156,9 @@ def _onboarding(ctx: Context, plan: Plan, issue: Issue, comment: Comment) -> Pla
         if ctx.online
         else ["no token: linked pull requests, guides and good first issues were not read"]
     )
-    return plan.model_copy(
-        update={
-            "actions": [UpsertComment(repo=ctx.repo, number=issue.number, marker=kind, body=body)],
-            "notes": notes,
-        }
+    return plan.with_(
+        actions=[UpsertComment(repo=ctx.repo, number=issue.number, marker=kind, body=body)],
+        notes=notes,
     )
 
 
@@ -192,13 +183,11 @@ def _mention(ctx: Context, plan: Plan, issue: Issue, comment: Comment, question:
     kind = f"{MENTION}{comment.id}"
     answered = own_comments(ctx.reader, ctx.repo, issue.number, ctx.bot_login, prefix=MENTION)
     if any(find_marker(c.body, kind) for c in answered):
-        return plan.model_copy(update={"skipped": "this comment was answered already"})
+        return plan.with_(skipped="this comment was answered already")
     if len(answered) >= ctx.config.mentions.max_per_issue:
-        return plan.model_copy(
-            update={
-                "skipped": f"{len(answered)} questions were answered on this "
-                "issue already (mentions.max_per_issue)"
-            }
+        return plan.with_(
+            skipped=f"{len(answered)} questions were answered on this "
+            "issue already (mentions.max_per_issue)"
         )
     neighbours = Neighbours(issue, history(ctx).issues)
     related = neighbours.nearest(RELATED, min_score=0.1)
@@ -231,7 +220,7 @@ def _mention(ctx: Context, plan: Plan, issue: Issue, comment: Comment, question:
     action = UpsertComment(
         repo=ctx.repo, number=issue.number, marker=kind, body=body, family=MENTION, family_max=cap
     )
-    return plan.model_copy(update={"actions": [action], "notes": notes})
+    return plan.with_(actions=[action], notes=notes)
 
 
 def _ask_model(

@@ -50,16 +50,14 @@ def _plan_pull_request(ctx: Context, event: Event) -> Plan:
     )
     actions = plan_welcome(ctx, event, pull.user.login, is_pull_request=True)
     if actions:
-        return plan.model_copy(update={"actions": actions})
+        return plan.with_(actions=actions)
     if not ctx.config.welcome.enabled:
-        return plan.model_copy(update={"skipped": "welcome is off (welcome.enabled: false)"})
+        return plan.with_(skipped="welcome is off (welcome.enabled: false)")
     if not ctx.online:
-        return plan.model_copy(
-            update={
-                "skipped": "without a token ossbot cannot tell whether this is "
-                "the author's first pull request"
-            }
+        return plan.with_(
+            skipped="without a token ossbot cannot tell whether this is "
+            "the author's first pull request"
         )
-    return plan.model_copy(
-        update={"skipped": "no welcome is due (not a new pull request, or not the author's first)"}
+    return plan.with_(
+        skipped="no welcome is due (not a new pull request, or not the author's first)"
     )
