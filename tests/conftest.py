@@ -122,6 +122,27 @@ def comment_event(
     return {**payload, "action": action, "comment": comment}
 
 
+def pull_event(fake: Any, number: int, action: str = "opened", repo: str = REPO) -> dict[str, Any]:
+    """A webhook payload for a pull request as the fake holds it now."""
+    issue = fake.issue(repo, number)
+    pull = {
+        "number": number,
+        "title": issue["title"],
+        "body": issue["body"],
+        "user": issue["user"],
+        "html_url": issue["html_url"],
+        "head": {"ref": "feature", "sha": "a" * 40},
+        "base": {"ref": "main", "sha": "b" * 40},
+    }
+    return {
+        "action": action,
+        "number": number,
+        "pull_request": pull,
+        "repository": {"full_name": repo},
+        "sender": issue["user"],
+    }
+
+
 def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """The real CLI in a process of its own (runs that overlap are separate processes in
     Actions): the environment is this test's, plus `env`."""

@@ -4,37 +4,9 @@ for first-time authors. The real CLI against the fake GitHub over HTTP."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from conftest import BOT, REPO, issue_event, ossbot, write_event, writes
+from conftest import BOT, REPO, comment_event, issue_event, ossbot, pull_event, write_event, writes
 from fakes.llm_server import json_answer
-
-
-def comment_event(
-    gh, number: int, comment: dict[str, Any], action: str = "created"
-) -> dict[str, Any]:
-    payload = issue_event(gh, number, sender=comment["user"]["login"])
-    return {**payload, "action": action, "comment": comment}
-
-
-def pull_event(gh, number: int, action: str = "opened") -> dict[str, Any]:
-    issue = gh.issue(REPO, number)
-    pull = {
-        "number": number,
-        "title": issue["title"],
-        "body": issue["body"],
-        "user": issue["user"],
-        "html_url": issue["html_url"],
-        "head": {"ref": "feature", "sha": "a" * 40},
-        "base": {"ref": "main", "sha": "b" * 40},
-    }
-    return {
-        "action": action,
-        "number": number,
-        "pull_request": pull,
-        "repository": {"full_name": REPO},
-        "sender": issue["user"],
-    }
 
 
 def _comment(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BOT, CORPORA, REPO, comment_event, issue_event, ossbot, write_event
+from conftest import BOT, CORPORA, REPO, comment_event, issue_event, ossbot, pull_event, write_event
 from ossbot import jobs
 from ossbot.errors import GitHubError
 from ossbot.plan import Plan
@@ -22,30 +22,10 @@ def _ledger(state: Path) -> list[tuple[str, str]]:
         return sorted(db.execute("SELECT job, outcome FROM ledger").fetchall())
 
 
-def _pull_event(gh, number: int) -> dict:
-    issue = gh.issue(REPO, number)
-    pull = {
-        "number": number,
-        "title": issue["title"],
-        "body": issue["body"],
-        "user": issue["user"],
-        "html_url": issue["html_url"],
-        "head": {"ref": "feature", "sha": "a" * 40},
-        "base": {"ref": "main", "sha": "b" * 40},
-    }
-    return {
-        "action": "opened",
-        "number": number,
-        "pull_request": pull,
-        "repository": {"full_name": REPO},
-        "sender": issue["user"],
-    }
-
-
 def test_run_on_a_pull_request_runs_every_job_registered_for_it(tmp_path, gh):
     gh.put_file(REPO, ".github/ossbot.yml", "welcome:\n  enabled: true\n")
     number = gh.add_pull(REPO, "Fix the export", "Fixes it.", user="newbie")["number"]
-    path = write_event(tmp_path / "p.json", _pull_event(gh, number))
+    path = write_event(tmp_path / "p.json", pull_event(gh, number))
     result = ossbot("run", "--event", path, "--event-name", "pull_request_target")
     assert result.exit_code == 0, result.stderr
     expected = [job.name for job in jobs.jobs_for("pull_request")]

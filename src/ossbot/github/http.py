@@ -109,16 +109,9 @@ class GitHubHTTP:
 
     # -- requests ---------------------------------------------------------------------------
 
-    def call(
-        self,
-        verb: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        body: Any = None,
-        idempotent: bool | None = None,
-    ) -> Any:
-        return self.request(verb, path, params=params, body=body, idempotent=idempotent)[1]
+    def call(self, verb: str, path: str, **options: Any) -> Any:
+        """The data of one request (see `request`)."""
+        return self.request(verb, path, **options)[1]
 
     def request(
         self,
