@@ -312,3 +312,24 @@ def test_a_token_that_writes_as_another_login_is_told_to_set_bot_login(tmp_path,
     result = _triage(tmp_path, gh, number)
     assert result.exit_code == 1
     assert "bot.login" in result.stderr and "my-app[bot]" in result.stderr
+
+
+def test_an_exhausted_primary_limit_longer_than_allowed_says_when_it_resets(
+    tmp_path, gh, monkeypatch
+):
+    import time
+
+    monkeypatch.setenv("OSSBOT_MAX_RATE_LIMIT_WAIT", "30")
+    number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
+    reset = str(int(time.time()) + 3600)
+    gh.fail(
+        "GET",
+        r"/labels$",
+        403,
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
+        body={"message": "API rate limit exceeded for installation."},
+    )
+    result = _triage(tmp_path, gh, number)
+    assert result.exit_code == 1
+    assert "OSSBOT_MAX_RATE_LIMIT_WAIT" in result.stderr and "resets in" in result.stderr
+    assert writes(gh) == []

@@ -514,7 +514,6 @@ def _prepare_command(
 ) -> tuple[Session, Any, list[Any]]:
     """The command as if its user had written it in a comment on the item: the same
     permission check, the same writes (only the commands job runs)."""
-    from ossbot.context import build_session
     from ossbot.jobs import command_specs, job_named
     from ossbot.runner import command_event
 
@@ -524,20 +523,36 @@ def _prepare_command(
             f"unknown command '{subject.name}': choose one of {', '.join(sorted(specs))}"
         )
     item = subject.item
-    session = build_session(
+    session, event = _live(
+        opts,
         settings,
         item.repo,
+        lambda session: command_event(session, item.repo, item.number, subject.name, subject.args),
+    )
+    return session, event, [job_named("commands")]
+
+
+def _live(
+    opts: Options, settings: Settings, repo: str, make_event: Callable[[Session], Any]
+) -> tuple[Session, Any]:
+    """A session that may read a public repository without a token, and the event built from
+    what it reads (the session is closed if that fails)."""
+    from ossbot.context import build_session
+    from ossbot.jobs import command_specs
+
+    session = build_session(
+        settings,
+        repo,
         dry_run=opts.dry_run,
         config_path=opts.config,
         anonymous_reads=True,
-        command_names=frozenset(specs),
+        command_names=frozenset(command_specs()),
     )
     try:
-        event = command_event(session, item.repo, item.number, subject.name, subject.args)
+        return session, make_event(session)
     except BaseException:
         session.close()
         raise
-    return session, event, [job_named("commands")]
 
 
 def _prepare_event(
@@ -549,21 +564,14 @@ def _prepare_event(
     from ossbot.jobs import command_specs, jobs_for
     from ossbot.runner import live_event
 
-    names = frozenset(command_specs())
     if isinstance(subject, LiveItem):
-        session = build_session(
+        item = subject
+        session, event = _live(
+            opts,
             settings,
-            subject.repo,
-            dry_run=opts.dry_run,
-            config_path=opts.config,
-            anonymous_reads=True,
-            command_names=names,
+            item.repo,
+            lambda session: live_event(session, item.repo, item.number, pull=item.pull),
         )
-        try:
-            event = live_event(session, subject.repo, subject.number, pull=subject.pull)
-        except BaseException:
-            session.close()
-            raise
         return session, event, _select(jobs_for(event.name), event.name, only)
     source = f"event file {subject.path}"
     payload = read_payload(subject.path)
@@ -579,7 +587,7 @@ def _prepare_event(
         dry_run=opts.dry_run,
         config_path=opts.config,
         commit=_default_branch_head(settings, event),
-        command_names=names,
+        command_names=frozenset(command_specs()),
     )
     return session, event, jobs
 

@@ -142,9 +142,9 @@ class Executor:
     def _edit(self, action: UpsertComment, number: int, existing: Comment, body: str) -> Result:
         """Edit in place unless it says the same, or a run that read the issue later wrote it.
         The comment is read again just before: what was read while planning may be old."""
-        if not _same(existing.body, body, action.marker):
+        if not _same(existing.body, body):
             existing = self.writer.comment(action.repo, existing.id) or existing
-        if _same(existing.body, body, action.marker):
+        if _same(existing.body, body):
             return Result(
                 type=action.type, result="unchanged", url=existing.html_url, id=existing.id
             )
@@ -204,7 +204,7 @@ class Executor:
                 note="an overlapping run had written it first",
             )
             theirs = find_marker(keep.body, action.marker)
-            if not _same(keep.body, body, action.marker) and not _newer(theirs, action.version):
+            if not _same(keep.body, body) and not _newer(theirs, action.version):
                 self.writer.edit_comment(action.repo, number, keep.id, body)
         if action.family and action.family_max and keep.id == mine.id:
             left = [c for c in listed if c.id not in {extra.id for extra in same[1:]}]
@@ -364,15 +364,15 @@ def _resolve(action: Any, produced: dict[str, Result]) -> Any:
     return action.model_copy(update=update) if update else action
 
 
-def _same(existing: str, body: str, kind: str) -> bool:
+def _same(existing: str, body: str) -> bool:
     """The same comment, whatever version of the issue each was read from."""
-    return _unversioned(existing, kind) == _unversioned(body, kind)
+    return _unversioned(existing) == _unversioned(body)
 
 
 _VERSION_ATTR = re.compile(r"(<!-- ossbot:[a-z0-9-]+(?: [a-z0-9_-]+=[^\s>]*)*?) v=[^\s>]*")
 
 
-def _unversioned(body: str, kind: str) -> str:
+def _unversioned(body: str) -> str:
     """The body without its marker's `v` attribute."""
     return _VERSION_ATTR.sub(r"\1", body).strip()
 

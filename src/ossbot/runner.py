@@ -131,9 +131,7 @@ def live_event(session: Session, repo: str, number: int, *, pull: bool) -> Event
             "sender": data.get("user"),
         }
         return event_from_payload(payload, "pull_request", source=f"{repo}#{number}")
-    data = reader.issue_payload(repo, number)
-    if data is None:
-        raise InputError(f"{repo}#{number} was not found (or the token cannot see it)")
+    data = _issue_data(session, repo, number)
     if data.get("pull_request"):
         raise InputError(f"{repo}#{number} is a pull request: use --pr {number}")
     payload = {
@@ -153,9 +151,7 @@ def command_event(
     import time
 
     ctx = session.ctx
-    data = ctx.reader.issue_payload(repo, number)
-    if data is None:
-        raise InputError(f"{repo}#{number} was not found (or the token cannot see it)")
+    data = _issue_data(session, repo, number)
     try:
         actor = ctx.reader.authenticated_login() if ctx.online else None
     except (GitHubError, InputError):  # an installation token is nobody's: GET /user is refused
@@ -176,3 +172,10 @@ def command_event(
     }
     event = event_from_payload(payload, "issue_comment", source=f"{repo}#{number}")
     return event.model_copy(update={"terminal": True})
+
+
+def _issue_data(session: Session, repo: str, number: int) -> dict[str, Any]:
+    data = session.ctx.reader.issue_payload(repo, number)
+    if data is None:
+        raise InputError(f"{repo}#{number} was not found (or the token cannot see it)")
+    return data

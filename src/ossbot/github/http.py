@@ -125,7 +125,8 @@ class GitHubHTTP:
         """(headers, data) of one request, retried by the policy."""
         what = f"{verb} {_shown(path)}"
         safe = _idempotent(verb, path) if idempotent is None else idempotent
-        secondary = primary = attempt = 0
+        limited: Counter[str] = Counter()
+        attempt = 0
         while True:
             with self._lock:
                 self.requests[verb] += 1
@@ -134,36 +135,10 @@ class GitHubHTTP:
                     verb, path, parameters=params, input=body
                 )
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised typed
-                failure = _classify(exc, verb, what, safe)
-            if failure.wait_kind == "secondary":
-                secondary += 1
-                wait = failure.retry_after
-                if wait is None:
-                    wait = self.policy.secondary_wait * 2 ** (secondary - 1)
-                limit = self.policy.max_wait
-                if secondary > max(self.policy.retries, 1) or wait > limit:
-                    raise GitHubError(
-                        f"{failure.message}; still limited after waiting {self.waited:.0f} s",
-                        failure.status,
-                    )
-                self._wait(wait)
-                continue
-            if failure.wait_kind == "primary":
-                primary += 1
-                wait = failure.retry_after or 0.0
-                if primary > 2:
-                    raise GitHubError(
-                        f"{failure.message}; the rate limit was still exhausted "
-                        "after waiting for its reset",
-                        failure.status,
-                    )
-                if wait > self.policy.max_wait:
-                    raise GitHubError(
-                        f"{failure.message}; the limit resets in {wait:.0f} s, longer than "
-                        f"OSSBOT_MAX_RATE_LIMIT_WAIT ({self.policy.max_wait:.0f} s)",
-                        failure.status,
-                    )
-                self._wait(wait + 1.0)
+                failure = _classify(exc, what, safe)
+            if failure.wait_kind is not None:  # GitHub did not act: wait, then send it again
+                limited[failure.wait_kind] += 1
+                self._wait(self._limit_wait(failure, limited[failure.wait_kind]))
                 continue
             if failure.retry and attempt < self.policy.retries:
                 attempt += 1
@@ -174,6 +149,28 @@ class GitHubHTTP:
                     f"{failure.error} (after {attempt + 1} attempts)", failure.status
                 ) from failure.cause
             raise failure.error from failure.cause
+
+    def _limit_wait(self, failure: _Failure, times: int) -> float:
+        """How long to wait out a rate limit met `times` times in a row; raises when waiting
+        would be too long or has not helped."""
+        if failure.wait_kind == "primary":
+            wait = (failure.retry_after or 0.0) + 1.0
+            if times > 2:
+                why = "the rate limit was still exhausted after waiting for its reset"
+            elif wait > self.policy.max_wait:
+                why = (
+                    f"the limit resets in {wait:.0f} s, longer than OSSBOT_MAX_RATE_LIMIT_WAIT "
+                    f"({self.policy.max_wait:.0f} s)"
+                )
+            else:
+                return wait
+        else:
+            given = failure.retry_after
+            wait = given if given is not None else self.policy.secondary_wait * 2 ** (times - 1)
+            if times <= max(self.policy.retries, 1) and wait <= self.policy.max_wait:
+                return wait
+            why = f"still limited after waiting {self.waited:.0f} s"
+        raise GitHubError(f"{failure.message}; {why}", failure.status)
 
     def _wait(self, seconds: float, *, jitter: bool = False) -> None:
         if seconds <= 0:
@@ -224,11 +221,11 @@ class _Failure:
         return getattr(self.error, "status", None)
 
 
-def _classify(exc: Exception, verb: str, what: str, safe: bool) -> _Failure:
+def _classify(exc: Exception, what: str, safe: bool) -> _Failure:
     from github import GithubException
 
     if isinstance(exc, GithubException):
-        return _classify_answer(exc, verb, what, safe)
+        return _classify_answer(exc, what, safe)
     if _never_sent(exc):
         return _Failure(
             GitHubError(f"could not reach GitHub for {what}: {_first_line(exc)}"), exc, retry=True
@@ -248,7 +245,7 @@ def _classify(exc: Exception, verb: str, what: str, safe: bool) -> _Failure:
     raise exc
 
 
-def _classify_answer(exc: Any, verb: str, what: str, safe: bool) -> _Failure:
+def _classify_answer(exc: Any, what: str, safe: bool) -> _Failure:
     status, headers = exc.status, {k.lower(): v for k, v in (exc.headers or {}).items()}
     message = _message(exc.data)
     answered = f"GitHub answered {status} {message} to {what}"
