@@ -80,6 +80,7 @@ def test_a_cold_run_outside_actions_costs_one_listing_more(tmp_path, gh):
     assert triage(tmp_path, gh, number).exit_code == 0
     calls = [(r.method, r.path.removeprefix(f"/repos/{REPO}")) for r in gh.requests]
     assert calls == [
+        ("GET", "/issues/comments"),  # a state that starts empty is rebuilt from ossbot's markers
         ("GET", "/contents/.github"),  # config and overrides: cached by commit in Actions
         ("GET", "/issues"),  # the history, and the issue as it is now
         ("GET", "/labels"),

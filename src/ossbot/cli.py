@@ -149,11 +149,12 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
     ),
     "state": (
         Annotated[
-            Path | None,
+            str | None,
             typer.Option(
                 "--state",
-                help="State database file. Default: $OSSBOT_STATE, else "
-                "~/.local/state/ossbot/state.db.",
+                help="Where the state lives: a path or local:PATH, branch[:NAME] (a branch of "
+                "the repository, default ossbot-state), cache:PATH (the Actions cache's file) "
+                "or none. Default: $OSSBOT_STATE, else ~/.local/state/ossbot/state.db.",
                 show_default=False,
             ),
         ],
@@ -187,7 +188,7 @@ class Options:
     format: Format = Format.text
     config: Path | None = None
     token: str | None = None
-    state: Path | None = None
+    state: str | None = None
     bot_login: str | None = None
     debug: bool = False
 
@@ -370,6 +371,193 @@ def llm_check(opts: Options) -> None:
             raise ProviderCheckFailed("; ".join(r.error for r in failed))
 
 
+state_app = typer.Typer(
+    help="The state store (ledger and caches): show it, pull it to a file, push a file back, "
+    "prune it.",
+    no_args_is_help=True,
+)
+app.add_typer(state_app, name="state")
+
+
+@state_app.command("show")
+@options("repo", "format", "token", "state", "debug")
+def state_show(opts: Options) -> None:
+    """The store, its head, its size, and the rows of each table."""
+    from ossbot.state.admin import show
+
+    def shown(store: Any, spec: Any) -> dict[str, Any]:
+        return show(store, spec)
+
+    _with_store(opts, shown, scratch=True, render=_show_state)
+
+
+@state_app.command("pull")
+@options("repo", "format", "token", "state", "debug")
+def state_pull(
+    opts: Options,
+    path: Annotated[Path, typer.Argument(help="Where to write the database (plain SQLite).")],
+) -> None:
+    """Copy the store's database to PATH, to inspect or repair it (then `ossbot state push`)."""
+    from ossbot.state.admin import pull
+
+    _with_store(opts, lambda store, spec: pull(store, path), scratch=True)
+
+
+@state_app.command("push")
+@options("repo", "format", "token", "state", "debug")
+def state_push(
+    opts: Options,
+    path: Annotated[Path, typer.Argument(help="A state database, as `state pull` wrote it.")],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace the store even if it moved since the pull."),
+    ] = False,
+) -> None:
+    """Replace the store's database with PATH. Refused when the store moved since PATH was
+    pulled, unless --force (on a branch: a new commit on top, never a force push)."""
+    from ossbot.state.admin import push
+
+    _with_store(opts, lambda store, spec: push(store, path, force=force), scratch=False)
+
+
+@state_app.command("prune")
+@options("repo", "format", "token", "state", "debug")
+def state_prune(
+    opts: Options,
+    older_than: Annotated[
+        float | None,
+        typer.Option(
+            "--older-than",
+            min=0,
+            help="Days of processed events to keep (default 180).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Delete old events, finished intents, old model calls and expired cache rows; save."""
+    from ossbot.state.admin import prune_store
+
+    _with_store(opts, lambda store, spec: prune_store(store, ledger_days=older_than), scratch=False)
+
+
+@state_app.command("choose", hidden=True)
+@options("repo", "token", "dry_run", "debug")
+def state_choose(
+    opts: Options,
+    requested: Annotated[str, typer.Argument(help="auto, branch[:NAME], cache or none.")] = "auto",
+    cache_path: Annotated[
+        Path, typer.Option("--cache-path", help="The file the Actions cache keeps.")
+    ] = Path("ossbot-state/state.db"),
+) -> None:
+    """The composite action's first step: which store this run uses (GITHUB_OUTPUT: store,
+    spec), and why (the job summary)."""
+    from ossbot.context import make_http
+    from ossbot.state.admin import choose
+
+    settings = opts.settings()
+    with _redacted(settings):
+        repo = opts.repo or settings.github_repository
+        http = make_http(settings) if settings.token else None
+        try:
+            spec, why = choose(
+                requested, http=http, repo=repo, cache_path=cache_path, dry_run=opts.dry_run
+            )
+        finally:
+            if http is not None:
+                http.close()
+        line = f"ossbot state: {spec.describe()} ({why})"
+        typer.echo(line)
+        if settings.github_output:
+            with open(settings.github_output, "a", encoding="utf-8") as handle:
+                handle.write(f"store={spec.kind}\nspec={spec.text()}\n")
+        if settings.github_step_summary:
+            with open(settings.github_step_summary, "a", encoding="utf-8") as handle:
+                handle.write(f"<sub>{line}</sub>\n\n")
+
+
+@state_app.command("prune-cache", hidden=True)
+@options("repo", "token", "debug")
+def state_prune_cache(
+    opts: Options,
+    prefix: Annotated[str, typer.Option("--prefix", help="The entries' key prefix.")],
+    keep: Annotated[int, typer.Option("--keep", min=1, help="Newest entries kept.")] = 1,
+) -> None:
+    """The composite action's last step: superseded state cache entries are deleted."""
+    from ossbot.context import make_http
+    from ossbot.state.admin import prune_cache
+
+    settings = opts.settings()
+    with _redacted(settings):
+        repo = opts.repo or settings.github_repository
+        if not repo or not settings.token:
+            raise InputError("prune-cache needs --repo (or GITHUB_REPOSITORY) and a token")
+        http = make_http(settings)
+        try:
+            said = prune_cache(http, repo, prefix, keep)
+        finally:
+            http.close()
+        typer.echo(said)
+        if settings.github_step_summary:
+            with open(settings.github_step_summary, "a", encoding="utf-8") as handle:
+                handle.write(f"<sub>ossbot state: {said}</sub>\n\n")
+
+
+def _with_store(
+    opts: Options,
+    work: Callable[[Any, Any], dict[str, Any]],
+    *,
+    scratch: bool,
+    render: Callable[[dict[str, Any]], None] | None = None,
+) -> None:
+    """Open the store `--state` names (a branch needs --repo or GITHUB_REPOSITORY), do `work`,
+    show what it returns."""
+    from ossbot.context import make_http, open_store
+    from ossbot.events import check_repo
+
+    settings = opts.settings()
+    with _redacted(settings) as secrets:
+        spec = settings.state_spec()
+        repo = opts.repo or settings.github_repository or ""
+        http = None
+        if spec.kind == "branch":
+            if not repo:
+                raise InputError("the state branch is a repository's: pass --repo OWNER/NAME")
+            repo = check_repo(repo)
+            http = make_http(settings)
+        store = open_store(spec, settings, http, repo, scratch=scratch, redact=secrets.redact)
+        try:
+            document = work(store, spec)
+        finally:
+            store.close()
+            if http is not None:
+                http.close()
+        if opts.format is Format.json:
+            typer.echo(json.dumps(document, indent=2))
+        elif render is not None:
+            render(document)
+        else:
+            for key, value in document.items():
+                typer.echo(f"{key}: {value}")
+
+
+def _show_state(document: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{document['where']}[/bold]")
+    console.print(f"head: {document['head'] or '(none yet)'}")
+    size = f"size: {document['size']:,} bytes"
+    if document.get("stored"):
+        size += f" ({document['stored']:,} stored, compressed)"
+    console.print(size)
+    table = Table("table", "rows")
+    for name, count in sorted(document["tables"].items()):
+        table.add_row(name, str(count))
+    console.print(table)
+    for warning in document["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
+
+
 labels_app = typer.Typer(
     help="Learned labels: backtest them before trusting them.", no_args_is_help=True
 )
@@ -495,10 +683,24 @@ def _execute(opts: Options, only: str | None, subject: Subject | None = None) ->
         session, event, jobs = prepared
         try:
             outcomes = run_jobs(session, event, jobs)
-        finally:
+        finally:  # once, after the executor, also when a job failed: what was written is kept
+            saved = _save_state(session)
             warnings = list(session.ctx.store.warnings)
             session.close()
-        _show(outcomes, warnings, opts, settings, secrets, many=only is None)
+        _show(outcomes, warnings, opts, settings, secrets, many=only is None, saved=saved)
+
+
+def _save_state(session: Session) -> Any:
+    """The store's save report; a save that fails is a warning (GitHub's markers still hold
+    what was written, and the next run rebuilds from them), never a failed job."""
+    from ossbot.state.backends import SaveReport
+
+    store = session.ctx.store
+    try:
+        return store.save()
+    except (OssbotError, OSError) as exc:
+        store.warnings.append(f"the state was not saved to {store.backend.describe()}: {exc}")
+        return SaveReport(False, f"not saved: {exc}")
 
 
 def _prepare(
@@ -624,19 +826,27 @@ def _show(
     secrets: Secrets,
     *,
     many: bool,
+    saved: Any = None,
 ) -> None:
-    from ossbot.preview import job_summary, outcome_json, print_text
+    from ossbot.preview import job_summary, outcome_json, print_text, state_summary
 
     console = Console()
+    spec = settings.state_spec()
+    state = {"store": spec.text(), "saved": bool(saved and saved.saved)}
+    if saved is not None:
+        state["detail"] = saved.detail
     if opts.format is Format.json:
         shown = [outcome_json(o) for o in outcomes]
         document: Any = shown[0] if not many and len(shown) == 1 else {"jobs": shown}
+        document = {**document, "state": state}
         if warnings:
             document = {**document, "warnings": warnings}
         console.file.write(json.dumps(document, indent=2) + "\n")
     else:
         for outcome in outcomes:
             print_text(console, outcome)
+        if saved is not None and saved.saved:
+            console.print(f"[dim]state: {spec.describe()}: {saved.detail}[/dim]")
         for warning in warnings:
             typer.echo(f"warning: {warning}", err=True)
     for warning in warnings:
@@ -645,12 +855,15 @@ def _show(
     if settings.github_step_summary:
         with open(settings.github_step_summary, "a", encoding="utf-8") as handle:
             handle.write(secrets.redact("".join(job_summary(o) for o in outcomes)))
+            handle.write(state_summary(spec, saved))
             handle.writelines(f"> [!WARNING]\n> {_one_line(w)}\n\n" for w in warnings)
     if settings.github_output:
         actions = sum(len(o.plan.actions) for o in outcomes)
         skipped = all(o.plan.skipped or o.error for o in outcomes)
         with open(settings.github_output, "a", encoding="utf-8") as handle:
             handle.write(f"actions={actions}\nskipped={'true' if skipped else 'false'}\n")
+            cache_save = spec.kind == "cache" and bool(saved and saved.saved)
+            handle.write(f"state-save={'true' if cache_save else 'false'}\n")
     failed = [o for o in outcomes if o.error]
     if failed:
         if opts.debug:

@@ -7,6 +7,7 @@ writer: the Session keeps it for the executor.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +24,8 @@ from ossbot.llm.prompts import Prompts
 from ossbot.repo_config import RepoConfig, load_repo_config_file, parse_repo_config
 from ossbot.secrets import Secrets
 from ossbot.settings import Settings
+from ossbot.state.backends import Backend, BranchBackend, FileBackend, MemoryBackend
+from ossbot.state.spec import StateSpec
 from ossbot.state.store import StateStore
 from ossbot.templating import Templates
 
@@ -142,8 +145,9 @@ def build_session(
     if config_path is not None and not Path(config_path).is_file():  # fail before any request
         raise ConfigError(f"config file not found: {config_path}")
     secrets = Secrets.of(settings)
-    store = StateStore(settings.state_path(), scratch=dry_run, redact=secrets.redact)
+    spec = settings.state_spec()
     http = make_http(settings) if token or anonymous_reads else None
+    store = open_store(spec, settings, http, repo, scratch=dry_run, redact=secrets.redact)
     live = LiveReader(http) if http is not None else None
     reader: GitHubReader = live if live is not None else OfflineReader()
     ctx = Context(
@@ -159,6 +163,29 @@ def build_session(
     )
     writer = Writer(http, live) if http is not None and live is not None and not dry_run else None
     return Session(ctx, writer, http)
+
+
+def open_store(
+    spec: StateSpec,
+    settings: Settings,
+    http: GitHubHTTP | None,
+    repo: str,
+    *,
+    scratch: bool,
+    redact: Callable[[str], str] | None = None,
+) -> StateStore:
+    """The store `spec` names; nothing is read until the database is first used."""
+    backend: Backend
+    if spec.kind == "branch":
+        backend = BranchBackend(
+            http, repo, spec.branch, scratch=scratch, backoff=settings.ossbot_retry_backoff
+        )
+    elif spec.kind == "none":
+        backend = MemoryBackend()
+    else:
+        assert spec.path is not None
+        backend = FileBackend(spec.path, scratch=scratch, kind=spec.kind)
+    return StateStore(backend, scratch=scratch, redact=redact)
 
 
 def make_http(settings: Settings) -> GitHubHTTP:

@@ -87,6 +87,7 @@ class Comment(_Model):
     user: User
     html_url: str | None = None
     author_association: str | None = None
+    updated_at: str | None = None
 
 
 class Ref(_Model):

@@ -33,6 +33,7 @@ from ossbot.plan import (
     UpsertCheckRun,
     UpsertComment,
 )
+from ossbot.state.reconcile import rebuild_from
 from ossbot.state.store import StateStore
 
 RETRIES_AFTER_AMBIGUITY = 1  # a create found absent after an ambiguous answer is sent once more
@@ -120,7 +121,8 @@ class Executor:
     # -- comments ---------------------------------------------------------------------------
 
     def _upsert_comment(self, action: UpsertComment) -> Result:
-        attrs = dict(action.attrs)
+        # The event and job that wrote it: how a lost ledger is rebuilt (state/reconcile.py).
+        attrs = {**action.attrs, "e": self.event_key, "j": self.job}
         if action.version:
             attrs["v"] = action.version
         body = self._body(action.body, action.marker, attrs)
@@ -128,6 +130,8 @@ class Executor:
         if not action.new:
             existing = self._own(action, number, fresh=False)
             if existing:
+                found = {**existing[0].model_dump(), "number": number}
+                rebuild_from(self.store, action.repo, found, note=True)
                 for extra in existing[1:]:  # left behind by an overlapping run
                     self.writer.delete_comment(action.repo, number, extra.id)
                 return self._edit(action, number, existing[0], body)
@@ -369,12 +373,15 @@ def _same(existing: str, body: str) -> bool:
     return _unversioned(existing) == _unversioned(body)
 
 
-_VERSION_ATTR = re.compile(r"(<!-- ossbot:[a-z0-9-]+(?: [a-z0-9_-]+=[^\s>]*)*?) v=[^\s>]*")
+# Bookkeeping attributes: the version read (v), the event (e) and the job (j) that wrote it.
+_BOOKKEEPING = re.compile(r"(<!-- ossbot:[a-z0-9-]+(?: [a-z0-9_-]+=[^\s>]*)*?) [vej]=[^\s>]*")
 
 
 def _unversioned(body: str) -> str:
-    """The body without its marker's `v` attribute."""
-    return _VERSION_ATTR.sub(r"\1", body).strip()
+    """The body without its markers' bookkeeping attributes (each marker has at most three)."""
+    for _ in range(3):
+        body = _BOOKKEEPING.sub(r"\1", body)
+    return body.strip()
 
 
 def _newer(marker: Marker | None, version: str | None) -> bool:

@@ -15,6 +15,8 @@ from rich.text import Text
 from ossbot.github.markers import strip_markers
 from ossbot.plan import AddLabels, CreateLabel, UpsertComment
 from ossbot.runner import Outcome
+from ossbot.state.backends import SaveReport
+from ossbot.state.spec import StateSpec
 from ossbot.text import sanitize
 
 
@@ -85,3 +87,21 @@ def job_summary(outcome: Outcome) -> str:
     )
     lines.append(f"\n<sub>{footer}</sub>")
     return sanitize("\n".join(lines)) + "\n"
+
+
+CACHE_CAVEAT = (
+    "The state is kept in the Actions cache (the token may not write contents, so there is no "
+    "state branch): runs that overlap may lose each other's cache rows, and an evicted entry "
+    "loses all of them. Nothing is duplicated because of it: ossbot finds its comments and "
+    "issues on GitHub by their markers, and rebuilds its ledger from them."
+)
+
+
+def state_summary(spec: StateSpec, saved: SaveReport | None) -> str:
+    """The job summary's line about the state store (and, for the cache, what it cannot
+    guarantee)."""
+    detail = saved.detail if saved is not None else "not opened"
+    lines = [f"<sub>State: {spec.describe()} · {detail}</sub>", ""]
+    if spec.kind == "cache":
+        lines += [f"> [!NOTE]\n> {CACHE_CAVEAT}", ""]
+    return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ from ossbot.events import Event, event_from_payload
 from ossbot.executor import Executor
 from ossbot.jobs import Job
 from ossbot.plan import Plan, Result
+from ossbot.state.reconcile import reconcile
 from ossbot.text import neutralize_mentions, sanitize
 
 
@@ -67,6 +68,7 @@ def run_job(session: Session, job: Job, event: Event) -> Outcome:
 
 def _run(session: Session, job: Job, event: Event, base: Plan) -> Outcome:
     ctx = session.ctx
+    reconcile(ctx)
     done = ctx.store.processed(event.key, job.name)
     if done is not None:
         reason = f"this event was already processed at {done['processed_at']}"

@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ossbot.errors import ConfigError
+from ossbot.state.spec import StateSpec, parse_state
 
 # Flags and the variables they stand for, for messages about a bad value.
 FLAG_OF = {
@@ -38,8 +39,11 @@ class Settings(BaseSettings):
     # branch's head, which makes a content-addressed cache key for the repository's files.
     github_sha: str | None = None
     github_ref: str | None = None
+    github_repository: str | None = None
+    github_repository_id: str | None = None
 
-    ossbot_state: Path | None = None
+    # Where the state lives: a path, local:PATH, branch[:NAME], cache:PATH or none (state/spec.py).
+    ossbot_state: str | None = None
     ossbot_bot_login: str | None = None
     # HTTP behaviour towards GitHub (see github/gateway.py).
     ossbot_http_retries: int = Field(5, ge=0, le=20)
@@ -71,11 +75,9 @@ class Settings(BaseSettings):
     def token(self) -> str | None:
         return (self.github_token or "").strip() or None
 
-    def state_path(self) -> Path:
-        """Where the local state file lives when none is given."""
-        if self.ossbot_state:
-            return self.ossbot_state
-        return Path.home() / ".local" / "state" / "ossbot" / "state.db"
+    def state_spec(self) -> StateSpec:
+        """The store `--state` / `OSSBOT_STATE` names (a ConfigError when it names none)."""
+        return parse_state(self.ossbot_state)
 
 
 def load_settings(**flags: object) -> Settings:

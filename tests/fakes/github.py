@@ -82,7 +82,11 @@ compare-and-swap), ``DELETE .../git/refs/{ref}``, ``POST .../git/blobs`` (utf-8 
 remove), ``POST .../git/commits``, ``GET .../git/commits/{sha}``, ``GET .../git/trees/{sha}``
 (also a commit or branch), ``GET .../git/blobs/{sha}``, ``PUT .../contents/{path}`` (the file's
 blob sha is required to replace it: 409 when stale). Contents reads take ``ref`` as a branch, tag
-or commit sha.
+or commit sha. Every ref move is logged, forced or not (``ref_log``).
+
+Actions cache: ``add_actions_cache(repo, key)`` makes an entry as actions/cache/save does;
+``GET .../actions/caches`` (key prefix, ref, sort, direction) and ``DELETE .../actions/caches/{id}``
+need the ``actions`` permission; ``actions_caches(repo)`` shows what is left.
 
 Response shapes follow GitHub's official REST examples (tests/test_conformance_rest.py
 checks them). To add an endpoint, write one method on FakeGitHub (or a subclass)
@@ -150,6 +154,7 @@ FULL_PERMISSIONS = {
     "pull_requests": "write",
     "contents": "write",
     "checks": "write",
+    "actions": "write",
 }
 MAX_SUB_ISSUES = 100
 CHECK_STATUSES = ("queued", "in_progress", "completed")
@@ -174,6 +179,7 @@ LEGACY_PERMISSION = {
     "admin": "admin",
 }
 ID_STARTS = {
+    "ActionsCache": 1000,
     "account": 90_000_001,
     "Repository": 880_000_001,
     "Label": 8_900_000_001,
@@ -1208,6 +1214,8 @@ class FakeGitHub(_Views):
                 "suggestions_enabled": False,
                 "check_runs": {},
                 "check_suites": {},
+                "ref_log": [],  # every move of a ref: {ref, old, new, forced}
+                "actions_caches": {},  # id -> an Actions cache entry
             }
             first = self._new_commit(repo, {}, [], "Initial commit", repo["owner"], seeded=True)
             self._set_ref(repo, f"refs/heads/{default_branch}", first)
@@ -1354,6 +1362,35 @@ class FakeGitHub(_Views):
             if found is None:
                 raise KeyError(f"no ref {ref} in {repo}")
             return dict(found)
+
+    def ref_log(self, repo: str, ref: str | None = None) -> list[dict]:
+        """Every move of REF (all refs when None), oldest first: {ref, old, new, forced}."""
+        with self._lock:
+            log = self._seeded(repo)["ref_log"]
+            return [dict(move) for move in log if ref is None or move["ref"] == ref]
+
+    def add_actions_cache(
+        self, repo: str, key: str, *, ref: str | None = None, size: int = 1024
+    ) -> dict:
+        """An Actions cache entry (as actions/cache/save makes one), newest last."""
+        with self._lock:
+            record = self._seeded(repo)
+            entry = {
+                **{k: v for k, v in self._ident("ActionsCache").items() if k == "id"},
+                "ref": ref or f"refs/heads/{record['default_branch']}",
+                "key": key,
+                "version": hashlib.sha256(key.encode()).hexdigest(),
+                "last_accessed_at": self._now(),
+                "created_at": self._now(),
+                "size_in_bytes": size,
+            }
+            record["actions_caches"][entry["id"]] = entry
+            return dict(entry)
+
+    def actions_caches(self, repo: str) -> list[dict]:
+        """The repository's Actions cache entries, oldest first."""
+        with self._lock:
+            return [dict(e) for e in self._seeded(repo)["actions_caches"].values()]
 
     def commit(self, repo: str, sha: str) -> dict:
         """The git commit SHA as GET /git/commits/{sha} shows it."""
@@ -1796,8 +1833,12 @@ class FakeGitHub(_Views):
             path[len(prefix) :]: data for path, data in files.items() if path.startswith(prefix)
         }
 
-    def _set_ref(self, repo: dict, ref: str, sha: str) -> None:
-        """Point REF at commit SHA; a branch then shows that commit's files through the contents API."""
+    def _set_ref(self, repo: dict, ref: str, sha: str, *, forced: bool = False) -> None:
+        """Point REF at commit SHA; a branch then shows that commit's files through the contents API.
+        Every move is logged (``ref_log``), with whether it was a forced, non-fast-forward one."""
+        repo["ref_log"].append(
+            {"ref": ref, "old": repo["refs"].get(ref), "new": sha, "forced": forced}
+        )
         repo["refs"][ref] = sha
         if ref.startswith("refs/heads/"):
             repo["trees"][ref.removeprefix("refs/heads/")] = repo["commits"][sha]["files"]
@@ -2368,11 +2409,10 @@ class FakeGitHub(_Views):
             raise HttpError(422, "Reference does not exist")
         if body["sha"] not in repo["commits"]:
             raise HttpError(422, "Object does not exist")
-        if body.get("force") is not True and not self._is_ancestor(
-            repo, repo["refs"][full], body["sha"]
-        ):
+        forward = self._is_ancestor(repo, repo["refs"][full], body["sha"])
+        if body.get("force") is not True and not forward:
             raise HttpError(422, "Update is not a fast forward")
-        self._set_ref(repo, full, body["sha"])
+        self._set_ref(repo, full, body["sha"], forced=not forward)
         return self._ref_json(repo, full)
 
     @route("DELETE", GIT + r"/refs/(?P<ref>.+)", permission="contents")
@@ -2384,6 +2424,34 @@ class FakeGitHub(_Views):
             raise HttpError(422, "Cannot delete the default branch")
         del repo["refs"][full]
         repo["trees"].pop(full.removeprefix("refs/heads/"), None)
+        return Reply(204, None, {})
+
+    @route("GET", REPO + r"/actions/caches", permission="actions")
+    def list_actions_caches(self, req: Request, owner: str, name: str) -> Reply:
+        """Entries whose key starts with ``key`` (and of ``ref``), sorted by ``sort``
+        (last_accessed_at, created_at, size_in_bytes) in ``direction`` (default desc)."""
+        repo = self._repo(req, owner, name)
+        entries = [
+            e
+            for e in repo["actions_caches"].values()
+            if e["key"].startswith(req.query.get("key", ""))
+            and (not req.query.get("ref") or e["ref"] == req.query["ref"])
+        ]
+        field_ = req.query.get("sort", "last_accessed_at")
+        if field_ not in ("last_accessed_at", "created_at", "size_in_bytes"):
+            raise HttpError(422, f"Invalid sort: {field_}")
+        entries.sort(
+            key=lambda e: (e[field_], e["id"]), reverse=req.query.get("direction") != "asc"
+        )
+        reply = self._paginate(req, entries, dict)
+        total = len(entries)
+        return Reply(200, {"total_count": total, "actions_caches": reply.body}, reply.headers)
+
+    @route("DELETE", REPO + r"/actions/caches/(?P<cache_id>\d+)", permission="actions")
+    def delete_actions_cache(self, req: Request, owner: str, name: str, cache_id: str) -> Reply:
+        repo = self._repo(req, owner, name)
+        if repo["actions_caches"].pop(int(cache_id), None) is None:
+            raise HttpError(404, "Not Found")
         return Reply(204, None, {})
 
     def _tree_json(
@@ -2679,6 +2747,25 @@ class FakeGitHub(_Views):
             if c["issue"] == issue["number"]
             and (since is None or _parse_time(c["updated_at"]) >= since)
         ]
+        return self._paginate(req, comments, lambda comment: self._comment_json(repo, comment))
+
+    @route("GET", REPO + r"/issues/comments", permission="issues|pull_requests")
+    def list_repo_comments(self, req: Request, owner: str, name: str) -> Reply:
+        """Every comment of the repository: ``sort`` created (default) or updated, ``direction``
+        asc or desc (asc unless sorted and asked), ``since``."""
+        repo = self._repo(req, owner, name)
+        sort = req.query.get("sort", "created")
+        if sort not in ("created", "updated"):
+            raise HttpError(422, f"Invalid sort: {sort}")
+        since = _parse_time(req.query["since"]) if "since" in req.query else None
+        comments = [
+            c
+            for c in repo["comments"].values()
+            if since is None or _parse_time(c["updated_at"]) >= since
+        ]
+        comments.sort(
+            key=lambda c: (c[f"{sort}_at"], c["id"]), reverse=req.query.get("direction") == "desc"
+        )
         return self._paginate(req, comments, lambda comment: self._comment_json(repo, comment))
 
     @route("POST", ISSUE + r"/comments", permission="issues|pull_requests")

@@ -46,6 +46,9 @@ class OfflineReader:
     def issue_comments(self, repo: str, number: int, *, fresh: bool = False) -> list[Comment]:
         return []
 
+    def recent_comments(self, repo: str, limit: int) -> list[dict[str, Any]]:
+        return []
+
     def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None:
         return None
 

@@ -48,6 +48,8 @@ class GitHubReader(Protocol):
 
     def issue_comments(self, repo: str, number: int, *, fresh: bool = False) -> list[Comment]: ...
 
+    def recent_comments(self, repo: str, limit: int) -> list[dict[str, Any]]: ...
+
     def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None: ...
 
     def file_text(self, repo: str, path: str) -> str | None: ...
@@ -137,6 +139,20 @@ class LiveReader:
                 Comment.model_validate(item)
                 for item in self._list(f"/repos/{repo}/issues/{number}/comments")
             ],
+        )
+
+    def recent_comments(self, repo: str, limit: int) -> list[dict[str, Any]]:
+        """The repository's most recently updated comments, newest first (raw: `issue_url`
+        says whose)."""
+        return self._memoized(
+            ("recent_comments", repo, limit),
+            lambda: list(
+                self._http.pages(
+                    f"/repos/{repo}/issues/comments",
+                    {"sort": "updated", "direction": "desc", "per_page": min(limit, PER_PAGE)},
+                    limit=limit,
+                )
+            ),
         )
 
     # -- labels -------------------------------------------------------------------------------

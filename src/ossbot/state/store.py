@@ -1,9 +1,8 @@
-"""The state store: one SQLite file (sqlite-utils), opened on first use."""
+"""The state store: one SQLite database (sqlite-utils), opened on first use."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -13,15 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.db import Table
 
-from ossbot.errors import StateError
-from ossbot.state.migrations import migrate
-
-CORRUPT = ("not a database", "malformed", "integrity check failed", "encrypted")
-
-
-def _corrupt(exc: sqlite3.DatabaseError) -> bool:
-    """Damage, as opposed to a file that is locked or cannot be opened (never set aside)."""
-    return any(words in str(exc) for words in CORRUPT)
+from ossbot.state.backends import Backend, SaveReport
 
 
 def _now() -> str:
@@ -29,92 +20,68 @@ def _now() -> str:
 
 
 class StateStore:
-    """`scratch=True` works on an in-memory copy of the file: a dry run reads the real ledger
-    and cache but leaves the file (and the disk) untouched.
+    """The state's tables and what ossbot does with them, over one SQLite database that a
+    backend (see `state/backends.py`) opens and, at the end of a run, saves.
 
-    A file that is not a usable database (corrupt, truncated, from something else) never stops
-    a job: it is set aside (renamed), a fresh one is started, and `warnings` says what was lost.
-    GitHub stays the source of truth; the state is a ledger and a cache."""
+    `scratch=True` (a dry run) works on an in-memory copy: the real ledger and cache are read,
+    and nothing is ever saved. A database that is not usable (corrupt, truncated, from something
+    else) never stops a job: a fresh one is started, `warnings` says what was lost, and `fresh`
+    tells the run to rebuild what it can from ossbot's markers on GitHub."""
 
     def __init__(
-        self, path: Path, *, scratch: bool = False, redact: Callable[[str], str] | None = None
+        self,
+        where: Path | Backend,
+        *,
+        scratch: bool = False,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
-        self.path = Path(path)
+        from ossbot.state.backends import FileBackend
+
+        self.backend: Backend = (
+            FileBackend(Path(where), scratch=scratch) if isinstance(where, Path | str) else where
+        )
         self.scratch = scratch
         self.redact = redact or (lambda text: text)
         self.warnings: list[str] = []
+        self.saved: SaveReport | None = None
+        self.reconciled = False  # see state/reconcile.py
+        self.rebuilt = 0
+        self.behind_noted = False
+
+    @property
+    def path(self) -> Path | None:
+        return getattr(self.backend, "path", None)
 
     @cached_property
     def db(self) -> Database:
-        try:
-            return self._open()
-        except sqlite3.DatabaseError as exc:
-            if not _corrupt(exc) or (self.path.exists() and not self.path.is_file()):
-                raise StateError(f"cannot open the state database {self.path}: {exc}") from exc
-            self._set_aside(exc)
-        try:
-            return self._open()
-        except sqlite3.DatabaseError as exc:
-            raise StateError(f"cannot start a state database at {self.path}: {exc}") from exc
+        return self.backend.open(self.warnings)
 
-    def _open(self) -> Database:
-        conn = self._connect()
-        try:
-            conn.execute("PRAGMA busy_timeout = 30000")
-            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("the integrity check failed")
-            db = Database(conn)
-            migrate(db)
-        except BaseException:
-            conn.close()
-            raise
-        return db
+    @property
+    def fresh(self) -> bool:
+        """Whether the database had to start empty because the stored one was missing or not
+        usable (never for `none`, which is empty by choice). Opens the database."""
+        self.db  # noqa: B018
+        return self.backend.fresh
 
-    def _set_aside(self, cause: Exception) -> None:
-        lost = "its ledger of processed events, issue history and cached answers"
-        if self.scratch or not self.path.exists():
-            self.warnings.append(
-                f"the state file {self.path} is not a usable database ({cause}): this run "
-                f"starts from an empty one, without {lost}; ossbot works from what GitHub shows"
-            )
-            self._memory_only = True
-            return
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        try:
-            self.path.replace(aside)
-        except OSError as exc:
-            raise StateError(
-                f"the state file {self.path} is not a usable database ({cause}) "
-                f"and could not be set aside: {exc}"
-            ) from exc
-        for suffix in ("-wal", "-shm", "-journal"):
-            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
-        self.warnings.append(
-            f"the state file {self.path} was not a usable database ({cause}); it was set aside "
-            f"as {aside.name} and a new one started: {lost} are lost, and ossbot works from "
-            "what GitHub shows (its markers) until they are rebuilt"
-        )
+    @property
+    def opened(self) -> bool:
+        return "db" in self.__dict__
 
-    _memory_only = False
+    def save(self) -> SaveReport:
+        """Save this run's changes once (a dry run never saves). Old rows are pruned first."""
+        if self.saved is not None:
+            return self.saved
+        if self.scratch or not self.opened:
+            self.saved = SaveReport(False, "nothing to save" if not self.scratch else "dry run")
+            return self.saved
+        from ossbot.state.size import prune, size_warning
 
-    def _connect(self) -> sqlite3.Connection:
-        if not self.scratch and not self._memory_only:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StateError(
-                    f"cannot create the state folder {self.path.parent}: {exc}"
-                ) from exc
-            return sqlite3.connect(self.path, timeout=30)
-        memory = sqlite3.connect(":memory:")
-        if self.path.exists() and not self._memory_only:
-            source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            try:
-                source.backup(memory)
-            finally:
-                source.close()
-        return memory
+        prune(self.db)
+        self.saved = self.backend.save(self.db, self.warnings)
+        warning = size_warning(self.saved.size)
+        if warning:
+            self.warnings.append(warning)
+        return self.saved
 
     def close(self) -> None:
         if "db" in self.__dict__:
@@ -151,6 +118,47 @@ class StateStore:
             "processed_at": _now(),
         }
         self._table("ledger").upsert(row, pk=("key", "job"))
+
+    def record_rebuilt(
+        self,
+        key: str,
+        *,
+        job: str,
+        repo: str,
+        number: int | None,
+        kind: str,
+        comment_id: int | None,
+        url: str | None,
+        at: str | None,
+    ) -> None:
+        """A processed event known from one of ossbot's markers on GitHub (state/reconcile.py)."""
+        when = at or _now()
+        self._table("ledger").upsert(
+            {
+                "key": key,
+                "job": job,
+                "name": key.partition(":")[0],
+                "action": "",
+                "repo": repo,
+                "number": number,
+                "outcome": f"rebuilt from its {kind} marker on GitHub",
+                "processed_at": when,
+            },
+            pk=("key", "job"),
+        )
+        self.record_effect(
+            key,
+            job=job,
+            action="upsert_comment",
+            repo=repo,
+            number=number,
+            result="rebuilt",
+            url=url,
+            marker=kind,
+            object_number=number,
+            object_id=comment_id,
+        )
+        self.rebuilt += 1
 
     def record_effect(
         self,
