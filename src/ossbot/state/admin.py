@@ -97,7 +97,8 @@ def prune_store(store: StateStore, *, ledger_days: float | None) -> dict[str, An
     from ossbot.state.size import prune
 
     deleted = prune(store.db, ledger_days=ledger_days)
-    store.db.execute("VACUUM") if store.backend.kind != "branch" else None
+    if store.backend.kind != "branch":  # a branch's file is vacuumed when it is saved
+        store.db.execute("VACUUM")
     report = store.save()
     return {"deleted": deleted, "saved": report.saved, "detail": report.detail}
 
