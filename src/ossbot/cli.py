@@ -385,10 +385,7 @@ def state_show(opts: Options) -> None:
     """The store, its head, its size, and the rows of each table."""
     from ossbot.state.admin import show
 
-    def shown(store: Any, spec: Any) -> dict[str, Any]:
-        return show(store, spec)
-
-    _with_store(opts, shown, scratch=True, render=_show_state)
+    _with_store(opts, show, scratch=True, render=_show_state)
 
 
 @state_app.command("pull")
@@ -467,12 +464,8 @@ def state_choose(
                 http.close()
         line = f"ossbot state: {spec.describe()} ({why})"
         typer.echo(line)
-        if settings.github_output:
-            with open(settings.github_output, "a", encoding="utf-8") as handle:
-                handle.write(f"store={spec.kind}\nspec={spec.text()}\n")
-        if settings.github_step_summary:
-            with open(settings.github_step_summary, "a", encoding="utf-8") as handle:
-                handle.write(f"<sub>{line}</sub>\n\n")
+        _append(settings.github_output, f"store={spec.kind}\nspec={spec.text()}\n")
+        _append(settings.github_step_summary, f"<sub>{line}</sub>\n\n")
 
 
 @state_app.command("prune-cache", hidden=True)
@@ -497,9 +490,14 @@ def state_prune_cache(
         finally:
             http.close()
         typer.echo(said)
-        if settings.github_step_summary:
-            with open(settings.github_step_summary, "a", encoding="utf-8") as handle:
-                handle.write(f"<sub>ossbot state: {said}</sub>\n\n")
+        _append(settings.github_step_summary, f"<sub>ossbot state: {said}</sub>\n\n")
+
+
+def _append(path: Path | None, text: str) -> None:
+    """Add to a file Actions gives the step (outputs, job summary), when there is one."""
+    if path is not None:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
 
 
 def _with_store(

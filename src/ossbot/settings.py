@@ -40,7 +40,6 @@ class Settings(BaseSettings):
     github_sha: str | None = None
     github_ref: str | None = None
     github_repository: str | None = None
-    github_repository_id: str | None = None
 
     # Where the state lives: a path, local:PATH, branch[:NAME], cache:PATH or none (state/spec.py).
     ossbot_state: str | None = None

@@ -248,7 +248,6 @@ class BranchBackend:
         self.loaded = False  # whether the head (or its absence) is known
         self._base: bytes | None = None
         self._changes_at_open = 0
-        self.requests = {"load": 0, "save": 0}
         self.stored = 0  # compressed bytes on the branch, as loaded
         self._tree: str | None = None  # the head's tree: other files on the branch are kept
 
@@ -299,7 +298,6 @@ class BranchBackend:
 
     def _get(self, path: str) -> Any:
         assert self.http is not None
-        self.requests["load"] += 1
         return self.http.call("GET", f"/repos/{self.repo}/{path}")
 
     def _load(self) -> tuple[str | None, bytes | None]:
@@ -393,7 +391,6 @@ class BranchBackend:
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
         assert self.http is not None
-        self.requests["save"] += 1
         return self.http.call("POST", f"/repos/{self.repo}/{path}", body=body)
 
     def _commit(self, packed: bytes, parent: str | None, attempt: int, *, message: str = "") -> str:
@@ -421,7 +418,6 @@ class BranchBackend:
         """Compare-and-swap: create the branch when there was none, else move it forward from
         `parent` only. A move whose answer was lost is checked by reading the ref."""
         assert self.http is not None
-        self.requests["save"] += 1
         try:
             if parent is None:
                 self.http.call(

@@ -121,18 +121,14 @@ def apply(theirs: Database, ops: list[Op]) -> int:
 
 
 def _apply(db: Database, op: Op, known: set[str]) -> None:
-    row = {k: v for k, v in op.row.items() if k in known}
-    pk = primary_key(db, op.table)
-    where = " AND ".join(f"[{k}] = ?" for k in pk)
     if op.kind == "delete":
+        where = " AND ".join(f"[{k}] = ?" for k in primary_key(db, op.table))
         db.execute(f"DELETE FROM [{op.table}] WHERE {where}", list(op.key))
-    elif op.kind == "insert":
-        names = ", ".join(f"[{k}]" for k in row)
-        marks = ", ".join("?" for _ in row)
-        db.execute(f"INSERT INTO [{op.table}] ({names}) VALUES ({marks})", list(row.values()))
-    else:  # upsert by key, or update by id (inserted if the row is gone)
-        names = ", ".join(f"[{k}]" for k in row)
-        marks = ", ".join("?" for _ in row)
-        db.execute(
-            f"INSERT OR REPLACE INTO [{op.table}] ({names}) VALUES ({marks})", list(row.values())
-        )
+        return
+    row = {k: v for k, v in op.row.items() if k in known}
+    names = ", ".join(f"[{k}]" for k in row)
+    marks = ", ".join("?" for _ in row)
+    # An insert gets a fresh id; an upsert by key or update by id replaces the row (or adds it
+    # again if it is gone).
+    verb = "INSERT" if op.kind == "insert" else "INSERT OR REPLACE"
+    db.execute(f"{verb} INTO [{op.table}] ({names}) VALUES ({marks})", list(row.values()))
