@@ -51,6 +51,7 @@ OPERATIONS = [
     "repos/get-collaborator-permission-level",
     "pulls/get",
     "pulls/list-files",
+    "pulls/list-commits",
     "pulls/update",
     "users/get-authenticated",
     "users/get-by-username",

@@ -1031,6 +1031,15 @@ def test_check_runs_need_an_app_token_and_carry_the_app(fake, app):
     assert fake.check_runs(REPO) == [run]
 
 
+NOTE = {
+    "path": "a.py",
+    "start_line": 1,
+    "end_line": 1,
+    "annotation_level": "warning",
+    "message": "w",
+}
+
+
 def test_a_check_run_completes_only_with_a_conclusion(fake, app):
     base = {"name": "lint", "head_sha": SHA}
 
@@ -1039,7 +1048,12 @@ def test_a_check_run_completes_only_with_a_conclusion(fake, app):
     bad = as_token(fake, app, "POST", "/check-runs", base | {"conclusion": "great"})
     run = as_token(fake, app, "POST", "/check-runs", base | {"status": "in_progress"}).json()
     incomplete = as_token(fake, app, "PATCH", f"/check-runs/{run['id']}", {"status": "completed"})
-    output = {"title": "Lint", "summary": "2 warnings", "text": "details", "annotations": [{}, {}]}
+    output = {
+        "title": "Lint",
+        "summary": "2 warnings",
+        "text": "details",
+        "annotations": [NOTE, NOTE],
+    }
     updated = as_token(
         fake, app, "PATCH", f"/check-runs/{run['id']}", {"conclusion": "neutral", "output": output}
     )

@@ -7,7 +7,8 @@ that follows the writes (labels created on demand, comment counts, advancing tim
 Tests seed state with the ``add_*`` methods (``add_pull(..., state="merged")`` for a closed or
 merged pull request) and ``put_file``, read what was asked from ``requests`` and ``calls()`` and
 the state from ``issue()``, ``issues()``, ``comments()``, ``labels()``, ``timeline()``,
-``suggestions()``, ``sub_issues()``, ``check_runs()``, ``files()``, ``branch()`` and ``commit()``.
+``suggestions()``, ``sub_issues()``, ``check_runs()``, ``annotations()``, ``reviews()``,
+``review_comments()``, ``files()``, ``branch()`` and ``commit()``.
 
 Tokens: ``add_token(token, login, kind="user"|"installation", permissions=None)``. An installation
 token (a GitHub App's, as GITHUB_TOKEN is) sees every repository; ``permissions`` limits a token as
@@ -67,7 +68,36 @@ Check runs (``POST .../check-runs``, ``GET``/``PATCH .../check-runs/{id}``, ``GE
 .../commits/{ref}/check-runs`` with check_name, status, app_id and filter=latest|all) may be
 written only with an installation token (else 403 "You must authenticate via a GitHub App.");
 ``app`` is the token's bot ("ossbot[bot]" is the app "ossbot"); a conclusion completes the run,
-and "completed" without one is a 422.
+and "completed" without one is a 422. ``output.annotations`` holds at most 50 per request (422
+"Invalid request.\n\nNo more than 50 items are allowed; 51 were supplied."), each with path,
+start_line, end_line, annotation_level (notice, warning, failure) and message (else 422 '"path"
+wasn't supplied.', a line per annotation; a wrong value: Validation Failed, field "annotations");
+they are appended over the writes (``annotations_count``) and ``GET .../check-runs/{id}/annotations``
+lists them.
+
+Pull requests: ``add_pull(..., files=..., draft=False)`` starts a chain of one commit (``head.sha``,
+whose parent is the base commit ``base.sha``) of FILES, the diff against the base (filename, status,
+additions, deletions, patch); ``push_pull(repo, number, files, *, message, changed, force, gone)``
+adds a commit and answers its sha (``force``: the chain becomes that one commit on the base;
+``gone``: the old commits are forgotten as well). ``GET .../pulls/{n}/files`` lists the first 3,000
+files and ``GET .../pulls/{n}/commits`` the first 250 commits, oldest first, as GitHub does.
+``GET .../compare/{base}...{head}`` takes commits of a chain (a sha or a 7+ prefix; the base may be
+the pull request's base branch, meaning its base commit) and answers status ahead, behind, diverged
+or identical, the commits after the merge base and the three-dot diff's files (an unknown commit:
+404 "Not Found"); it needs contents (read).
+
+Reviews (``POST``/``GET .../pulls/{n}/reviews``, ``GET .../pulls/{n}/comments``, oldest first) are all
+or nothing: any error stores nothing and answers 422 "Unprocessable Entity" with GitHub's one errors
+string: "GitHub Actions is not permitted to approve pull requests." (an APPROVE by
+github-actions[bot]; it may request changes), "Can not approve your own pull request", "Can not
+request changes on your own pull request", "You need to leave a comment indicating the requested
+changes." (REQUEST_CHANGES with no body and no comments), "" (COMMENT likewise), "The commitOID is
+not part of the pull request", "User can only have one pending review per pull request"; for each
+bad comment "Path could not be resolved" (a file not in the diff at COMMIT_ID) or "Line could not be
+resolved" (a line outside the hunks of the file's patch on its side: RIGHT new-file lines, LEFT
+old-file lines), joined as "a, b, and c". A review without an event is PENDING: no
+``submitted_at``, seen with its comments by its author only. Comments carry line, side, start_line,
+position and diff_hunk as computed from the patch.
 
 Git data: every repository starts with an "Initial commit" on its default branch, and every
 ``put_file`` is a commit on its branch. Commits are ``{sha: files, tree, parents, message, author,
@@ -139,6 +169,7 @@ SECONDARY_RATE_LIMIT_MESSAGE = (
 SECONDARY_RATE_LIMIT_DOCS = (
     "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 )
+REVIEW_DOCS = f"{DOCS}/pulls/reviews#create-a-review-for-a-pull-request"
 SUBMITTED_TOO_QUICKLY_DOCS = {
     "comments": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
     "issues": "https://docs.github.com/rest/issues/issues#create-an-issue",
@@ -191,6 +222,8 @@ ID_STARTS = {
     "CheckRun": 39_000_000_001,
     "CheckSuite": 37_000_000_001,
     "Integration": 1_000_001,
+    "PullRequestReview": 3_100_000_001,
+    "PullRequestReviewComment": 2_500_000_001,
 }
 REPO_LINKS = {
     "forks_url": "/forks",
@@ -235,12 +268,27 @@ ISSUE = REPO + r"/issues/(?P<number>\d+)"
 LABEL = r"/labels/(?P<label>.+)"
 COMMENT = REPO + r"/issues/comments/(?P<comment_id>\d+)"
 CHECK_RUN = REPO + r"/check-runs/(?P<run_id>\d+)"
+PULL = REPO + r"/pulls/(?P<number>\d+)"
 GIT = REPO + r"/git"
 SUGGESTION = ISSUE + r"/suggestions/(?P<suggestion_id>\d+)"
 REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")
 CONFIDENCES = ("low", "medium", "high")
 SUGGESTION_STATES = ("pending", "applied", "approved", "dismissed", "replaced", "invalidated")
 SUGGESTION_ACTIONS = ("set_type", "add_label", "add_field", "add_assignee", "close_issue")
+MAX_PULL_FILES = 3000  # GET .../pulls/{n}/files lists no more
+MAX_PULL_COMMITS = 250  # GET .../pulls/{n}/commits lists no more
+MAX_COMPARE_COMMITS = 250  # an unpaginated compare shows the newest 250
+MAX_COMPARE_FILES = 300
+MAX_ANNOTATIONS = 50  # per check-run request
+ANNOTATION_LEVELS = ("notice", "warning", "failure")
+ANNOTATION_FIELDS = ("path", "start_line", "end_line", "annotation_level", "message")
+REVIEW_STATES = {
+    "APPROVE": "APPROVED",
+    "REQUEST_CHANGES": "CHANGES_REQUESTED",
+    "COMMENT": "COMMENTED",
+}
+ACTIONS_BOT = "github-actions[bot]"
+HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 EVENT_KINDS = {
     "labeled": "LabeledEvent",
     "unlabeled": "UnlabeledEvent",
@@ -419,6 +467,158 @@ def _pull_file(spec: dict) -> dict:
     if spec.get("patch") is not None:
         file["patch"] = spec["patch"]
     return file
+
+
+def _changed_between(old: list[dict], new: list[dict]) -> list[dict]:
+    """What changed from a pull request's file list OLD to NEW: the entries of NEW that differ from
+    OLD's entry of that file, then OLD's files NEW lacks, as "removed"."""
+    before = {file["filename"]: file for file in old}
+    after = {file["filename"] for file in new}
+    changed = [file for file in new if before.get(file["filename"]) != file]
+    return changed + [
+        {"filename": name, "status": "removed", "additions": 0, "deletions": 0}
+        for name in before
+        if name not in after
+    ]
+
+
+def _hunks(patch: str | None) -> list[dict]:
+    """The hunks of a unified-diff PATCH as GitHub lists a file's: for each, its header line, the
+    old-file (LEFT) and new-file (RIGHT) line ranges its header gives, its diff position (the first
+    header is position 0, each line after it one more) and its rows as (position, text)."""
+    hunks: list[dict] = []
+    position = -1
+    for row in (patch or "").rstrip("\n").split("\n"):
+        header = HUNK_HEADER.match(row)
+        if header is None and not hunks:
+            continue
+        position += 1
+        if header is None:
+            hunks[-1]["rows"].append((position, row))
+            continue
+        old, old_count, new, new_count = header.groups()
+        hunks.append(
+            {
+                "header": row,
+                "position": position,
+                "LEFT": range(int(old), int(old) + int(1 if old_count is None else old_count)),
+                "RIGHT": range(int(new), int(new) + int(1 if new_count is None else new_count)),
+                "rows": [],
+            }
+        )
+    return hunks
+
+
+def _hunk_of(hunks: list[dict], line: Any, side: str) -> dict | None:
+    """The hunk whose SIDE range holds LINE (RIGHT: context and added lines, LEFT: context and
+    removed lines), or None: the line is not part of the diff."""
+    if not isinstance(line, int) or isinstance(line, bool):
+        return None
+    return next((hunk for hunk in hunks if line in hunk[side]), None)
+
+
+def _diff_place(hunk: dict, line: int, side: str) -> tuple[int, str]:
+    """The diff position of LINE on SIDE in HUNK and its diff_hunk (the header down to that row)."""
+    left, right = hunk["LEFT"].start, hunk["RIGHT"].start
+    for position, row in hunk["rows"]:
+        kind = row[:1]
+        if kind == "\\":
+            continue
+        here = (kind != "-" and side == "RIGHT" and right == line) or (
+            kind != "+" and side == "LEFT" and left == line
+        )
+        if here:
+            shown = [text for at, text in hunk["rows"] if at <= position]
+            return position, "\n".join([hunk["header"], *shown])
+        left += kind != "+"
+        right += kind != "-"
+    # A patch of headers only: count down from the header.
+    return hunk["position"] + 1 + line - hunk[side].start, hunk["header"]
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _annotation_ok(item: Any) -> bool:
+    """Whether a check-run annotation (its required keys present) holds values GitHub takes: lines
+    from 1, start before end, a known level, and columns only within one line (as documented)."""
+    if not isinstance(item, dict):
+        return False
+    start, end = item["start_line"], item["end_line"]
+    columns = (item.get("start_column"), item.get("end_column"))
+    return (
+        isinstance(item["path"], str)
+        and item["path"] != ""
+        and _whole(start)
+        and _whole(end)
+        and 1 <= start <= end
+        and item["annotation_level"] in ANNOTATION_LEVELS
+        and isinstance(item["message"], str)
+        and all(column is None or _whole(column) for column in columns)
+        and (start == end or columns == (None, None))
+    )
+
+
+def _annotations(given: Any) -> list[dict]:
+    """The annotations of a check-run write, checked as GitHub checks them (at most 50; path,
+    start_line, end_line, annotation_level and message each required), with GitHub's defaults."""
+    if given is None:
+        return []
+    if not isinstance(given, list):
+        raise _invalid("CheckRun", "annotations", "invalid")
+    if len(given) > MAX_ANNOTATIONS:
+        raise HttpError(
+            422,
+            f"Invalid request.\n\nNo more than {MAX_ANNOTATIONS} items are allowed; "
+            f"{len(given)} were supplied.",
+        )
+    missing = [
+        sorted(k for k in ANNOTATION_FIELDS if k not in a) for a in given if isinstance(a, dict)
+    ]
+    if any(missing):
+        raise _not_supplied_lines([names for names in missing if names])
+    if not all(_annotation_ok(item) for item in given):
+        raise _invalid("CheckRun", "annotations", "invalid")
+    found = []
+    for item in given:
+        start, end, path = item["start_line"], item["end_line"], item["path"]
+        title = f"{path}#L{start}" if start == end else f"{path}#L{start}-L{end}"
+        found.append(
+            {
+                "path": path,
+                "start_line": start,
+                "end_line": end,
+                "start_column": item.get("start_column"),
+                "end_column": item.get("end_column"),
+                "annotation_level": item["annotation_level"],
+                "title": item.get("title") or title,
+                "message": item["message"],
+                "raw_details": item.get("raw_details"),
+            }
+        )
+    return found
+
+
+def _sentence(items: list[str]) -> str:
+    """ITEMS joined as GitHub joins several validation messages: "a and b", "a, b, and c"."""
+    if len(items) < 3:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + ", and " + items[-1]
+
+
+def _not_supplied_lines(missing: list[list[str]]) -> HttpError:
+    """GitHub's schema answer for objects of a list that lack required keys: a line for each."""
+    lines = [
+        (
+            f'"{names[0]}" wasn\'t'
+            if len(names) == 1
+            else ", ".join(f'"{n}"' for n in names) + " weren't"
+        )
+        + " supplied."
+        for names in missing
+    ]
+    return HttpError(422, "Invalid request.\n\n" + "\n".join(lines))
 
 
 # ---------------------------------------------------------------- requests, replies, errors, routes
@@ -745,7 +945,7 @@ class _Views:
             out["parent_issue_url"] = f"{self._repo_api(parent_repo)}/issues/{parent['number']}"
         if issue["pull"]:
             html = self._issue_html(repo, issue)
-            out["draft"] = False
+            out["draft"] = issue["pull"]["draft"]
             out["pull_request"] = {
                 "url": f"{repo_api}/pulls/{number}",
                 "html_url": html,
@@ -835,23 +1035,30 @@ class _Views:
             "_links": {key: {"href": href} for key, href in links.items()},
             "author_association": shared["author_association"],
             "auto_merge": None,
-            "draft": False,
+            "draft": pull["draft"],
             "merged": merged,
             "mergeable": None if merged else True,
             "rebaseable": None if merged else True,
             "mergeable_state": "unknown" if merged else "clean",
             "merged_by": self._user_json(issue["closed_by"]) if merged else None,
             "comments": shared["comments"],
-            "review_comments": 0,
+            "review_comments": sum(
+                c["pull"] == issue["number"] and repo["reviews"][c["review"]]["state"] != "PENDING"
+                for c in repo["review_comments"].values()
+            ),
             "maintainer_can_modify": False,
-            "commits": 1,
+            "commits": len(pull["commits"]),
             "additions": sum(f["additions"] for f in pull["files"]),
             "deletions": sum(f["deletions"] for f in pull["files"]),
             "changed_files": len(pull["files"]),
         }
 
     def _pull_file_json(self, repo: dict, issue: dict, file: dict) -> dict:
-        full, sha, path = repo["full_name"], issue["pull"]["head_sha"], quote(file["filename"])
+        return self._diff_entry_json(repo, issue["pull"]["head_sha"], file)
+
+    def _diff_entry_json(self, repo: dict, sha: str, file: dict) -> dict:
+        """A file of a pull request or a compare, as it is at commit SHA."""
+        full, path = repo["full_name"], quote(file["filename"])
         out = {
             "sha": _fake_sha(full, sha, file["filename"]),
             "filename": file["filename"],
@@ -866,6 +1073,130 @@ class _Views:
         if "patch" in file:
             out["patch"] = file["patch"]
         return out
+
+    def _pull_commit_json(self, repo: dict, sha: str) -> dict:
+        """A commit of a pull request's chain (or its base) as the commits and compare APIs show it."""
+        record, api, html = (
+            repo["pull_commits"][sha],
+            self._repo_api(repo),
+            f"{HTML}/{repo['full_name']}",
+        )
+        user = self._users[record["author"].lower()]
+        person = {
+            "name": user["login"],
+            "email": f"{user['id']}+{user['login']}@users.noreply.github.com",
+            "date": record["date"],
+        }
+        tree = _fake_sha(sha, "tree")
+        return {
+            "url": f"{api}/commits/{sha}",
+            "sha": sha,
+            "node_id": base64.b64encode(f"06:Commit{repo['id']}:{sha}".encode()).decode(),
+            "html_url": f"{html}/commit/{sha}",
+            "comments_url": f"{api}/commits/{sha}/comments",
+            "commit": {
+                "url": f"{api}/git/commits/{sha}",
+                "author": dict(person),
+                "committer": dict(person),
+                "message": record["message"],
+                "tree": {"sha": tree, "url": f"{api}/git/trees/{tree}"},
+                "comment_count": 0,
+                "verification": {
+                    "verified": False,
+                    "reason": "unsigned",
+                    "signature": None,
+                    "payload": None,
+                    "verified_at": None,
+                },
+            },
+            "author": self._user_json(record["author"]),
+            "committer": self._user_json(record["author"]),
+            "parents": [
+                {"sha": p, "url": f"{api}/commits/{p}", "html_url": f"{html}/commit/{p}"}
+                for p in record["parents"]
+            ],
+        }
+
+    def _review_json(self, repo: dict, review: dict) -> dict:
+        issue = repo["issues"][review["pull"]]
+        api = f"{self._repo_api(repo)}/pulls/{issue['number']}"
+        html = f"{self._issue_html(repo, issue)}#pullrequestreview-{review['id']}"
+        out = {
+            "id": review["id"],
+            "node_id": review["node_id"],
+            "user": self._user_json(review["user"]),
+            "body": review["body"],
+            "state": review["state"],
+            "html_url": html,
+            "pull_request_url": api,
+            "author_association": self._association(repo, review["user"]),
+            "_links": {"html": {"href": html}, "pull_request": {"href": api}},
+            # GitHub answers null once the commit is gone (a force push, garbage collected).
+            "commit_id": review["commit_id"]
+            if review["commit_id"] in repo["pull_commits"]
+            else None,
+        }
+        if review["submitted_at"] is not None:  # a pending review has none
+            out["submitted_at"] = review["submitted_at"]
+        return out
+
+    def _review_comment_json(self, repo: dict, comment: dict) -> dict:
+        issue = repo["issues"][comment["pull"]]
+        pull_api = f"{self._repo_api(repo)}/pulls/{issue['number']}"
+        api = f"{self._repo_api(repo)}/pulls/comments/{comment['id']}"
+        html = f"{self._issue_html(repo, issue)}#discussion_r{comment['id']}"
+        reactions = {"url": f"{api}/reactions", "total_count": 0} | dict.fromkeys(REACTIONS, 0)
+        return {
+            "url": api,
+            "pull_request_review_id": comment["review"],
+            "id": comment["id"],
+            "node_id": comment["node_id"],
+            "diff_hunk": comment["diff_hunk"],
+            "path": comment["path"],
+            "position": comment["position"],
+            "original_position": comment["position"],
+            "commit_id": comment["commit_id"],
+            "original_commit_id": comment["commit_id"],
+            "user": self._user_json(comment["user"]),
+            "body": comment["body"],
+            "created_at": comment["created_at"],
+            "updated_at": comment["updated_at"],
+            "html_url": html,
+            "pull_request_url": pull_api,
+            "author_association": self._association(repo, comment["user"]),
+            "_links": {
+                "self": {"href": api},
+                "html": {"href": html},
+                "pull_request": {"href": pull_api},
+            },
+            "reactions": reactions,
+            "start_line": comment["start_line"],
+            "original_start_line": comment["start_line"],
+            "start_side": comment["start_side"],
+            "line": comment["line"],
+            "original_line": comment["line"],
+            "side": comment["side"],
+            "subject_type": "line",
+        }
+
+    def _annotation_json(self, repo: dict, run: dict, annotation: dict) -> dict:
+        return {
+            "path": annotation["path"],
+            "blob_href": f"{HTML}/{repo['full_name']}/blob/{run['head_sha']}/{annotation['path']}",
+            **{
+                key: annotation[key]
+                for key in (
+                    "start_line",
+                    "start_column",
+                    "end_line",
+                    "end_column",
+                    "annotation_level",
+                    "title",
+                    "message",
+                    "raw_details",
+                )
+            },
+        }
 
     def _comment_json(self, repo: dict, comment: dict) -> dict:
         issue = repo["issues"][comment["issue"]]
@@ -1216,6 +1547,11 @@ class FakeGitHub(_Views):
                 "check_suites": {},
                 "ref_log": [],  # every move of a ref: {ref, old, new, forced}
                 "actions_caches": {},  # id -> an Actions cache entry
+                # sha -> {pull, message, author, date, parents, files, changed}: the commits of the
+                # pull requests' chains and their bases (not git objects: their files are diffs)
+                "pull_commits": {},
+                "reviews": {},  # id -> a pull request review
+                "review_comments": {},  # id -> a review comment
             }
             first = self._new_commit(repo, {}, [], "Initial commit", repo["owner"], seeded=True)
             self._set_ref(repo, f"refs/heads/{default_branch}", first)
@@ -1276,29 +1612,125 @@ class FakeGitHub(_Views):
         files=(),
         state: str = "open",
         created_at: datetime | str | None = None,
+        draft: bool = False,
     ) -> dict:
-        """A pull request (also issue number N); STATE is "open", "closed" or "merged" (closed and merged)."""
+        """A pull request (also issue number N) from branch HEAD into BASE; STATE is "open", "closed"
+        or "merged" (closed and merged); DRAFT shows as ``draft``.
+
+        FILES is its diff against the base, as GET .../pulls/{n}/files lists it: dicts with
+        "filename" and optionally "status" ("modified"), "additions", "deletions" (0) and "patch"
+        (the hunks review comments must fall in). It starts with one commit (``head.sha``, its
+        message the title, by USER) of those files, whose parent is the base commit (``base.sha``);
+        ``push_pull`` adds more."""
         if state not in ("open", "closed", "merged"):
             raise ValueError(f"pull request state must be open, closed or merged, not {state!r}")
         with self._lock:
             record = self._seeded(repo)
             number = str(len(record["issues"]) + 1)
+            head_sha = _fake_sha(repo, head, number)
+            # The base branch's head when the repository has that branch (its files are then
+            # readable at base.sha), else a made-up commit.
+            base_sha = record["refs"].get(f"refs/heads/{base}") or _fake_sha(repo, base, number)
+            shown = [_pull_file(spec) for spec in files]
             pull = {
                 **self._ident("PullRequest"),
                 "head": head,
                 "base": base,
-                "head_sha": _fake_sha(repo, head, number),
-                "base_sha": _fake_sha(repo, base, number),
-                "files": [_pull_file(spec) for spec in files],
+                "head_sha": head_sha,
+                "base_sha": base_sha,
+                "files": shown,
                 "merged_at": None,
+                "draft": bool(draft),
+                "commits": [head_sha],  # the chain, oldest first
+                "pushes": 0,
             }
             issue = self._new_issue(
                 record, title, body, user, labels=[], assignees=[], pull=pull, created_at=created_at
             )
+            author, date = issue["user"], issue["created_at"]
+            record["pull_commits"][base_sha] = {
+                "pull": issue["number"],
+                "message": f"Tip of {base}",
+                "author": record["owner"],
+                "date": date,
+                "parents": [],
+                "files": [],
+                "changed": [],
+            }
+            record["pull_commits"][head_sha] = {
+                "pull": issue["number"],
+                "message": title,
+                "author": author,
+                "date": date,
+                "parents": [base_sha],
+                "files": shown,
+                "changed": shown,
+            }
             if state != "open":
                 self._set_state(record, issue, "closed", None, user, issue["created_at"])
                 pull["merged_at"] = issue["closed_at"] if state == "merged" else None
             return self._issue_json(record, issue)
+
+    def push_pull(
+        self,
+        repo: str,
+        number: int,
+        files,
+        *,
+        message: str = "Update",
+        changed=None,
+        force: bool = False,
+        gone: bool = False,
+    ) -> str:
+        """Push a commit to pull request NUMBER's branch; answers its sha, the new ``head.sha``.
+
+        FILES is the pull request's whole new diff against its base (the format of add_pull's
+        files); CHANGED the file specs that changed from the old head to the new one (by default
+        the entries of FILES that differ from the old list, and the old list's files FILES lacks as
+        "removed"): what a compare of the two commits lists. The new commit's parent is the old head;
+        with FORCE the chain is replaced by this one commit, whose parent is the base (CHANGED is
+        then moot): the old commits stay known but are no ancestors of the head (a compare with one
+        is "diverged"), and with GONE as well they are forgotten (compare answers 404, reviews on
+        them show ``commit_id`` null). Updates ``updated_at``, ``commits``, ``changed_files``,
+        ``additions`` and ``deletions``."""
+        if gone and not force:
+            raise ValueError("gone=True needs force=True: only a force push drops commits")
+        with self._lock:
+            record = self._seeded(repo)
+            issue = self._issue(record, number)
+            pull = issue["pull"]
+            if not pull:
+                raise ValueError(f"#{number} of {repo} is an issue, not a pull request")
+            if pull["merged_at"] is not None:
+                raise ValueError(
+                    f"pull request #{number} of {repo} is merged: its commits are fixed"
+                )
+            shown = [_pull_file(spec) for spec in files]
+            if force:
+                delta = shown
+            elif changed is None:
+                delta = _changed_between(pull["files"], shown)
+            else:
+                delta = [_pull_file(spec) for spec in changed]
+            now, old = self._now(), pull["head_sha"]
+            pull["pushes"] += 1
+            sha = _fake_sha(repo, pull["head"], str(number), str(pull["pushes"]), message)
+            record["pull_commits"][sha] = {
+                "pull": issue["number"],
+                "message": message,
+                "author": issue["user"],
+                "date": now,
+                "parents": [pull["base_sha"] if force else old],
+                "files": shown,
+                "changed": delta,
+            }
+            if gone:  # every commit this pull request had, but the base
+                for known, commit in list(record["pull_commits"].items()):
+                    if commit["pull"] == issue["number"] and known not in (sha, pull["base_sha"]):
+                        del record["pull_commits"][known]
+            pull["commits"] = [sha] if force else [*pull["commits"], sha]
+            pull["head_sha"], pull["files"], issue["updated_at"] = sha, shown, now
+            return sha
 
     def add_comment(self, repo: str, number: int, body: str, *, user: str) -> dict:
         with self._lock:
@@ -1402,6 +1834,33 @@ class FakeGitHub(_Views):
         with self._lock:
             record = self._seeded(repo)
             return [self._check_run_json(record, run) for run in record["check_runs"].values()]
+
+    def reviews(self, repo: str, number: int) -> list[dict]:
+        """Every review of pull request NUMBER, pending ones included, oldest first."""
+        with self._lock:
+            record = self._seeded(repo)
+            return [
+                self._review_json(record, review)
+                for review in record["reviews"].values()
+                if review["pull"] == number
+            ]
+
+    def review_comments(self, repo: str, number: int) -> list[dict]:
+        """Every review comment on pull request NUMBER, pending ones included, oldest first."""
+        with self._lock:
+            record = self._seeded(repo)
+            return [
+                self._review_comment_json(record, comment)
+                for comment in record["review_comments"].values()
+                if comment["pull"] == number
+            ]
+
+    def annotations(self, repo: str, run_id: int) -> list[dict]:
+        """The annotations of check run RUN_ID, in the order they were added."""
+        with self._lock:
+            record = self._seeded(repo)
+            run = record["check_runs"][run_id]
+            return [self._annotation_json(record, run, a) for a in run["annotations"]]
 
     def sub_issues(self, repo: str, number: int) -> list[dict]:
         with self._lock:
@@ -2831,13 +3290,271 @@ class FakeGitHub(_Views):
         issue["title"], issue["updated_at"] = str(body.get("title", issue["title"])), now
         return self._pull_json(repo, issue)
 
-    @route("GET", REPO + r"/pulls/(?P<number>\d+)/files", permission="pull_requests")
+    @route("GET", PULL + r"/files", permission="pull_requests")
     def list_pull_files(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        """The first 3,000 files only, as on GitHub: pagination ends there."""
         repo = self._repo(req, owner, name)
         issue = self._pull(repo, number)
         return self._paginate(
-            req, issue["pull"]["files"], lambda file: self._pull_file_json(repo, issue, file)
+            req,
+            issue["pull"]["files"][:MAX_PULL_FILES],
+            lambda file: self._pull_file_json(repo, issue, file),
         )
+
+    @route("GET", PULL + r"/commits", permission="pull_requests")
+    def list_pull_commits(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        """The chain, oldest first; the first 250 commits only, as on GitHub."""
+        repo = self._repo(req, owner, name)
+        issue = self._pull(repo, number)
+        return self._paginate(
+            req,
+            issue["pull"]["commits"][:MAX_PULL_COMMITS],
+            lambda sha: self._pull_commit_json(repo, sha),
+        )
+
+    def _compared(self, repo: dict, ref: str, head: dict | None) -> str:
+        """The sha a side of a compare names: a commit of a pull request's chain or base (a sha or
+        an unambiguous prefix of 7 or more), a pull request's head branch, or (the base side: HEAD
+        is the head's commit) the branch HEAD's pull request is based on, meaning its base commit."""
+        owner, colon, rest = ref.partition(":")
+        if colon and owner.lower() == repo["owner"].lower():
+            ref = rest
+        if ref in repo["pull_commits"]:
+            return ref
+        if re.fullmatch(r"[0-9a-f]{7,39}", ref):
+            found = [sha for sha in repo["pull_commits"] if sha.startswith(ref)]
+            if len(found) == 1:
+                return found[0]
+        if head is not None:
+            pull = repo["issues"][head["pull"]]["pull"]
+            if ref == pull["base"]:
+                return pull["base_sha"]
+            return self._compared(repo, ref, None)
+        pulls = [
+            i["pull"] for i in repo["issues"].values() if i["pull"] and i["pull"]["head"] == ref
+        ]
+        if pulls:
+            return pulls[-1]["head_sha"]
+        raise HttpError(404, "Not Found")
+
+    def _ancestry(self, repo: dict, sha: str) -> list[str]:
+        """SHA and its known ancestors, nearest first (first parents: chains are linear)."""
+        found = []
+        while sha in repo["pull_commits"] and sha not in found:
+            found.append(sha)
+            parents = repo["pull_commits"][sha]["parents"]
+            if not parents:
+                break
+            sha = parents[0]
+        return found
+
+    @route("GET", REPO + r"/compare/(?P<basehead>.+)", permission="contents")
+    def compare_commits(self, req: Request, owner: str, name: str, basehead: str) -> Reply:
+        """BASE...HEAD over the pull requests' chains: status, ahead_by/behind_by, the commits after
+        the merge base up to HEAD (oldest first), and the files of the three-dot diff: HEAD's whole
+        list when the merge base is its pull request's base, else the latest ``changed`` spec of
+        each file over those commits. Without page/per_page the newest 250 commits; paginated, the
+        files only on the first page; 300 files at most."""
+        repo = self._repo(req, owner, name)
+        base_ref, dots, head_ref = basehead.partition("...")
+        if not dots or not base_ref or not head_ref:
+            raise HttpError(404, "Not Found")
+        head = self._compared(repo, head_ref, None)
+        base = self._compared(repo, base_ref, repo["pull_commits"][head])
+        head_line, base_line = self._ancestry(repo, head), self._ancestry(repo, base)
+        merge_base = next((sha for sha in base_line if sha in head_line), None)
+        ahead = list(
+            reversed(head_line[: head_line.index(merge_base)] if merge_base else head_line)
+        )
+        behind = base_line.index(merge_base) if merge_base else len(base_line)
+        status = (
+            ("diverged" if behind else "ahead") if ahead else ("behind" if behind else "identical")
+        )
+        record = repo["pull_commits"][head]
+        pull_base = repo["issues"][record["pull"]]["pull"]["base_sha"]
+        if not ahead:
+            files: list[dict] = []
+        elif merge_base == pull_base:
+            files = record["files"]
+        else:
+            merged: dict[str, dict] = {}
+            for sha in ahead:
+                merged |= {f["filename"]: f for f in repo["pull_commits"][sha]["changed"]}
+            files = list(merged.values())
+        paged = "page" in req.query or "per_page" in req.query
+        if paged:
+            page = self._paginate(req, ahead, lambda sha: self._pull_commit_json(repo, sha))
+            commits, headers = page.body, page.headers
+            if _int_param(req.query.get("page"), 1, 1, sys.maxsize) > 1:
+                files = []
+        else:
+            commits = [self._pull_commit_json(repo, sha) for sha in ahead[-MAX_COMPARE_COMMITS:]]
+            headers = {}
+        api, html, who = self._repo_api(repo), f"{HTML}/{repo['full_name']}", repo["owner"]
+        shown = quote(basehead, safe="/:.")
+        body = {
+            "url": f"{api}/compare/{shown}",
+            "html_url": f"{html}/compare/{shown}",
+            "permalink_url": f"{html}/compare/{who}:{base}...{who}:{head}",
+            "diff_url": f"{html}/compare/{shown}.diff",
+            "patch_url": f"{html}/compare/{shown}.patch",
+            "base_commit": self._pull_commit_json(repo, base),
+            "merge_base_commit": self._pull_commit_json(repo, merge_base or base),
+            "status": status,
+            "ahead_by": len(ahead),
+            "behind_by": behind,
+            "total_commits": len(ahead),
+            "commits": commits,
+            "files": [self._diff_entry_json(repo, head, f) for f in files[:MAX_COMPARE_FILES]],
+        }
+        return Reply(200, body, headers)
+
+    # -- endpoints: pull request reviews
+
+    def _review_comment(self, files: dict[str, dict], spec: Any, errors: list[str]) -> dict | None:
+        """A review's draft comment SPEC checked against FILES (the pull request's, by filename) as
+        GitHub checks it; what is wrong goes to ERRORS (and None is answered)."""
+        if not isinstance(spec, dict):
+            raise _invalid("PullRequestReviewComment", "comments", "invalid")
+        side, start_line = spec.get("side") or "RIGHT", spec.get("start_line")
+        start_side = spec.get("start_side") or side
+        if side not in ("LEFT", "RIGHT") or start_side not in ("LEFT", "RIGHT"):
+            raise _invalid("PullRequestReviewComment", "side", "invalid")
+        file = files.get(spec["path"])
+        if file is None:
+            errors.append("Path could not be resolved")
+            return None
+        hunks = _hunks(file.get("patch"))
+        hunk = _hunk_of(hunks, spec.get("line"), side)
+        if hunk is None:
+            errors.append("Line could not be resolved")
+            return None
+        if start_line is not None:
+            if _hunk_of([hunk], start_line, start_side) is None:
+                errors.append(
+                    "Pull request review thread start line must be part of the same hunk as the line."
+                )
+                return None
+            if start_side == side and start_line >= spec["line"]:
+                errors.append("Pull request review thread start line must precede the end line.")
+                return None
+        position, diff_hunk = _diff_place(hunk, spec["line"], side)
+        return {
+            "path": spec["path"],
+            "line": spec["line"],
+            "side": side,
+            "start_line": start_line,
+            "start_side": start_side if start_line is not None else None,
+            "body": spec["body"],
+            "position": position,
+            "diff_hunk": diff_hunk,
+        }
+
+    @route("POST", PULL + r"/reviews", permission="pull_requests")
+    def create_review(self, req: Request, owner: str, name: str, number: str) -> dict:
+        """A review, all or nothing: any error stores nothing. EVENT APPROVE, REQUEST_CHANGES or
+        COMMENT submits it; none leaves it PENDING (one per user). Each comment's line must lie in
+        a hunk of that file's patch at COMMIT_ID (default: the head) on its side."""
+        repo, body = self._repo(req, owner, name), self._body(req)
+        issue, login = self._pull(repo, number), self._login(req)
+        pull, event = issue["pull"], body.get("event") or None
+        if event is not None and event not in REVIEW_STATES:
+            raise _invalid("PullRequestReview", "event", "invalid")
+        text, specs = body.get("body"), body.get("comments") or []
+        if not isinstance(text, str | None):
+            raise _invalid("PullRequestReview", "body", "invalid")
+        if not isinstance(specs, list):
+            raise _invalid("PullRequestReview", "comments", "invalid")
+        missing = [
+            [key for key in ("body", "path") if key not in spec]
+            for spec in specs
+            if isinstance(spec, dict)
+        ]
+        if any(missing):
+            raise _not_supplied_lines([names for names in missing if names])
+
+        def refuse(message: str) -> HttpError:
+            return HttpError(422, "Unprocessable Entity", errors=[message], docs=REVIEW_DOCS)
+
+        commit_id = body.get("commit_id") or pull["head_sha"]
+        known = repo["pull_commits"].get(commit_id)
+        if known is None or known["pull"] != issue["number"] or not known["parents"]:
+            raise refuse("The commitOID is not part of the pull request")
+        mine = login.lower() == issue["user"].lower()
+        if event == "APPROVE" and login.lower() == ACTIONS_BOT:
+            raise refuse("GitHub Actions is not permitted to approve pull requests.")
+        if event == "APPROVE" and mine:
+            raise refuse("Can not approve your own pull request")
+        if event == "REQUEST_CHANGES" and mine:
+            raise refuse("Can not request changes on your own pull request")
+        if event == "REQUEST_CHANGES" and not text and not specs:
+            raise refuse("You need to leave a comment indicating the requested changes.")
+        if event == "COMMENT" and not text and not specs:
+            raise refuse("")  # GitHub's answer to an empty comment review, word for word
+        if event is None and any(
+            r["pull"] == issue["number"] and r["user"] == self._user(login)["login"]
+            for r in repo["reviews"].values()
+            if r["state"] == "PENDING"
+        ):
+            raise refuse("User can only have one pending review per pull request")
+        files, errors = {f["filename"]: f for f in known["files"]}, []
+        drafts = [self._review_comment(files, spec, errors) for spec in specs]
+        if errors:
+            raise refuse(_sentence(errors))
+        now = self._now()
+        review = {
+            **self._ident("PullRequestReview"),
+            "pull": issue["number"],
+            "user": self._user(login)["login"],
+            "body": text or "",
+            "state": REVIEW_STATES[event] if event else "PENDING",
+            "commit_id": commit_id,
+            "submitted_at": now if event else None,
+        }
+        repo["reviews"][review["id"]] = review
+        for draft in filter(None, drafts):  # all of them: no errors
+            comment = {
+                **self._ident("PullRequestReviewComment"),
+                **draft,
+                "pull": issue["number"],
+                "review": review["id"],
+                "user": review["user"],
+                "commit_id": commit_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            repo["review_comments"][comment["id"]] = comment
+        if event:
+            issue["updated_at"] = now
+        return self._review_json(repo, review)
+
+    def _visible(self, repo: dict, review_id: int, login: str | None) -> bool:
+        """Whether LOGIN sees the review: a pending one only its author."""
+        review = repo["reviews"][review_id]
+        return review["state"] != "PENDING" or (login or "").lower() == review["user"].lower()
+
+    @route("GET", PULL + r"/reviews", permission="pull_requests")
+    def list_reviews(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        repo = self._repo(req, owner, name)
+        issue = self._pull(repo, number)
+        found = [
+            review
+            for review in repo["reviews"].values()
+            if review["pull"] == issue["number"] and self._visible(repo, review["id"], req.login)
+        ]
+        return self._paginate(req, found, lambda review: self._review_json(repo, review))
+
+    @route("GET", PULL + r"/comments", permission="pull_requests")
+    def list_review_comments(self, req: Request, owner: str, name: str, number: str) -> Reply:
+        repo = self._repo(req, owner, name)
+        issue = self._pull(repo, number)
+        found = [
+            comment
+            for comment in repo["review_comments"].values()
+            if comment["pull"] == issue["number"]
+            and self._visible(repo, comment["review"], req.login)
+        ]
+        return self._paginate(req, found, lambda c: self._review_comment_json(repo, c))
 
     # -- endpoints: sub-issues (children are named by issue id, not number; any repository of the fake)
 
@@ -2995,12 +3712,13 @@ class FakeGitHub(_Views):
             for key in ("title", "summary"):
                 if not isinstance(output.get(key), str):
                     raise _not_supplied(f"output.{key}")
-            annotations = output.get("annotations") or []
+            added = _annotations(output.get("annotations"))
+            run["annotations"] = [*run["annotations"], *added]  # appended, as GitHub does
             run["output"] = {
                 "title": output["title"],
                 "summary": output["summary"],
                 "text": output.get("text"),
-                "annotations_count": run["output"]["annotations_count"] + len(annotations),
+                "annotations_count": len(run["annotations"]),
             }
         for key in ("name", "details_url", "external_id", "started_at"):
             if body.get(key) is not None:
@@ -3039,6 +3757,7 @@ class FakeGitHub(_Views):
             "details_url": f"{HTML}/{repo['full_name']}",
             "external_id": "",
             "output": {"title": None, "summary": None, "text": None, "annotations_count": 0},
+            "annotations": [],
             "suite_id": suite,
             "app_id": app_id,
             "app_login": login,
@@ -3063,6 +3782,14 @@ class FakeGitHub(_Views):
         self._check_fields(updated, body, self._now())
         run.update(updated)
         return self._check_run_json(repo, run)
+
+    @route("GET", CHECK_RUN + r"/annotations", permission="checks")
+    def list_annotations(self, req: Request, owner: str, name: str, run_id: str) -> Reply:
+        repo = self._repo(req, owner, name)
+        run = self._check_run(repo, run_id)
+        return self._paginate(
+            req, run["annotations"], lambda found: self._annotation_json(repo, run, found)
+        )
 
     @route("GET", REPO + r"/commits/(?P<ref>.+)/check-runs", permission="checks")
     def list_check_runs(self, req: Request, owner: str, name: str, ref: str) -> Reply:
