@@ -124,23 +124,43 @@ def comment_event(
 
 def pull_event(fake: Any, number: int, action: str = "opened", repo: str = REPO) -> dict[str, Any]:
     """A webhook payload for a pull request as the fake holds it now."""
-    issue = fake.issue(repo, number)
-    pull = {
-        "number": number,
-        "title": issue["title"],
-        "body": issue["body"],
-        "user": issue["user"],
-        "html_url": issue["html_url"],
-        "head": {"ref": "feature", "sha": "a" * 40},
-        "base": {"ref": "main", "sha": "b" * 40},
-    }
-    return {
+    return review_event(fake, number, action, repo=repo)
+
+
+def review_event(
+    fake: Any,
+    number: int,
+    action: str = "opened",
+    *,
+    before: str | None = None,
+    sender: str | None = None,
+    repo: str = REPO,
+) -> dict[str, Any]:
+    """A pull_request webhook payload carrying the pull request as the fake serves it now (head
+    and base shas, draft, counts), as Actions hands it to a workflow."""
+    answer = requests.get(
+        f"{fake.url}/repos/{repo}/pulls/{number}",
+        headers={"Authorization": f"token {BOT_TOKEN}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    pull = answer.json()
+    login = sender or pull["user"]["login"]
+    payload: dict[str, Any] = {
         "action": action,
         "number": number,
         "pull_request": pull,
-        "repository": {"full_name": repo},
-        "sender": issue["user"],
+        "repository": {
+            "full_name": repo,
+            "name": repo.split("/")[1],
+            "default_branch": "main",
+            "owner": {"login": repo.split("/")[0]},
+        },
+        "sender": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
     }
+    if action == "synchronize":
+        payload["before"], payload["after"] = before or "0" * 40, pull["head"]["sha"]
+    return payload
 
 
 def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

@@ -195,8 +195,10 @@ def test_comments_by_bots_and_edits_are_ignored(tmp_path, gh):
 # -- welcome ----------------------------------------------------------------------------------
 
 
-def _welcome_on(gh):
-    gh.put_file(REPO, ".github/ossbot.yml", "welcome:\n  enabled: true\n")
+def _welcome_on(gh):  # review is off: these tests count the welcome comments alone
+    gh.put_file(
+        REPO, ".github/ossbot.yml", "welcome:\n  enabled: true\nreview:\n  enabled: false\n"
+    )
 
 
 def _issue_run(tmp_path, gh, number, name="i.json"):
@@ -298,10 +300,12 @@ def test_without_a_token_a_preview_claims_nothing_it_could_not_read(tmp_path, gh
     body = triage["actions"][0]["body"]
     assert "Nobody is assigned" in body and "no pull request is open" not in body
     assert "no contributing guide" not in body
+    event = write_event(tmp_path / "p.json", pull_event(gh, pull))
+    gh.clear_log()
     welcome = ossbot(
         "run",
         "--event",
-        write_event(tmp_path / "p.json", pull_event(gh, pull)),
+        event,
         "--event-name",
         "pull_request",
         "--dry-run",

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BOT, CORPORA, REPO, comment_event, issue_event, ossbot, pull_event, write_event
+from conftest import (
+    BOT,
+    CORPORA,
+    REPO,
+    comment_event,
+    issue_event,
+    ossbot,
+    pull_event,
+    write_event,
+    writes,
+)
 from ossbot import jobs
 from ossbot.errors import GitHubError
 from ossbot.plan import Plan
@@ -29,9 +39,10 @@ def test_run_on_a_pull_request_runs_every_job_registered_for_it(tmp_path, gh):
     result = ossbot("run", "--event", path, "--event-name", "pull_request_target")
     assert result.exit_code == 0, result.stderr
     expected = [job.name for job in jobs.jobs_for("pull_request")]
-    assert expected == ["triage"]
-    assert [job for job, _ in _ledger(tmp_path / "state.db")] == expected
+    assert expected == ["triage", "review"]
+    assert [job for job, _ in _ledger(tmp_path / "state.db")] == sorted(expected)
     assert any("first pull request" in c["body"] for c in gh.comments(REPO, number))
+    assert any("ossbot review" in c["body"] for c in gh.comments(REPO, number))
 
 
 def test_run_on_a_comment_runs_commands_then_triage_each_in_the_ledger(tmp_path, gh):
@@ -100,8 +111,14 @@ def test_run_on_a_live_pull_request(tmp_path, gh):
     number = gh.add_pull(REPO, "Fix the export", "Fixes it.", user="newbie")["number"]
     result = ossbot("run", "--repo", REPO, "--pr", str(number), "--dry-run", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    [triage] = result.json()["jobs"]
+    triage, review = result.json()["jobs"]
     assert [a["marker"] for a in triage["actions"]] == ["welcome"]
+    assert [a["type"] for a in review["actions"]] == [
+        "upsert_comment",
+        "upsert_check_run",
+        "record_review",
+    ]
+    assert writes(gh) == []
 
 
 def _examples() -> list[tuple[str, Path]]:

@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="ossbot",
-    help="A maintainer's bot for GitHub: triage issues and act on commands, from your "
-    "repository's Actions or a terminal.",
+    help="A maintainer's bot for GitHub: triage issues, review pull requests and act on "
+    "commands, from your repository's Actions or a terminal.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -308,7 +308,7 @@ def _root(
 @options(*JOB_OPTIONS)
 def run(opts: Options) -> None:
     """Handle the GitHub Actions event ($GITHUB_EVENT_NAME, $GITHUB_EVENT_PATH): run every job
-    that handles it (commands, then triage). What the Action calls."""
+    that handles it (commands, then triage, then review). What the Action calls."""
     _execute(opts, only=None)
 
 
@@ -341,6 +341,14 @@ def command(
 def triage(opts: Options) -> None:
     """Summarize an issue and label it from the repository's own labels (the triage job only)."""
     _execute(opts, only="triage")
+
+
+@app.command()
+@options(*JOB_OPTIONS)
+def review(opts: Options) -> None:
+    """Review a pull request: one comment kept up to date, a check run, optional inline comments
+    (the review job only). Locally: --repo owner/name --pr N, with --dry-run to preview."""
+    _execute(opts, only="review")
 
 
 llm_app = typer.Typer(help="The LLM layer: check the configured providers.", no_args_is_help=True)
@@ -772,6 +780,8 @@ def _prepare_event(
             item.repo,
             lambda session: live_event(session, item.repo, item.number, pull=item.pull),
         )
+        if event.pull_request is not None:  # its config is the base's, as in Actions
+            session.ctx.commit = session.ctx.config_ref = event.pull_request.base.sha
         return session, event, _select(jobs_for(event.name), event.name, only)
     source = f"event file {subject.path}"
     payload = read_payload(subject.path)
@@ -781,12 +791,14 @@ def _prepare_event(
         _show_nothing(name, opts.format)
         return None
     event = event_from_payload(payload, name, source=source)
+    base = event.pull_request.base.sha if event.pull_request is not None else None
     session = build_session(
         settings,
         event.repo,
         dry_run=opts.dry_run,
         config_path=opts.config,
-        commit=_default_branch_head(settings, event),
+        commit=base or _default_branch_head(settings, event),
+        config_ref=base,  # never the pull request's head: its author controls that
         command_names=frozenset(command_specs()),
     )
     return session, event, jobs

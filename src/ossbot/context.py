@@ -44,6 +44,7 @@ class Context:
     secrets: Secrets = field(default_factory=lambda: Secrets([]))
     config_path: Path | None = None
     commit: str | None = None  # the default branch's head, when known (see RepoFiles)
+    config_ref: str | None = None  # a pull request's base commit: its config is read there
     command_names: frozenset[str] = frozenset()  # every job's commands (see commands/)
 
     @property
@@ -52,7 +53,7 @@ class Context:
 
     @cached_property
     def repo_files(self) -> RepoFiles:
-        return RepoFiles(self.reader, self.store, self.repo, self.commit)
+        return RepoFiles(self.reader, self.store, self.repo, self.commit, ref=self.config_ref)
 
     @cached_property
     def config(self) -> RepoConfig:
@@ -132,6 +133,7 @@ def build_session(
     anonymous_reads: bool = False,
     need_token: bool = True,
     commit: str | None = None,
+    config_ref: str | None = None,
     command_names: frozenset[str] = frozenset(),
 ) -> Session:
     """No I/O here beyond checks: collaborators do their work on first use. Without a token
@@ -159,6 +161,7 @@ def build_session(
         secrets=secrets,
         config_path=config_path,
         commit=commit,
+        config_ref=config_ref,
         command_names=command_names,
     )
     writer = Writer(http, live) if http is not None and live is not None and not dry_run else None

@@ -104,6 +104,13 @@ class PullRequest(_Model):
     head: Ref
     base: Ref
     draft: bool = False
+    state: str = "open"
+    comments: int | None = None  # issue comments, when the payload says (webhooks do)
+    commits: int | None = None
+    changed_files: int | None = None
+    additions: int | None = None
+    deletions: int | None = None
+    updated_at: str | None = None
 
 
 class Event(_Model):

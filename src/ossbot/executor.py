@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ossbot.errors import AmbiguousWrite, OssbotError, WriteFailed
+from ossbot.errors import AmbiguousWrite, GitHubError, OssbotError, TokenPermission, WriteFailed
 from ossbot.events import Comment
 from ossbot.github.markers import Marker, find_marker, marker_kinds, strip_markers
 from ossbot.github.own import own_comments
@@ -27,6 +27,8 @@ from ossbot.plan import (
     CreateIssue,
     CreateLabel,
     Plan,
+    PostReview,
+    RecordReview,
     Ref,
     Result,
     SuggestLabels,
@@ -37,6 +39,7 @@ from ossbot.state.reconcile import rebuild_from
 from ossbot.state.store import StateStore
 
 RETRIES_AFTER_AMBIGUITY = 1  # a create found absent after an ambiguous answer is sent once more
+ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit for one create or update of a check run
 
 
 class UnknownAction(OssbotError):
@@ -76,6 +79,8 @@ class Executor:
             "create_issue": self._create_issue,
             "add_sub_issue": self._add_sub_issue,
             "upsert_check_run": self._upsert_check_run,
+            "post_review": self._post_review,
+            "record_review": self._record_review,
         }
 
     def apply(self, plan: Plan) -> list[Result]:
@@ -128,13 +133,13 @@ class Executor:
         body = self._body(action.body, action.marker, attrs)
         number = int(action.number)  # type: ignore[arg-type]  # resolved
         if not action.new:
-            existing = self._own(action, number, fresh=False)
+            existing = self._own(action, number, fresh=action.fresh)
             if existing:
                 found = {**existing[0].model_dump(), "number": number}
                 rebuild_from(self.store, action.repo, found, note=True)
                 for extra in existing[1:]:  # left behind by an overlapping run
                     self.writer.delete_comment(action.repo, number, extra.id)
-                return self._edit(action, number, existing[0], body)
+                return self._edit(action, number, existing[0], body, reread=not action.fresh)
         mine = self._create_comment(action, number, body)
         return self._converge(action, number, mine, body)
 
@@ -143,10 +148,13 @@ class Executor:
             self.reader, action.repo, number, self.bot_login, kind=action.marker, fresh=fresh
         )
 
-    def _edit(self, action: UpsertComment, number: int, existing: Comment, body: str) -> Result:
+    def _edit(
+        self, action: UpsertComment, number: int, existing: Comment, body: str, *, reread: bool
+    ) -> Result:
         """Edit in place unless it says the same, or a run that read the issue later wrote it.
-        The comment is read again just before: what was read while planning may be old."""
-        if not _same(existing.body, body):
+        The comment is read again just before (`reread`): what was read while planning may be
+        old."""
+        if reread and not _same(existing.body, body):
             existing = self.writer.comment(action.repo, existing.id) or existing
         if _same(existing.body, body):
             return Result(
@@ -326,32 +334,131 @@ class Executor:
     # -- check runs ---------------------------------------------------------------------------
 
     def _upsert_check_run(self, action: UpsertCheckRun) -> Result:
+        try:
+            return self._check_run(action)
+        except (GitHubError, TokenPermission) as exc:
+            if not action.optional or (isinstance(exc, GitHubError) and exc.status != 403):
+                raise
+            return Result(
+                type=action.type,
+                result="not permitted",
+                note=f"no check run: {exc}. Add `checks: write` to the workflow's permissions "
+                "(a GitHub App or GITHUB_TOKEN; from a fork, use pull_request_target)",
+            )
+
+    def _check_run(self, action: UpsertCheckRun) -> Result:
+        """Annotations are appended by GitHub, never replaced: a run that has some already is
+        left as it is when it says the same, else a new run of the name is started (GitHub
+        shows the newest)."""
+        output: dict[str, Any] = {
+            "title": self.clean(action.title),
+            "summary": self.clean(action.summary),
+        }
+        if action.text:
+            output["text"] = self.clean(action.text)
+        notes = [
+            {**a.model_dump(), "title": self.clean(a.title), "message": self.clean(a.message)}
+            for a in action.annotations
+        ]
+        batches = [
+            notes[i : i + ANNOTATIONS_PER_REQUEST]
+            for i in range(0, len(notes), ANNOTATIONS_PER_REQUEST)
+        ] or [[]]
         body: dict[str, Any] = {
             "name": action.name,
             "head_sha": action.head_sha,
             "status": action.status,
-            "output": {"title": self.clean(action.title), "summary": self.clean(action.summary)},
+            "output": {**output, **({"annotations": batches[0]} if batches[0] else {})},
         }
-        if action.text:
-            body["output"]["text"] = self.clean(action.text)
         if action.conclusion:
             body["conclusion"] = action.conclusion
-        existing = self.writer.check_runs(action.repo, action.head_sha, action.name)
+        existing = (
+            []
+            if action.new_commit
+            else self.writer.check_runs(action.repo, action.head_sha, action.name)
+        )
+        state = "created"
+        if existing:
+            run = existing[0]
+            shown = run.get("output") or {}
+            count = shown.get("annotations_count") or 0
+            if (
+                shown.get("summary") == output["summary"]
+                and count == len(notes)
+                and run.get("conclusion") == action.conclusion
+            ):
+                return Result(
+                    type=action.type, result="unchanged", url=run.get("html_url"), id=run["id"]
+                )
+            existing = existing if count == 0 else []
         if existing:
             done = self.writer.update_check_run(action.repo, existing[0]["id"], body)
-            return Result(
-                type=action.type, result="updated", url=done.get("html_url"), id=done.get("id")
+            state = "updated"
+        else:
+            try:
+                done = self.writer.create_check_run(action.repo, body)
+            except AmbiguousWrite:
+                again = self.writer.check_runs(action.repo, action.head_sha, action.name)
+                if not again or again[0]["id"] == (existing[0]["id"] if existing else None):
+                    raise
+                done = again[0]
+        for batch in batches[1:]:
+            self.writer.update_check_run(
+                action.repo, done["id"], {"output": {**output, "annotations": batch}}
             )
-        try:
-            done = self.writer.create_check_run(action.repo, body)
-        except AmbiguousWrite:
-            again = self.writer.check_runs(action.repo, action.head_sha, action.name)
-            if not again:
-                raise
-            done = self.writer.update_check_run(action.repo, again[0]["id"], body)
-        return Result(
-            type=action.type, result="created", url=done.get("html_url"), id=done.get("id")
-        )
+        return Result(type=action.type, result=state, url=done.get("html_url"), id=done.get("id"))
+
+    # -- pull request reviews -------------------------------------------------------------------
+
+    def _post_review(self, action: PostReview) -> Result:
+        """Inline comments whose key no comment of ossbot's carries yet, in one review. A create
+        that answered ambiguously is looked for by its comments' markers first."""
+        for attempt in range(RETRIES_AFTER_AMBIGUITY + 1):
+            posted = self._inline_keys(action)
+            todo = [c for c in action.comments if c.key not in posted]
+            if not todo:
+                state = "unchanged" if attempt == 0 else "created"
+                return Result(type=action.type, result=state)
+            comments = [
+                {
+                    "path": c.path,
+                    "line": c.line,
+                    "side": "RIGHT",
+                    "body": self._body(c.body, action.marker, {"k": c.key}),
+                }
+                for c in todo
+            ]
+            try:
+                review = self.writer.create_review(
+                    action.repo, action.number, action.commit_id, self.clean(action.body), comments
+                )
+            except AmbiguousWrite:
+                if attempt == RETRIES_AFTER_AMBIGUITY:
+                    raise
+                continue
+            return Result(
+                type=action.type,
+                result="created",
+                url=review.get("html_url"),
+                id=review.get("id"),
+                note=f"{len(todo)} inline comment(s)",
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _inline_keys(self, action: PostReview) -> set[str]:
+        keys: set[str] = set()
+        for comment in self.reader.review_comments(action.repo, action.number):
+            user = (comment.get("user") or {}).get("login", "")
+            if user.lower() != self.bot_login.lower():
+                continue
+            marker = find_marker(comment.get("body") or "", action.marker)
+            if marker is not None and marker.get("k"):
+                keys.add(str(marker.get("k")))
+        return keys
+
+    def _record_review(self, action: RecordReview) -> Result:
+        self.store.record_review({**action.row, "event_key": self.event_key})
+        return Result(type=action.type, result="recorded")
 
 
 def _resolve(action: Any, produced: dict[str, Result]) -> Any:

@@ -1,5 +1,5 @@
 """The jobs `ossbot run` knows, in the order it runs them on an event: commands first (a
-command may change what the others see), then triage. A job is its name, the events it
+command may change what the others see), then triage, then review. A job is its name, the events it
 handles, the feature that plans it, and the commands it takes (see README, "Adding a job")."""
 
 from __future__ import annotations
@@ -12,6 +12,10 @@ from ossbot.commands.job import CommandSpec, help_spec, plan_commands
 from ossbot.context import Context
 from ossbot.events import Event
 from ossbot.plan import Plan
+from ossbot.review.job import COMMANDS as REVIEW_COMMANDS
+from ossbot.review.job import EVENTS as REVIEW_EVENTS
+from ossbot.review.job import allows_bots as review_allows_bots
+from ossbot.review.job import plan_review_job
 from ossbot.triage.job import COMMANDS as TRIAGE_COMMANDS
 from ossbot.triage.job import EVENTS as TRIAGE_EVENTS
 from ossbot.triage.job import plan_triage
@@ -25,6 +29,7 @@ class Job:
     events: tuple[str, ...]
     plan: Feature
     commands: tuple[CommandSpec, ...] = ()
+    bots: Callable[[Context], bool] | None = None  # whether it runs on events bots caused
 
 
 def _plan_commands(ctx: Context, event: Event) -> Plan:
@@ -34,6 +39,7 @@ def _plan_commands(ctx: Context, event: Event) -> Plan:
 JOBS: tuple[Job, ...] = (
     Job("commands", ("issue_comment",), _plan_commands),
     Job("triage", TRIAGE_EVENTS, plan_triage, TRIAGE_COMMANDS),
+    Job("review", REVIEW_EVENTS, plan_review_job, REVIEW_COMMANDS, bots=review_allows_bots),
 )
 
 

@@ -63,6 +63,11 @@ class UpsertComment(_Action):
         description="The issue had no comment at all when read during this run: create without "
         "listing the comments first.",
     )
+    fresh: bool = Field(
+        False,
+        description="List the comments when writing, not from what planning read (planning "
+        "took long, or did not read them): that listing is the read just before the edit.",
+    )
     version: str | None = Field(None, description="When the content was read (ISO time).")
     family: str | None = None
     family_max: int | None = Field(None, ge=1)
@@ -144,8 +149,41 @@ class AddSubIssue(_Action):
         return f"link issue {self.child} under {self.repo}#{self.parent}"
 
 
+Severity = Literal["low", "medium", "high"]
+
+
+class Finding(BaseModel):
+    """One thing a review found. `file` and `line` (a line of the new file inside the diff)
+    when it is about a place; `key` is stable across pushes (inline comments are never
+    repeated)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    kind: str = Field(description="secret, conflict-marker, debug-leftover, todo, tests, ...")
+    title: str
+    details: str = ""
+    severity: Severity
+    file: str | None = None
+    line: int | None = None
+    source: str = Field("offline", description="offline, or the model that found it")
+
+
+class Annotation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    start_line: int
+    end_line: int
+    annotation_level: Literal["notice", "warning", "failure"]
+    title: str
+    message: str
+
+
 class UpsertCheckRun(_Action):
-    """The check run of this name on the commit: created, or updated in place."""
+    """The check run of this name on the commit: created, or updated in place. Annotations are
+    sent 50 a request (GitHub's limit). `optional`: a token without `checks: write` is not a
+    failure; the result says which permission would add it."""
 
     type: Literal["upsert_check_run"] = "upsert_check_run"
     head_sha: str
@@ -160,9 +198,51 @@ class UpsertCheckRun(_Action):
     title: str
     summary: str
     text: str | None = None
+    annotations: list[Annotation] = Field(default_factory=list)
+    optional: bool = False
+    new_commit: bool = Field(
+        False,
+        description="The event announced this commit just now (a push, a new pull request): no "
+        "run of this name can be on it yet, so none is looked for before creating.",
+    )
 
     def describe(self) -> str:
         return f"check run '{self.name}' on {self.repo}@{self.head_sha[:7]}"
+
+
+class InlineComment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str = Field(description="The finding's key: carried by the comment's marker.")
+    path: str
+    line: int
+    body: str
+
+
+class PostReview(_Action):
+    """One pull request review (event COMMENT: GitHub Actions may not approve) holding the
+    inline comments whose keys no earlier comment of ossbot's on the pull request carries."""
+
+    type: Literal["post_review"] = "post_review"
+    number: int
+    commit_id: str
+    body: str
+    comments: list[InlineComment]
+    marker: str = "review-inline"
+
+    def describe(self) -> str:
+        return f"review with {len(self.comments)} inline comment(s) on {self.target}"
+
+
+class RecordReview(_Action):
+    """Keep the review run in the state database (nothing is written to GitHub)."""
+
+    type: Literal["record_review"] = "record_review"
+    number: int
+    row: dict[str, Any]
+
+    def describe(self) -> str:
+        return f"record the review of {self.target} at {str(self.row.get('head_sha'))[:7]}"
 
 
 Action = Annotated[
@@ -172,7 +252,9 @@ Action = Annotated[
     | CreateLabel
     | CreateIssue
     | AddSubIssue
-    | UpsertCheckRun,
+    | UpsertCheckRun
+    | PostReview
+    | RecordReview,
     Field(discriminator="type"),
 ]
 
@@ -221,6 +303,8 @@ class Result(BaseModel):
         "merged",
         "withdrawn",
         "exists",
+        "recorded",
+        "not permitted",
     ]
     url: str | None = None
     number: int | None = Field(None, description="Of the object created or found.")

@@ -55,7 +55,9 @@ def print_text(console: Console, outcome: Outcome) -> None:
 
 def _render_action(action: Any, result: Any) -> Any:
     done = (
-        f" · {result.result}" + (f" {result.url}" if result and result.url else "")
+        f" · {result.result}"
+        + (f" {result.url}" if result.url else "")
+        + (f" ({result.note})" if result.note else "")
         if result
         else ""
     )
@@ -70,6 +72,9 @@ def _render_action(action: Any, result: Any) -> Any:
     return Text(sanitize(action.describe() + done))
 
 
+SUMMARY_SHOWN = {"review"}  # comments whose whole text the job summary repeats
+
+
 def job_summary(outcome: Outcome) -> str:
     """Markdown for GITHUB_STEP_SUMMARY."""
     plan = outcome.plan
@@ -79,9 +84,14 @@ def job_summary(outcome: Outcome) -> str:
     elif plan.skipped:
         lines.append(f"Nothing to do: {plan.skipped}.")
     for index, action in enumerate(plan.actions):
-        result = outcome.results[index].result if index < len(outcome.results) else "planned"
-        lines.append(f"- {action.describe()}: **{result}**")
+        done = outcome.results[index] if index < len(outcome.results) else None
+        lines.append(f"- {action.describe()}: **{done.result if done else 'planned'}**")
+        if done is not None and done.note:
+            lines.append(f"  - {done.note}")
     lines += [f"- note: {note}" for note in plan.notes]
+    for action in plan.actions:  # a review's summary is its comment, whatever was written
+        if isinstance(action, UpsertComment) and action.marker in SUMMARY_SHOWN:
+            lines += ["", strip_markers(action.body).strip()]
     footer = f"{outcome.requests} GitHub API request(s)" + (
         f" · model: {outcome.llm}" if outcome.llm else ""
     )

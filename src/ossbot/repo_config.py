@@ -309,6 +309,102 @@ class WelcomeConfig(_Section):
     )
 
 
+DEFAULT_IGNORE: list[str] = [
+    # lock files
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lockb",
+    "poetry.lock",
+    "Pipfile.lock",
+    "uv.lock",
+    "pdm.lock",
+    "Cargo.lock",
+    "Gemfile.lock",
+    "composer.lock",
+    "go.sum",
+    "mix.lock",
+    "pubspec.lock",
+    "Podfile.lock",
+    "packages.lock.json",
+    "*.lock",
+    # vendored and generated
+    "vendor/**",
+    "third_party/**",
+    "third-party/**",
+    "node_modules/**",
+    "dist/**",
+    "build/**",
+    "*.generated.*",
+    "*_generated.*",
+    "*.gen.go",
+    "*_pb2.py",
+    "*_pb2_grpc.py",
+    "*.pb.go",
+    "*.pb.cc",
+    "*.pb.h",
+    "__snapshots__/**",
+    "*.snap",
+    # minified
+    "*.min.js",
+    "*.min.css",
+    "*.map",
+]
+
+ReviewAction = Literal["opened", "synchronize", "reopened", "ready_for_review"]
+REVIEW_ACTIONS: tuple[ReviewAction, ...] = ("opened", "synchronize", "reopened", "ready_for_review")
+
+
+class ReviewConfig(_Section):
+    enabled: bool = Field(True, description="Review pull requests (one comment, kept up to date).")
+    actions: list[ReviewAction] = Field(
+        default_factory=lambda: list(REVIEW_ACTIONS),
+        description="Pull request actions that start a review.",
+    )
+    drafts: bool = Field(False, description="Review draft pull requests too.")
+    bots: bool = Field(False, description="Review pull requests opened or pushed by bots.")
+    ignore: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_IGNORE),
+        description="Paths never reviewed (globs: `*` within a name, `**` across folders; a "
+        "pattern without `/`, or with only a trailing `/**`, matches at any depth; a leading `/` "
+        "anchors it at the root). Default: lock files, vendored, generated and minified files.",
+    )
+    ignore_extra: list[str] = Field(
+        default_factory=list, description="More globs, added to `ignore` (keeps the defaults)."
+    )
+    budget: int = Field(
+        30000,
+        ge=500,
+        le=400000,
+        description="Tokens of diff reviewed per run, filled by priority (source, then tests, "
+        "then docs; riskier hunks first). With a model, split over at most `max_calls` calls, "
+        "each within llm.input_budget.",
+    )
+    max_calls: int = Field(3, ge=1, le=3, description="Most model calls one review makes.")
+    max_findings: int = Field(
+        30, ge=1, le=100, description="Most findings shown in the comment (highest severity first)."
+    )
+    check_run: bool = Field(
+        True, description='Report an "ossbot review" check run on the head commit.'
+    )
+    fail_on: Literal["never", "high", "medium"] = Field(
+        "never",
+        description="The check run fails on findings of this severity or worse "
+        "(never: it is always neutral, advisory).",
+    )
+    inline: bool = Field(
+        False, description="Also post findings as inline comments (one review per push)."
+    )
+    inline_max: int = Field(10, ge=1, le=50, description="Most inline comments per push.")
+    large_pr_lines: int = Field(
+        1000, ge=50, description="Changed lines from which a pull request is called oversized."
+    )
+
+    def ignored(self) -> list[str]:
+        return [*self.ignore, *self.ignore_extra]
+
+
 ProviderName = Literal[
     "none",
     "openai",
@@ -365,6 +461,7 @@ class RepoConfig(_Section):
     mentions: MentionsConfig = Field(default_factory=MentionsConfig)
     commands: CommandsConfig = Field(default_factory=CommandsConfig)
     welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
 
 

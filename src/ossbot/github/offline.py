@@ -49,10 +49,21 @@ class OfflineReader:
     def recent_comments(self, repo: str, limit: int) -> list[dict[str, Any]]:
         return []
 
-    def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None:
+    def pull_files(self, repo: str, number: int, limit: int) -> list[dict[str, Any]] | None:
         return None
 
-    def file_text(self, repo: str, path: str) -> str | None:
+    def compare(self, repo: str, base: str, head: str) -> dict[str, Any] | None:
+        return None
+
+    def review_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        return []
+
+    def directory(
+        self, repo: str, path: str, ref: str | None = None
+    ) -> dict[str, tuple[str, str]] | None:
+        return None
+
+    def file_text(self, repo: str, path: str, ref: str | None = None) -> str | None:
         return None
 
     def tree(self, repo: str, sha: str) -> dict[str, str]:

@@ -50,9 +50,17 @@ class GitHubReader(Protocol):
 
     def recent_comments(self, repo: str, limit: int) -> list[dict[str, Any]]: ...
 
-    def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None: ...
+    def pull_files(self, repo: str, number: int, limit: int) -> list[dict[str, Any]] | None: ...
 
-    def file_text(self, repo: str, path: str) -> str | None: ...
+    def compare(self, repo: str, base: str, head: str) -> dict[str, Any] | None: ...
+
+    def review_comments(self, repo: str, number: int) -> list[dict[str, Any]]: ...
+
+    def directory(
+        self, repo: str, path: str, ref: str | None = None
+    ) -> dict[str, tuple[str, str]] | None: ...
+
+    def file_text(self, repo: str, path: str, ref: str | None = None) -> str | None: ...
 
     def tree(self, repo: str, sha: str) -> dict[str, str]: ...
 
@@ -155,6 +163,31 @@ class LiveReader:
             ),
         )
 
+    def pull_files(self, repo: str, number: int, limit: int) -> list[dict[str, Any]] | None:
+        """The pull request's changed files with their patches, 100 a page (GitHub lists at
+        most 3,000); None when the pull request is not visible."""
+        try:
+            return self._list(f"/repos/{repo}/pulls/{number}/files", limit=limit)
+        except GitHubError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def compare(self, repo: str, base: str, head: str) -> dict[str, Any] | None:
+        """`base...head` (status, commits, files), or None when either commit is unknown (a
+        force push left `base` behind, and GitHub forgot it)."""
+        path = f"/repos/{repo}/compare/{quote(base, safe='')}...{quote(head, safe='')}"
+        try:
+            return self._optional(path, {"per_page": PER_PAGE})
+        except GitHubError as exc:
+            if exc.status == 422:  # "No common ancestor"
+                return None
+            raise
+
+    def review_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Every inline review comment of the pull request, oldest first."""
+        return self._list(f"/repos/{repo}/pulls/{number}/comments")
+
     # -- labels -------------------------------------------------------------------------------
 
     def repo_labels(self, repo: str) -> list[Label] | None:
@@ -178,21 +211,25 @@ class LiveReader:
 
     # -- files on the default branch ------------------------------------------------------------
 
-    def directory(self, repo: str, path: str) -> dict[str, tuple[str, str]] | None:
-        """{name: (type, sha)} of a folder on the default branch ("" for the root), or None
-        when it is absent."""
+    def directory(
+        self, repo: str, path: str, ref: str | None = None
+    ) -> dict[str, tuple[str, str]] | None:
+        """{name: (type, sha)} of a folder on the default branch, or at `ref` ("" for the
+        root), or None when it is absent."""
 
         def fetch() -> dict[str, tuple[str, str]] | None:
             where = f"/contents/{quote(path)}" if path else "/contents"
-            data = self._optional(f"/repos/{repo}{where}")
+            data = self._optional(f"/repos/{repo}{where}", {"ref": ref} if ref else None)
             if not isinstance(data, list):
                 return None
             return {entry["name"]: (entry["type"], entry["sha"]) for entry in data}
 
-        return self._memoized(("dir", repo, path), fetch)
+        return self._memoized(("dir", repo, path, ref), fetch)
 
-    def file_text(self, repo: str, path: str) -> str | None:
-        data = self._optional(f"/repos/{repo}/contents/{quote(path)}")
+    def file_text(self, repo: str, path: str, ref: str | None = None) -> str | None:
+        data = self._optional(
+            f"/repos/{repo}/contents/{quote(path)}", {"ref": ref} if ref else None
+        )
         if not isinstance(data, dict) or data.get("type") != "file":
             return None
         if data.get("encoding") != "base64":

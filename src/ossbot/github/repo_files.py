@@ -22,21 +22,28 @@ class RepoFiles:
     reads nothing for its config."""
 
     def __init__(
-        self, reader: Any, store: StateStore, repo: str, commit: str | None = None
+        self,
+        reader: Any,
+        store: StateStore,
+        repo: str,
+        commit: str | None = None,
+        *,
+        ref: str | None = None,
     ) -> None:
         self.reader = reader
         self.store = store
         self.repo = repo
         self.commit = commit
+        self.ref = ref  # read at this commit, not the default branch (a pull request's base)
 
     def _entries(self) -> dict[str, tuple[str, str]]:
         if self.commit is None:
-            return self.reader.directory(self.repo, ".github") or {}
+            return self.reader.directory(self.repo, ".github", self.ref) or {}
         key = f"dir:{self.repo}:.github@{self.commit}"
         cached = self.store.cache_get(key)
         if cached is not None:
             return {name: (kind, sha) for name, (kind, sha) in json.loads(cached).items()}
-        entries = self.reader.directory(self.repo, ".github")
+        entries = self.reader.directory(self.repo, ".github", self.ref)
         if entries is None and not self.reader.online:
             return {}
         self.store.cache_set(key, json.dumps(entries or {}))
@@ -50,7 +57,8 @@ class RepoFiles:
             return None
         path = f".github/{name}"
         return path, self._cached(
-            f"blob:{entries[name][1]}", lambda: self.reader.file_text(self.repo, path) or ""
+            f"blob:{entries[name][1]}",
+            lambda: self.reader.file_text(self.repo, path, self.ref) or "",
         )
 
     def template(self, name: str) -> str | None:

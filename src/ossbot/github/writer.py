@@ -137,6 +137,19 @@ class Writer:
     def sub_issue_ids(self, repo: str, parent: int) -> set[int]:
         return {item["id"] for item in self.http.pages(f"/repos/{repo}/issues/{parent}/sub_issues")}
 
+    # -- pull request reviews -------------------------------------------------------------------
+
+    def create_review(
+        self, repo: str, number: int, commit_id: str, body: str, comments: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """A COMMENT review (never an approval: GitHub Actions may not approve)."""
+        payload = {"commit_id": commit_id, "body": body, "event": "COMMENT", "comments": comments}
+        review: dict[str, Any] = self.http.call(
+            "POST", f"/repos/{repo}/pulls/{number}/reviews", body=payload
+        )
+        self._did(f"review with {len(comments)} inline comment(s) on {repo}#{number}")
+        return review
+
     # -- check runs -----------------------------------------------------------------------------
 
     def check_runs(self, repo: str, sha: str, name: str) -> list[dict[str, Any]]:

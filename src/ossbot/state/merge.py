@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from ossbot.state.migrations import MIGRATIONS_TABLE
 
 # What was done: never dropped on a conflict. Every other table is a cache.
-LEDGER = ("ledger", "effects", "intents")
+LEDGER = ("ledger", "effects", "intents", "reviews")
 
 
 @dataclass(frozen=True)

@@ -109,11 +109,22 @@ def _m0004_jobs(db: Database) -> None:
     db.execute("CREATE INDEX intents_marker ON intents (repo, marker)")
 
 
+def _m0005_reviews(db: Database) -> None:
+    """Each review run: the head it reviewed, what it covered, its findings and scores (JSON),
+    for incremental reviews and reports over time."""
+    db.execute("""CREATE TABLE reviews (
+        repo TEXT NOT NULL, number INTEGER NOT NULL, head_sha TEXT NOT NULL, base_sha TEXT,
+        since_sha TEXT, mode TEXT, engine TEXT, category TEXT, files INTEGER, reviewed INTEGER,
+        tokens INTEGER, findings TEXT, model_findings TEXT, scores TEXT, event_key TEXT,
+        at TEXT, PRIMARY KEY (repo, number, head_sha))""")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_ledger", _m0001_ledger),
     ("0002_llm", _m0002_llm),
     ("0003_history", _m0003_history),
     ("0004_jobs", _m0004_jobs),
+    ("0005_reviews", _m0005_reviews),
 ]
 
 

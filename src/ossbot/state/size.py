@@ -15,6 +15,7 @@ LEDGER_DAYS = 180  # processed events and their effects
 INTENT_DAYS = 30  # finished (or long abandoned) creates
 CALL_DAYS = 90  # model calls (usage reports)
 CACHE_DAYS = 30  # the key/value cache (repository files by commit, the token's login)
+REVIEW_DAYS = 365  # review runs (reports over time)
 WARN_BYTES = 8 * 1024 * 1024
 
 # (table, time column, days)
@@ -24,6 +25,7 @@ RULES = (
     ("intents", "at", INTENT_DAYS),
     ("llm_calls", "at", CALL_DAYS),
     ("cache", "stored_at", CACHE_DAYS),
+    ("reviews", "at", REVIEW_DAYS),
 )
 
 

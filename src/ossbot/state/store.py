@@ -190,6 +190,24 @@ class StateStore:
             }
         )
 
+    # -- reviews --------------------------------------------------------------------------------
+
+    def record_review(self, row: dict[str, Any]) -> None:
+        """One review run (keyed by pull request and head: a re-review of the same head
+        replaces it)."""
+        self._table("reviews").upsert({**row, "at": _now()}, pk=("repo", "number", "head_sha"))
+
+    def last_review(self, repo: str, number: int) -> dict[str, Any] | None:
+        rows = list(
+            self._table("reviews").rows_where(
+                "repo = ? AND number = ?", [repo, number], order_by="at DESC, rowid DESC", limit=1
+            )
+        )
+        return rows[0] if rows else None
+
+    def reviews(self, repo: str) -> list[dict[str, Any]]:
+        return list(self._table("reviews").rows_where("repo = ?", [repo], order_by="at"))
+
     def effects(self, event_key: str) -> list[dict[str, Any]]:
         return list(self._table("effects").rows_where("event_key = ?", [event_key], order_by="id"))
 

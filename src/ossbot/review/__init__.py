@@ -1,0 +1,1 @@
+"""Pull request review: one living comment per pull request, within API and token budgets."""

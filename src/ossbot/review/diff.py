@@ -1,0 +1,140 @@
+"""One snapshot of a pull request's changes: the files endpoint's entries, their patches parsed
+with unidiff (GitHub's `patch` is the hunks of a unified diff without the file headers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+from ossbot.llm.prompts import estimate_tokens
+from ossbot.review.paths import is_binary_path, kind_of
+
+MAX_PATCH_CHARS = 2_000_000  # not parsed beyond this (GitHub omits larger patches anyway)
+
+
+@dataclass
+class Hunk:
+    header: str
+    target_start: int
+    target_length: int
+    added: list[tuple[int, str]]  # (new-file line, text)
+    removed: list[str]
+    lines: list[tuple[str, int | None, str]]  # (" ", "+" or "-", new-file line or None, text)
+    tokens: int = 0
+
+    @property
+    def right_lines(self) -> set[int]:
+        """New-file lines a review comment may point at (added and context lines)."""
+        return {line for kind, line, _ in self.lines if line is not None and kind != "-"}
+
+
+@dataclass
+class FileDiff:
+    path: str
+    status: str
+    additions: int
+    deletions: int
+    previous: str | None = None
+    patch: str | None = None
+    hunks: list[Hunk] = field(default_factory=list)
+    kind: str = "other"
+    problem: str | None = None  # why the patch could not be read, when it could not
+
+    @property
+    def changes(self) -> int:
+        return self.additions + self.deletions
+
+    @property
+    def added(self) -> list[tuple[int, str]]:
+        return [pair for hunk in self.hunks for pair in hunk.added]
+
+    @property
+    def right_lines(self) -> set[int]:
+        return {line for hunk in self.hunks for line in hunk.right_lines}
+
+    @property
+    def binary(self) -> bool:
+        return self.patch is None and (is_binary_path(self.path) or self.changes == 0)
+
+    @property
+    def pure_rename(self) -> bool:
+        return self.status in ("renamed", "copied") and self.changes == 0
+
+    @property
+    def tokens(self) -> int:
+        return sum(hunk.tokens for hunk in self.hunks)
+
+
+def parse_files(entries: list[dict[str, Any]]) -> list[FileDiff]:
+    return [parse_file(entry) for entry in entries if isinstance(entry, dict)]
+
+
+def parse_file(entry: dict[str, Any]) -> FileDiff:
+    path = str(entry.get("filename") or "")
+    diff = FileDiff(
+        path=path,
+        status=str(entry.get("status") or "modified"),
+        additions=_int(entry.get("additions")),
+        deletions=_int(entry.get("deletions")),
+        previous=entry.get("previous_filename"),
+        patch=entry.get("patch") if isinstance(entry.get("patch"), str) else None,
+        kind=kind_of(path),
+    )
+    if diff.patch:
+        if len(diff.patch) > MAX_PATCH_CHARS:
+            diff.problem = f"patch too large to read ({len(diff.patch):,} characters)"
+        else:
+            try:
+                diff.hunks = parse_patch(path, diff.patch)
+            except (UnidiffParseError, ValueError, IndexError) as exc:
+                diff.problem = f"patch could not be parsed ({type(exc).__name__})"
+    return diff
+
+
+def parse_patch(path: str, patch: str) -> list[Hunk]:
+    """The hunks of GitHub's `patch` text for one file."""
+    text = f"--- a/{path}\n+++ b/{path}\n{patch}"
+    if not text.endswith("\n"):
+        text += "\n"
+    parsed = PatchSet(text)
+    hunks = []
+    for patched in parsed:
+        for hunk in patched:
+            lines: list[tuple[str, int | None, str]] = []
+            added: list[tuple[int, str]] = []
+            removed: list[str] = []
+            for line in hunk:
+                value = line.value.rstrip("\n")
+                if line.is_added and line.target_line_no is not None:
+                    lines.append(("+", line.target_line_no, value))
+                    added.append((line.target_line_no, value))
+                elif line.is_removed:
+                    lines.append(("-", None, value))
+                    removed.append(value)
+                elif line.is_context:
+                    lines.append((" ", line.target_line_no, value))
+            header = f"@@ -{hunk.source_start},{hunk.source_length} "
+            header += f"+{hunk.target_start},{hunk.target_length} @@"
+            if hunk.section_header:
+                header += f" {hunk.section_header}"
+            found = Hunk(header, hunk.target_start, hunk.target_length, added, removed, lines)
+            found.tokens = estimate_tokens(render_hunk(found))
+            hunks.append(found)
+    return hunks
+
+
+def render_hunk(hunk: Hunk) -> str:
+    """The hunk as a model reads it: each line with its new-file number, so findings can cite
+    lines that exist."""
+    out = [hunk.header]
+    for kind, line, text in hunk.lines:
+        number = f"{line:>5}" if line is not None else "     "
+        out.append(f"{number} {kind}{text}")
+    return "\n".join(out)
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0

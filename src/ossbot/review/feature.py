@@ -1,0 +1,530 @@
+"""The review of a pull request: one snapshot (the paginated files endpoint, patches parsed with
+unidiff), a selection within the token budget, the offline engine and optionally a model, and
+the plan: one comment (updated in place), a check run, inline comments (off by default) and a
+record in the state. Never checks out or runs the pull request's code.
+
+The offline checks run on what fits the budget (and secrets and conflict markers on every
+patch); the model reads within the same budget, in at most `review.max_calls` calls.
+
+Incremental: the head reviewed last is known from the state (or, when the state was lost, from
+the comment's marker); the compare endpoint tells the commits since and the files they changed.
+Only those files go to the model again; the model's findings on the others are kept while the
+lines they point at are still in the diff. Offline findings are recomputed at every run, so
+findings that no longer apply disappear. A force push (the old head is not an ancestor, or GitHub
+no longer knows it) is a full review."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ossbot.context import Context
+from ossbot.events import Event, PullRequest
+from ossbot.github.markers import find_marker
+from ossbot.github.own import find_own_comment
+from ossbot.llm.client import AllProvidersFailed
+from ossbot.plan import (
+    Annotation,
+    Finding,
+    InlineComment,
+    Plan,
+    PostReview,
+    RecordReview,
+    UpsertCheckRun,
+    UpsertComment,
+)
+from ossbot.repo_config import ReviewConfig
+from ossbot.review.diff import FileDiff, parse_files
+from ossbot.review.model import ModelReview, plan_calls, review_with_model
+from ossbot.review.offline import (
+    FileNote,
+    category,
+    file_note,
+    finding_key,
+    line_findings,
+    pull_findings,
+    scores,
+)
+from ossbot.review.select import REASONS, Selection, select
+from ossbot.text import safe_inline
+
+REVIEW_MARKER = "review"
+CHECK_NAME = "ossbot review"
+MAX_FILES = 3000  # GitHub lists at most this many files of a pull request
+COMPARE_FILES = 300  # ... and at most this many of a comparison
+MAX_ANNOTATIONS = 150
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+FILE_ROWS = 15  # per-file notes shown
+LEFT_OUT_SHOWN = 20  # paths shown per reason in the coverage section
+
+
+@dataclass
+class Scope:
+    """What this run covers: the whole pull request, or the commits since the last review."""
+
+    mode: str  # full, incremental, same
+    since: str | None = None  # the head reviewed last
+    commits: list[dict[str, str]] = field(default_factory=list)  # since then: sha, message
+    total_commits: int = 0
+    changed: set[str] | None = None  # files changed since (None: all of them)
+    why: str = ""
+    previous: dict[str, Any] | None = None  # the last review's record
+
+
+def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
+    """`forced`: asked for by a command (a full review, whatever review.actions says)."""
+    pull = event.pull_request
+    assert pull is not None
+    plan = Plan(
+        job="review", event=f"{event.name}.{event.action}", repo=event.repo, number=pull.number
+    )
+    reason = _skip(ctx, event, pull, forced)
+    if reason:
+        return plan.with_(skipped=reason)
+    entries = ctx.reader.pull_files(ctx.repo, pull.number, MAX_FILES)
+    if entries is None:
+        return plan.with_(skipped="the pull request's files cannot be read (or it is gone)")
+    files = parse_files(entries)
+    cfg = ctx.config.review
+    scope = _scope(ctx, pull, forced)
+    model_budget = cfg.budget
+    selection = select(files, cfg.ignored(), model_budget)
+    review = _review(ctx, pull, files, selection, scope)
+    actions: list[Any] = [
+        UpsertComment(
+            repo=ctx.repo,
+            number=pull.number,
+            marker=REVIEW_MARKER,
+            attrs={"head": pull.head.sha, "base": pull.base.sha},
+            body=review.body,
+            new=pull.comments == 0 and scope.previous is None and scope.mode == "full",
+            fresh=True,
+            version=pull.updated_at,
+        )
+    ]
+    if cfg.check_run:
+        check = _check_run(ctx, pull, review, cfg)
+        # The event announced the head just now, and no run of ours reviewed it before.
+        fresh_head = event.action in ("opened", "synchronize") and scope.since != pull.head.sha
+        actions.append(check.model_copy(update={"new_commit": fresh_head and not forced}))
+    if cfg.inline:
+        inline = _inline(ctx, pull, review, cfg)
+        if inline is not None:
+            actions.append(inline)
+    actions.append(
+        RecordReview(repo=ctx.repo, number=pull.number, row=_record(ctx, pull, scope, review))
+    )
+    notes = review.notes + (
+        ["a dry run: nothing is recorded, so the next real run reviews in full"]
+        if ctx.dry_run
+        else []
+    )
+    return plan.with_(actions=actions, notes=notes)
+
+
+def _skip(ctx: Context, event: Event, pull: PullRequest, forced: bool) -> str | None:
+    cfg = ctx.config.review
+    if not cfg.enabled:
+        return "review is turned off (review.enabled: false)"
+    if not forced and event.action not in cfg.actions:
+        return f"review does not run on '{event.action}' (review.actions)"
+    if pull.state != "open":
+        return "the pull request is closed"
+    if pull.draft and not cfg.drafts and not forced:
+        return "the pull request is a draft (review.drafts: false); it is reviewed when ready"
+    if pull.user.is_bot and not cfg.bots and not forced:
+        return f"the pull request is by a bot ({pull.user.login}; review.bots: false)"
+    if not ctx.online:
+        return "without a token the pull request's changed files cannot be read"
+    return None
+
+
+# -- scope: the whole pull request, or what changed since the last review ----------------------
+
+
+def _scope(ctx: Context, pull: PullRequest, forced: bool) -> Scope:
+    previous = ctx.store.last_review(ctx.repo, pull.number)
+    since = previous["head_sha"] if previous else _marker_head(ctx, pull)
+    if forced:
+        return Scope("full", since=since, why="asked for", previous=previous)
+    if since is None:
+        return Scope("full", why="first review", previous=previous)
+    if since == pull.head.sha:
+        return Scope("same", since=since, why="the head was reviewed already", previous=previous)
+    compared = ctx.reader.compare(ctx.repo, since, pull.head.sha)
+    if compared is None:
+        why = f"force-pushed: {since[:7]} is no longer known to GitHub"
+        return Scope("full", since=since, why=why, previous=previous)
+    status = compared.get("status")
+    if status not in ("ahead", "identical"):
+        why = f"force-pushed: {since[:7]} is not in the branch's history any more"
+        return Scope("full", since=since, why=why, previous=previous)
+    commits = [
+        {
+            "sha": str(c.get("sha") or ""),
+            "message": safe_inline(
+                ((c.get("commit") or {}).get("message") or "").split("\n")[0], 80
+            ),
+        }
+        for c in compared.get("commits") or []
+        if isinstance(c, dict)
+    ]
+    listed = [f.get("filename") for f in compared.get("files") or [] if isinstance(f, dict)]
+    changed = {str(name) for name in listed if name} if len(listed) < COMPARE_FILES else None
+    return Scope(
+        "incremental",
+        since=since,
+        commits=commits,
+        total_commits=int(compared.get("total_commits") or len(commits)),
+        changed=changed,
+        why=f"{len(commits)} new commit(s) since {since[:7]}",
+        previous=previous,
+    )
+
+
+def _marker_head(ctx: Context, pull: PullRequest) -> str | None:
+    """The head the comment says it reviewed (when the state was lost)."""
+    if pull.comments == 0:
+        return None
+    found = find_own_comment(ctx.reader, ctx.repo, pull.number, REVIEW_MARKER, ctx.bot_login)
+    marker = find_marker(found.body, REVIEW_MARKER) if found else None
+    head = marker.get("head") if marker else None
+    return head if head and len(head) == 40 and all(c in "0123456789abcdef" for c in head) else None
+
+
+# -- the review itself ----------------------------------------------------------------------
+
+
+@dataclass
+class Review:
+    category: str
+    summary: list[str]
+    notes_by_file: list[FileNote]
+    findings: list[Finding]
+    scores: dict[str, float]
+    selection: Selection
+    files: list[FileDiff]
+    engine: str
+    model: ModelReview | None
+    scope: Scope
+    body: str = ""
+    notes: list[str] = field(default_factory=list)
+    safety_scanned: int = 0
+
+
+def _review(
+    ctx: Context, pull: PullRequest, files: list[FileDiff], selection: Selection, scope: Scope
+) -> Review:
+    cfg = ctx.config.review
+    by_path = {f.path: f for f in files}
+    chosen = set(selection.chosen)
+    findings: list[Finding] = []
+    scanned = 0
+    for diff in files:
+        if not diff.hunks:
+            continue
+        scanned += 1
+        findings += _keyed(diff, line_findings(diff, safety_only=diff.path not in chosen))
+    findings += pull_findings(files, large_lines=cfg.large_pr_lines)
+    notes_by_file = [file_note(by_path[path]) for path in selection.chosen]
+    worst: dict[str, str] = {}
+    for finding in findings:
+        if finding.file:
+            worst[finding.file] = _worse(worst.get(finding.file, "low"), finding.severity)
+    for note in notes_by_file:
+        note.risk = _worse(note.risk, worst.get(note.path, "low"))
+    summary = _offline_summary(pull, files, selection)
+    engine, model, notes = "offline", None, []
+    kind = category(pull.title, files)
+    if ctx.llm.enabled and selection.chosen:
+        try:
+            model, kept = _with_model(ctx, pull, by_path, selection, scope)
+        except AllProvidersFailed as failure:
+            engine = "offline (model unavailable)"
+            notes.append(f"the model was unavailable, so the offline review was used: {failure}")
+        else:
+            engine = model.engine or "model (cached)"
+            kind = model.category or kind
+            summary = model.summary or summary
+            for note in notes_by_file:
+                if note.path in model.notes:
+                    note.note, note.risk = (
+                        model.notes[note.path][0],
+                        _worse(note.risk, model.notes[note.path][1]),
+                    )
+            findings += _merge(findings, model.findings + kept)
+            if model.dropped:
+                notes.append(f"{model.dropped} model finding(s) pointed outside the diff: dropped")
+    findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.file or "", f.line or 0))
+    card = scores(findings, notes_by_file)
+    review = Review(
+        category=kind,
+        summary=summary,
+        notes_by_file=notes_by_file,
+        findings=findings,
+        scores=card,
+        selection=selection,
+        files=files,
+        engine=engine,
+        model=model,
+        scope=scope,
+        notes=notes,
+        safety_scanned=scanned,
+    )
+    review.body = _render(ctx, pull, review)
+    return review
+
+
+def _keyed(diff: FileDiff, found: list[Finding]) -> list[Finding]:
+    """Keys that survive a push which moves the line: the rule and the line's text."""
+    text = dict(diff.added)
+    return [
+        f.model_copy(
+            update={
+                "key": finding_key(f.kind, f.title, diff.path, text.get(f.line or 0, "").strip())
+            }
+        )
+        for f in found
+    ]
+
+
+def _with_model(
+    ctx: Context,
+    pull: PullRequest,
+    by_path: dict[str, FileDiff],
+    selection: Selection,
+    scope: Scope,
+) -> tuple[ModelReview, list[Finding]]:
+    """The model reads what changed since the last review (everything on a full review); its
+    earlier findings on the other files are kept while their lines are still in the diff."""
+    kept: list[Finding] = []
+    chosen = selection.chosen
+    if scope.mode in ("incremental", "same") and scope.previous and scope.previous.get("engine"):
+        changed = scope.changed if scope.mode == "incremental" else set()
+        if changed is not None:
+            earlier = [
+                Finding(**item) for item in json.loads(scope.previous["model_findings"] or "[]")
+            ]
+            for finding in earlier:
+                diff = by_path.get(finding.file or "")
+                if diff is None or finding.file in changed:
+                    continue
+                if finding.line in diff.right_lines:
+                    kept.append(finding)
+            chosen = {path: hunks for path, hunks in chosen.items() if path in changed}
+    calls = plan_calls(ctx, pull, by_path, chosen) if chosen else []
+    model = review_with_model(ctx, pull, by_path, calls) if calls else ModelReview(engine="")
+    if not calls:
+        model.engine = str(scope.previous.get("engine") if scope.previous else "") or "offline"
+    shown = {path for call in calls for path in call}
+    model.unread = [path for path in chosen if path not in shown]  # the calls were full
+    return model, kept
+
+
+def _merge(offline: list[Finding], model: list[Finding]) -> list[Finding]:
+    """The model's findings that no offline finding already makes (same file and line)."""
+    taken = [(f.file, f.line) for f in offline if f.file and f.line]
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for finding in model:
+        if finding.key in seen:
+            continue
+        if any(path == finding.file and line == finding.line for path, line in taken):
+            continue
+        seen.add(finding.key)
+        out.append(finding)
+    return out
+
+
+def _worse(a: str, b: str) -> str:
+    return a if SEVERITY_RANK.get(a, 2) <= SEVERITY_RANK.get(b, 2) else b
+
+
+def _offline_summary(pull: PullRequest, files: list[FileDiff], selection: Selection) -> list[str]:
+    kinds: dict[str, int] = {}
+    for diff in files:
+        kinds[diff.kind] = kinds.get(diff.kind, 0) + 1
+    added = sum(f.additions for f in files)
+    removed = sum(f.deletions for f in files)
+    if not files:
+        return ["Changes no file."]
+    parts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+    lines = [f"Changes {len(files)} file(s) ({parts}): +{added:,} −{removed:,} lines."]
+    new = [f.path for f in files if f.status == "added"]
+    gone = [f.path for f in files if f.status == "removed"]
+    if new:
+        lines.append(
+            f"Adds {len(new)} file(s)" + (f", e.g. `{_path(new[0])}`" if new else "") + "."
+        )
+    if gone:
+        lines.append(f"Deletes {len(gone)} file(s).")
+    return lines
+
+
+def _path(path: str) -> str:
+    return safe_inline(path, 120).replace("`", "")
+
+
+# -- what is written -------------------------------------------------------------------------
+
+
+def _render(ctx: Context, pull: PullRequest, review: Review) -> str:
+    cfg = ctx.config.review
+    selection, scope = review.selection, review.scope
+    shown = review.findings[: cfg.max_findings]
+    rows = sorted(
+        review.notes_by_file, key=lambda n: (SEVERITY_RANK[n.risk], -(n.additions + n.deletions))
+    )
+    if len(rows) > 5:
+        rows = [n for n in rows if n.risk != "low"] or rows[:3]
+    left = selection.left_out()
+    model = review.model
+    return ctx.templates.render(
+        "review.md.j2",
+        category=review.category,
+        summary=review.summary,
+        findings=[
+            {
+                "severity": f.severity,
+                "title": safe_inline(f.title, 160),
+                "details": safe_inline(f.details, 600),
+                "file": _path(f.file) if f.file else None,
+                "line": f.line,
+                "source": "model" if f.kind == "model" else "offline",
+            }
+            for f in shown
+        ],
+        more_findings=len(review.findings) - len(shown),
+        files=[
+            {"path": _path(n.path), "risk": n.risk, "note": safe_inline(n.note, 200)}
+            for n in rows[:FILE_ROWS]
+        ],
+        more_files=max(len(review.notes_by_file) - min(len(rows), FILE_ROWS), 0),
+        scores=review.scores,
+        total_files=len(review.files),
+        reviewed=len(selection.reviewed),
+        partial=sum(1 for c in selection.coverage if c.status == "partial"),
+        tokens=selection.tokens,
+        budget=selection.budget,
+        safety_scanned=review.safety_scanned,
+        left_out=[
+            {
+                "reason": REASONS.get(status, status),
+                "count": len(items),
+                "paths": [_path(c.path) for c in items[:LEFT_OUT_SHOWN]],
+                "more": max(len(items) - LEFT_OUT_SHOWN, 0),
+            }
+            for status, items in left.items()
+        ]
+        + (
+            [
+                {
+                    "reason": "read offline only (the model's calls were full)",
+                    "count": len(model.unread),
+                    "paths": [_path(p) for p in model.unread[:LEFT_OUT_SHOWN]],
+                    "more": max(len(model.unread) - LEFT_OUT_SHOWN, 0),
+                }
+            ]
+            if model and model.unread
+            else []
+        ),
+        capped=len(review.files) >= MAX_FILES,
+        head=pull.head.sha,
+        base_ref=safe_inline(pull.base.ref, 80),
+        scope={
+            "mode": scope.mode,
+            "since": scope.since,
+            "why": scope.why,
+            "commits": scope.commits[:10],
+            "more_commits": max(scope.total_commits - 10, 0),
+        },
+        engine=review.engine,
+        model_calls=model.calls if model else 0,
+        model_tokens=model.tokens if model else 0,
+    )
+
+
+def _check_run(
+    ctx: Context, pull: PullRequest, review: Review, cfg: ReviewConfig
+) -> UpsertCheckRun:
+    counts = {s: sum(1 for f in review.findings if f.severity == s) for s in SEVERITY_RANK}
+    failing = {"never": set(), "high": {"high"}, "medium": {"high", "medium"}}[cfg.fail_on]
+    if cfg.fail_on == "never":
+        conclusion = "neutral"
+    else:
+        conclusion = "failure" if any(counts[s] for s in failing) else "success"
+    found = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
+    title = f"{review.category} · {found} · overall {review.scores['overall']}/10"
+    summary = (
+        f"Advisory review of {len(review.selection.reviewed)} of {len(review.files)} file(s) "
+        f"at {pull.head.sha[:7]} ({review.engine}). "
+        + ("" if cfg.fail_on == "never" else f"Fails on {cfg.fail_on}-severity findings. ")
+        + "The pull request's comment has the details."
+    )
+    annotations = [
+        Annotation(
+            path=f.file,
+            start_line=f.line,
+            end_line=f.line,
+            annotation_level={"high": "failure", "medium": "warning", "low": "notice"}[f.severity],
+            title=safe_inline(f.title, 200),
+            message=safe_inline(f.details or f.title, 1000),
+        )
+        for f in review.findings
+        if f.file and f.line
+    ][:MAX_ANNOTATIONS]
+    return UpsertCheckRun(
+        repo=ctx.repo,
+        head_sha=pull.head.sha,
+        name=CHECK_NAME,
+        conclusion=conclusion,
+        title=title,
+        summary=summary,
+        text=review.body,
+        annotations=annotations,
+        optional=True,
+    )
+
+
+def _inline(
+    ctx: Context, pull: PullRequest, review: Review, cfg: ReviewConfig
+) -> PostReview | None:
+    by_path = {f.path: f for f in review.files}
+    comments = []
+    for f in review.findings:
+        diff = by_path.get(f.file or "")
+        if diff is None or f.line is None or f.line not in diff.right_lines:
+            continue
+        text = f"**{f.severity}** · {f.title}" + (f"\n\n{f.details}" if f.details else "")
+        comments.append(InlineComment(key=f.key, path=f.file or "", line=f.line, body=text))
+    if not comments:
+        return None
+    comments = comments[: cfg.inline_max]
+    return PostReview(
+        repo=ctx.repo,
+        number=pull.number,
+        commit_id=pull.head.sha,
+        body=f"ossbot review at {pull.head.sha[:7]}: new findings inline (advisory).",
+        comments=comments,
+    )
+
+
+def _record(ctx: Context, pull: PullRequest, scope: Scope, review: Review) -> dict[str, Any]:
+    model_findings = [f for f in review.findings if f.kind == "model"]
+    return {
+        "repo": ctx.repo,
+        "number": pull.number,
+        "head_sha": pull.head.sha,
+        "base_sha": pull.base.sha,
+        "since_sha": scope.since,
+        "mode": scope.mode,
+        "engine": review.engine if review.model is not None else "",
+        "category": review.category,
+        "files": len(review.files),
+        "reviewed": len(review.selection.reviewed),
+        "tokens": review.selection.tokens,
+        "findings": json.dumps([f.model_dump() for f in review.findings]),
+        "model_findings": json.dumps([f.model_dump() for f in model_findings]),
+        "scores": json.dumps(review.scores),
+    }
