@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "issue-opened.json"
-HEAVY = ("openai", "google.genai", "google", "github")
+HEAVY = ("openai", "google.genai", "google", "github", "unidiff", "ossbot.review.feature")
 
 PROBE = """
 import json, sys
@@ -39,3 +39,9 @@ def test_offline_triage_imports_no_llm_sdk(tmp_path):
     report = _probe("triage", "--event", str(EXAMPLE), "--dry-run", tmp_path=tmp_path)
     assert report["code"] == 0
     assert not {"openai", "google.genai", "google"} & set(report["loaded"])
+
+
+def test_triage_does_not_load_the_review_engine(tmp_path):
+    report = _probe("triage", "--event", str(EXAMPLE), "--dry-run", tmp_path=tmp_path)
+    assert report["code"] == 0
+    assert not {"unidiff", "ossbot.review.feature"} & set(report["loaded"])

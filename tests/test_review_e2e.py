@@ -58,10 +58,9 @@ def test_opened_then_pushes_keep_one_comment_updated_in_place(gh, tmp_path):
     comments = review_comments(gh, 1)
     assert len(comments) == 1
     body = comments[0]["body"]
-    assert "Possible AWS access key ID" in body or "AWS" in body
+    assert "Possible AWS access key ID" in body
     assert aws_key() not in body  # a finding never quotes a secret in full
     assert "src/config.py:2" in body
-    head1 = gh.issue(REPO, 1)  # noqa: F841 - the issue still exists
     marker = find_marker(body, "review")
     assert marker is not None and len(marker.get("head") or "") == 40
 
@@ -70,8 +69,9 @@ def test_opened_then_pushes_keep_one_comment_updated_in_place(gh, tmp_path):
     gh.push_pull(REPO, 1, fixed, message="Read the key from the environment")
     second = run_review(tmp_path, review_event(gh, 1, "synchronize", before=old_head))
     assert second.exit_code == 0, second.stdout + second.stderr
+    first_id = comments[0]["id"]
     comments = review_comments(gh, 1)
-    assert len(comments) == 1 and comments[0]["id"] == review_comments(gh, 1)[0]["id"]
+    assert len(comments) == 1 and comments[0]["id"] == first_id
     body = comments[0]["body"]
     assert "AWS" not in body.split("<details>")[0]  # the finding no longer applies: gone
     assert "Read the key from the environment" in body  # the commits it covers
@@ -86,9 +86,7 @@ def test_opened_then_pushes_keep_one_comment_updated_in_place(gh, tmp_path):
     body = comments[0]["body"]
     assert "Test the handler" in body and "Read the key from the environment" not in body
     new_head = find_marker(body, "review").get("head")
-    assert (
-        new_head == gh.issue(REPO, 1)["pull_request"]["head_sha"] if False else len(new_head) == 40
-    )
+    assert new_head == review_event(gh, 1)["pull_request"]["head"]["sha"] != old_head
     posts = [r for r in gh.requests if r.method == "POST" and r.path.endswith("/comments")]
     assert len(posts) == 1  # created once, edited twice
 
@@ -519,3 +517,129 @@ def test_hostile_model_output_is_guarded(gh, llm, tmp_path):
     assert body.count("<!-- ossbot:") == 1
     assert "z" * 600 not in body
     assert "`mixed`" in body or "`feature`" in body  # "approve" is no category
+
+
+def test_the_comment_fits_githubs_limit_whatever_the_pull_request_holds(gh, tmp_path):
+    long = "d" * 200
+    files = [spec(f"src/{long}/m{i}.py", *[f"print({j})" for j in range(5)]) for i in range(400)]
+    files += [spec(f"vendor/{long}/v{i}.js", "x") for i in range(400)]
+    files += [{"filename": f"img/{long}/{i}.png", "status": "added"} for i in range(400)]
+    gh.put_file(REPO, ".github/ossbot.yml", "review:\n  max_findings: 100\n")
+    gh.add_pull(REPO, "Everything", user="alice", files=files)
+    ran = run_review(tmp_path, review_event(gh, 1))
+    assert ran.exit_code == 0
+    body = review_comments(gh, 1)[0]["body"]
+    assert len(body) <= 65536
+    assert "more (review.max_findings)" in body and "more" in body.split("binary")[1]
+    assert len(gh.check_runs(REPO)[0]["output"]["text"]) <= 65535
+
+
+def test_a_check_run_create_that_never_reached_github_is_sent_once_more(gh, tmp_path):
+    gh.add_pull(REPO, "Add the handler", user="alice", files=FILES)
+    gh.fail("POST", r"/check-runs$", 502)
+    ran = run_review(tmp_path, review_event(gh, 1))
+    assert ran.exit_code == 0, ran.stdout + ran.stderr
+    assert len(gh.check_runs(REPO)) == 1
+
+
+def test_a_changed_review_on_the_same_head_updates_the_check_run_text(gh, tmp_path):
+    gh.add_pull(REPO, "Add the handler", user="alice", files=FILES)
+    assert run_review(tmp_path, review_event(gh, 1)).exit_code == 0
+    [run] = gh.check_runs(REPO)
+    assert len(gh.annotations(REPO, run["id"])) == 2  # the print and the key
+    assert run_review(tmp_path, review_event(gh, 1, "reopened")).exit_code == 0
+    runs = gh.check_runs(REPO)
+    assert len(runs) == 1 and "reviewed again" in runs[0]["output"]["text"]  # in place
+    assert len(gh.annotations(REPO, run["id"])) == 2  # not appended twice
+
+
+def test_a_stale_event_is_left_to_the_newer_push(gh, tmp_path):
+    gh.add_pull(REPO, "Add the handler", user="alice", files=FILES)
+    old = review_event(gh, 1)
+    gh.push_pull(REPO, 1, FILES[:2], message="Newer")
+    ran = run_review(tmp_path, old)
+    assert "moved on to" in (jobs(ran)["review"]["skipped"] or "")
+    assert review_comments(gh, 1) == []
+
+
+def test_the_review_command_reads_the_config_at_the_base(gh, tmp_path):
+    from conftest import comment_event
+
+    gh.put_file(REPO, ".github/ossbot.yml", "review:\n  check_run: false\n", ref="release")
+    gh.add_pull(REPO, "Backport", user="alice", files=FILES, base="release")
+    gh.add_user("maintainer")
+    gh.set_permission(REPO, "maintainer", "write")
+    asked = gh.add_comment(REPO, 1, "@ossbot review", user="maintainer")
+    event = write_event(tmp_path / "c.json", comment_event(gh, 1, asked))
+    ran = ossbot("run", "--event", event, "--event-name", "issue_comment", "--format", "json")
+    assert ran.exit_code == 0, ran.stdout
+    assert len(review_comments(gh, 1)) == 1
+    assert gh.check_runs(REPO) == []  # release's config turned the check run off
+
+
+def test_the_model_is_asked_only_about_what_changed_and_its_summary_stays(gh, llm, tmp_path):
+    gh.add_pull(REPO, "Add the handler", user="alice", files=FILES)
+    first = {
+        "category": "feature",
+        "summary": ["Adds an event handler."],
+        "files": [{"file": "src/app.py", "note": "The handler.", "risk": "medium"}],
+        "findings": [
+            {
+                "file": "src/app.py",
+                "line": 4,
+                "severity": "medium",
+                "title": "Handler ignores its input",
+                "details": "Returns 1.",
+            }
+        ],
+    }
+    llm.queue(json_answer(first))
+    assert run_review(tmp_path, review_event(gh, 1)).exit_code == 0
+    docs = [*FILES[:2], spec("README.md", "Some docs.", "More docs.")]
+    gh.push_pull(REPO, 1, docs, message="Docs")
+    second = {"category": "docs", "summary": ["Only README changed."], "files": [], "findings": []}
+    llm.queue(json_answer(second))
+    assert run_review(tmp_path, review_event(gh, 1, "synchronize")).exit_code == 0
+    chats = [r for r in llm.requests if r.api == "openai"]
+    assert len(chats) == 2
+    asked = chats[1].body["messages"][-1]["content"]
+    assert "README.md" in asked and "src/app.py" not in asked
+    body = review_comments(gh, 1)[0]["body"]
+    assert "`feature`" in body and "Adds an event handler." in body
+    assert "Only README changed." in body  # as what changed since
+    assert "Handler ignores its input" in body  # kept: its line is unchanged
+    assert "The handler." in body
+
+
+def test_inline_cap_counts_only_new_comments(gh, tmp_path):
+    gh.put_file(REPO, ".github/ossbot.yml", "review:\n  inline: true\n  inline_max: 2\n")
+    prints = [spec(f"src/m{i}.py", "def f(x):", "    print(x)") for i in range(4)]
+    gh.add_pull(REPO, "Prints", user="alice", files=prints)
+    assert run_review(tmp_path, review_event(gh, 1)).exit_code == 0
+    assert len(gh.review_comments(REPO, 1)) == 2
+    gh.push_pull(REPO, 1, [*prints, spec("src/z.py", "print(1)")], message="More")
+    assert run_review(tmp_path, review_event(gh, 1, "synchronize")).exit_code == 0
+    assert len(gh.review_comments(REPO, 1)) == 4  # two more, none repeated
+    assert len({c["path"] for c in gh.review_comments(REPO, 1)}) == 4
+
+
+def test_hostile_names_and_text_everywhere(gh, tmp_path):
+    gh.put_file(REPO, ".github/ossbot.yml", "review:\n  inline: true\n")
+    todo = "# TODO <img src=https://evil.example/p.png> <h1>BIG</h1> @everyone [x](http://e)"
+    files = [
+        spec("src/a|b.py", "def f():", "    print(1)"),
+        spec("src/evil\\.py", todo),
+        spec("src/new\nline.py", f'KEY = "{aws_key()}"'),
+    ]
+    gh.add_pull(REPO, "Names", user="mallory", files=files)
+    ran = run_review(tmp_path, review_event(gh, 1))
+    assert ran.exit_code == 0, ran.stdout + ran.stderr
+    body = review_comments(gh, 1)[0]["body"]
+    table = [line for line in body.splitlines() if line.startswith("| `")]
+    assert all(line.count(" | ") == 2 for line in table), table  # no cell split by a name
+    assert "possible aws access key id" in body.lower()  # a newline in a name hides nothing
+    texts = [c["body"] for c in gh.review_comments(REPO, 1)]
+    texts += [gh.check_runs(REPO)[0]["output"]["text"]]
+    texts += [json.dumps(n) for n in gh.annotations(REPO, gh.check_runs(REPO)[0]["id"])]
+    for text in [body, *texts]:
+        assert "<img" not in text and "<h1>" not in text and "@everyone" not in text

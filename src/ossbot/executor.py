@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -348,8 +350,8 @@ class Executor:
 
     def _check_run(self, action: UpsertCheckRun) -> Result:
         """Annotations are appended by GitHub, never replaced: a run that has some already is
-        left as it is when it says the same, else a new run of the name is started (GitHub
-        shows the newest)."""
+        left as it is when it says the same (a digest of all it says is its `external_id`),
+        else a new run of the name is started (GitHub shows the newest)."""
         output: dict[str, Any] = {
             "title": self.clean(action.title),
             "summary": self.clean(action.summary),
@@ -360,6 +362,8 @@ class Executor:
             {**a.model_dump(), "title": self.clean(a.title), "message": self.clean(a.message)}
             for a in action.annotations
         ]
+        said, marked = _digest([output, action.conclusion]), _digest(notes)
+        digest = f"{said}.{marked}"
         batches = [
             notes[i : i + ANNOTATIONS_PER_REQUEST]
             for i in range(0, len(notes), ANNOTATIONS_PER_REQUEST)
@@ -368,45 +372,47 @@ class Executor:
             "name": action.name,
             "head_sha": action.head_sha,
             "status": action.status,
+            "external_id": digest,
             "output": {**output, **({"annotations": batches[0]} if batches[0] else {})},
         }
         if action.conclusion:
             body["conclusion"] = action.conclusion
-        existing = (
-            []
-            if action.new_commit
-            else self.writer.check_runs(action.repo, action.head_sha, action.name)
-        )
-        state = "created"
-        if existing:
-            run = existing[0]
-            shown = run.get("output") or {}
-            count = shown.get("annotations_count") or 0
-            if (
-                shown.get("summary") == output["summary"]
-                and count == len(notes)
-                and run.get("conclusion") == action.conclusion
-            ):
-                return Result(
-                    type=action.type, result="unchanged", url=run.get("html_url"), id=run["id"]
-                )
-            existing = existing if count == 0 else []
-        if existing:
-            done = self.writer.update_check_run(action.repo, existing[0]["id"], body)
+        found = self.writer.check_runs(action.repo, action.head_sha, action.name)
+        latest = found[0] if found else None
+        if latest is not None and latest.get("external_id") == digest:
+            return Result(
+                type=action.type, result="unchanged", url=latest.get("html_url"), id=latest["id"]
+            )
+        annotated = latest is not None and (latest.get("output") or {}).get("annotations_count")
+        same_notes = latest is not None and str(latest.get("external_id")).endswith(f".{marked}")
+        if latest is not None and (not annotated or same_notes):
+            if same_notes:  # the annotations it has are these: only what it says changes
+                body["output"] = output
+                batches = [[]]
+            done = self.writer.update_check_run(action.repo, latest["id"], body)
             state = "updated"
         else:
-            try:
-                done = self.writer.create_check_run(action.repo, body)
-            except AmbiguousWrite:
-                again = self.writer.check_runs(action.repo, action.head_sha, action.name)
-                if not again or again[0]["id"] == (existing[0]["id"] if existing else None):
-                    raise
-                done = again[0]
+            state = "created"
+            done = self._create_check_run(action, body)
         for batch in batches[1:]:
             self.writer.update_check_run(
                 action.repo, done["id"], {"output": {**output, "annotations": batch}}
             )
         return Result(type=action.type, result=state, url=done.get("html_url"), id=done.get("id"))
+
+    def _create_check_run(self, action: UpsertCheckRun, body: dict[str, Any]) -> dict[str, Any]:
+        """Created once: after an ambiguous answer the run is looked for (by its digest) before
+        it is sent again."""
+        for attempt in range(RETRIES_AFTER_AMBIGUITY + 1):
+            try:
+                return self.writer.create_check_run(action.repo, body)
+            except AmbiguousWrite:
+                again = self.writer.check_runs(action.repo, action.head_sha, action.name)
+                if again and again[0].get("external_id") == body["external_id"]:
+                    return again[0]  # it did get through
+                if attempt == RETRIES_AFTER_AMBIGUITY:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- pull request reviews -------------------------------------------------------------------
 
@@ -415,7 +421,7 @@ class Executor:
         that answered ambiguously is looked for by its comments' markers first."""
         for attempt in range(RETRIES_AFTER_AMBIGUITY + 1):
             posted = self._inline_keys(action)
-            todo = [c for c in action.comments if c.key not in posted]
+            todo = [c for c in action.comments if c.key not in posted][: action.limit]
             if not todo:
                 state = "unchanged" if attempt == 0 else "created"
                 return Result(type=action.type, result=state)
@@ -436,6 +442,12 @@ class Executor:
                 if attempt == RETRIES_AFTER_AMBIGUITY:
                     raise
                 continue
+            except GitHubError as exc:
+                if exc.status != 422:  # e.g. the commit is no longer the pull request's
+                    raise
+                return Result(
+                    type=action.type, result="rejected", note=f"GitHub refused them: {exc}"
+                )
             return Result(
                 type=action.type,
                 result="created",
@@ -459,6 +471,10 @@ class Executor:
     def _record_review(self, action: RecordReview) -> Result:
         self.store.record_review({**action.row, "event_key": self.event_key})
         return Result(type=action.type, result="recorded")
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _resolve(action: Any, produced: dict[str, Result]) -> Any:

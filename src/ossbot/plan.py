@@ -200,11 +200,6 @@ class UpsertCheckRun(_Action):
     text: str | None = None
     annotations: list[Annotation] = Field(default_factory=list)
     optional: bool = False
-    new_commit: bool = Field(
-        False,
-        description="The event announced this commit just now (a push, a new pull request): no "
-        "run of this name can be on it yet, so none is looked for before creating.",
-    )
 
     def describe(self) -> str:
         return f"check run '{self.name}' on {self.repo}@{self.head_sha[:7]}"
@@ -227,7 +222,8 @@ class PostReview(_Action):
     number: int
     commit_id: str
     body: str
-    comments: list[InlineComment]
+    comments: list[InlineComment] = Field(description="Candidates, most important first.")
+    limit: int = Field(10, ge=1, description="Most comments posted, counted after de-duplication.")
     marker: str = "review-inline"
 
     def describe(self) -> str:
@@ -305,6 +301,7 @@ class Result(BaseModel):
         "exists",
         "recorded",
         "not permitted",
+        "rejected",
     ]
     url: str | None = None
     number: int | None = Field(None, description="Of the object created or found.")

@@ -4,6 +4,7 @@ with unidiff (GitHub's `patch` is the hunks of a unified diff without the file h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from unidiff import PatchSet
@@ -51,7 +52,7 @@ class FileDiff:
     def added(self) -> list[tuple[int, str]]:
         return [pair for hunk in self.hunks for pair in hunk.added]
 
-    @property
+    @cached_property
     def right_lines(self) -> set[int]:
         return {line for hunk in self.hunks for line in hunk.right_lines}
 
@@ -96,7 +97,7 @@ def parse_file(entry: dict[str, Any]) -> FileDiff:
 
 def parse_patch(path: str, patch: str) -> list[Hunk]:
     """The hunks of GitHub's `patch` text for one file."""
-    text = f"--- a/{path}\n+++ b/{path}\n{patch}"
+    text = f"--- a/file\n+++ b/file\n{patch}"  # not the name: it may hold anything
     if not text.endswith("\n"):
         text += "\n"
     parsed = PatchSet(text)

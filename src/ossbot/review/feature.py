@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from ossbot.context import Context
 from ossbot.events import Event, PullRequest
@@ -47,7 +48,7 @@ from ossbot.review.offline import (
     scores,
 )
 from ossbot.review.select import REASONS, Selection, select
-from ossbot.text import safe_inline
+from ossbot.text import safe_inline, sanitize
 
 REVIEW_MARKER = "review"
 CHECK_NAME = "ossbot review"
@@ -85,6 +86,12 @@ def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
     entries = ctx.reader.pull_files(ctx.repo, pull.number, MAX_FILES)
     if entries is None:
         return plan.with_(skipped="the pull request's files cannot be read (or it is gone)")
+    listed = _listed_head(entries)
+    if listed is not None and listed != pull.head.sha:
+        return plan.with_(
+            skipped=f"the pull request moved on to {listed[:7]} since this event "
+            f"({pull.head.sha[:7]}): the run of that push reviews it"
+        )
     files = parse_files(entries)
     cfg = ctx.config.review
     scope = _scope(ctx, pull, forced)
@@ -104,10 +111,7 @@ def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
         )
     ]
     if cfg.check_run:
-        check = _check_run(ctx, pull, review, cfg)
-        # The event announced the head just now, and no run of ours reviewed it before.
-        fresh_head = event.action in ("opened", "synchronize") and scope.since != pull.head.sha
-        actions.append(check.model_copy(update={"new_commit": fresh_head and not forced}))
+        actions.append(_check_run(ctx, pull, review, cfg))
     if cfg.inline:
         inline = _inline(ctx, pull, review, cfg)
         if inline is not None:
@@ -121,6 +125,17 @@ def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
         else []
     )
     return plan.with_(actions=actions, notes=notes)
+
+
+def _listed_head(entries: list[dict[str, Any]]) -> str | None:
+    """The commit the files were listed at (each entry's `contents_url` names it as `ref`): a
+    push that landed after the event makes it differ from the event's head."""
+    for entry in entries[:1]:
+        query = urlsplit(str(entry.get("contents_url") or "")).query
+        ref = (parse_qs(query).get("ref") or [""])[0]
+        if len(ref) == 40 and all(c in "0123456789abcdef" for c in ref):
+            return ref
+    return None
 
 
 def _skip(ctx: Context, event: Event, pull: PullRequest, forced: bool) -> str | None:
@@ -211,6 +226,7 @@ class Review:
     body: str = ""
     notes: list[str] = field(default_factory=list)
     safety_scanned: int = 0
+    said: dict[str, Any] = field(default_factory=dict)
 
 
 def _review(
@@ -228,34 +244,52 @@ def _review(
         findings += _keyed(diff, line_findings(diff, safety_only=diff.path not in chosen))
     findings += pull_findings(files, large_lines=cfg.large_pr_lines)
     notes_by_file = [file_note(by_path[path]) for path in selection.chosen]
+    summary = _offline_summary(pull, files, selection)
+    engine, model, notes = "offline", None, []
+    kind = category(pull.title, files)
+    said: dict[str, Any] = {}  # what the model said of the whole pull request, for the record
+    if ctx.llm.enabled and selection.chosen:
+        earlier, reread = _earlier(scope, by_path)
+        to_read = selection.chosen
+        if reread is not None:
+            to_read = {path: hunks for path, hunks in to_read.items() if path in reread}
+        try:
+            model = _ask_model(ctx, pull, by_path, to_read, scope)
+        except AllProvidersFailed as failure:
+            engine = "offline (model unavailable)"
+            notes.append(f"the model was unavailable, so the offline review was used: {failure}")
+            if earlier is not None:  # what it said before still holds where nothing changed
+                findings += _merge(findings, earlier.findings)
+        else:
+            engine = model.engine or "model (cached)"
+            model_notes = dict(model.notes)
+            if earlier is not None:
+                kind = earlier.category or model.category or kind
+                summary = list(earlier.summary) or model.summary or summary
+                said = {"category": kind, "summary": list(summary)}
+                if model.summary and earlier.summary and scope.since:
+                    summary = [*summary[:4], f"Since {scope.since[:7]}: {model.summary[0]}"]
+                model_notes = {**earlier.notes, **model.notes}
+                found = model.findings + earlier.findings
+            else:
+                kind = model.category or kind
+                summary = model.summary or summary
+                said = {"category": kind, "summary": list(summary)}
+                found = model.findings
+            said["notes"] = model_notes
+            for note in notes_by_file:
+                if note.path in model_notes:
+                    note.note = model_notes[note.path][0]
+                    note.risk = _worse(note.risk, model_notes[note.path][1])
+            findings += _merge(findings, found)
+            if model.dropped:
+                notes.append(f"{model.dropped} model finding(s) pointed outside the diff: dropped")
     worst: dict[str, str] = {}
     for finding in findings:
         if finding.file:
             worst[finding.file] = _worse(worst.get(finding.file, "low"), finding.severity)
     for note in notes_by_file:
         note.risk = _worse(note.risk, worst.get(note.path, "low"))
-    summary = _offline_summary(pull, files, selection)
-    engine, model, notes = "offline", None, []
-    kind = category(pull.title, files)
-    if ctx.llm.enabled and selection.chosen:
-        try:
-            model, kept = _with_model(ctx, pull, by_path, selection, scope)
-        except AllProvidersFailed as failure:
-            engine = "offline (model unavailable)"
-            notes.append(f"the model was unavailable, so the offline review was used: {failure}")
-        else:
-            engine = model.engine or "model (cached)"
-            kind = model.category or kind
-            summary = model.summary or summary
-            for note in notes_by_file:
-                if note.path in model.notes:
-                    note.note, note.risk = (
-                        model.notes[note.path][0],
-                        _worse(note.risk, model.notes[note.path][1]),
-                    )
-            findings += _merge(findings, model.findings + kept)
-            if model.dropped:
-                notes.append(f"{model.dropped} model finding(s) pointed outside the diff: dropped")
     findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.file or "", f.line or 0))
     card = scores(findings, notes_by_file)
     review = Review(
@@ -271,6 +305,7 @@ def _review(
         scope=scope,
         notes=notes,
         safety_scanned=scanned,
+        said=said,
     )
     review.body = _render(ctx, pull, review)
     return review
@@ -289,37 +324,59 @@ def _keyed(diff: FileDiff, found: list[Finding]) -> list[Finding]:
     ]
 
 
-def _with_model(
+@dataclass
+class Earlier:
+    """What the model said at the last review, where it still applies."""
+
+    findings: list[Finding]
+    notes: dict[str, tuple[str, str]]
+    category: str | None
+    summary: list[str]
+
+
+def _earlier(scope: Scope, by_path: dict[str, FileDiff]) -> tuple[Earlier | None, set[str] | None]:
+    """The model's earlier output on the files unchanged since the last review, and the files
+    it must read again (None: all of them, a full review)."""
+    previous = scope.previous
+    if scope.mode not in ("incremental", "same") or not previous or not previous.get("engine"):
+        return None, None
+    changed = scope.changed if scope.mode == "incremental" else set()
+    if changed is None:
+        return None, None
+    said = json.loads(previous.get("model") or "{}")
+    findings = []
+    for item in json.loads(previous.get("model_findings") or "[]"):
+        finding = Finding(**item)
+        diff = by_path.get(finding.file or "")
+        if diff is not None and finding.file not in changed and finding.line in diff.right_lines:
+            findings.append(finding)
+    notes = {
+        path: (str(value[0]), str(value[1]))
+        for path, value in (said.get("notes") or {}).items()
+        if path in by_path and path not in changed
+    }
+    return Earlier(findings, notes, said.get("category"), list(said.get("summary") or [])), changed
+
+
+def _ask_model(
     ctx: Context,
     pull: PullRequest,
     by_path: dict[str, FileDiff],
-    selection: Selection,
+    chosen: dict[str, list[Any]],
     scope: Scope,
-) -> tuple[ModelReview, list[Finding]]:
-    """The model reads what changed since the last review (everything on a full review); its
-    earlier findings on the other files are kept while their lines are still in the diff."""
-    kept: list[Finding] = []
-    chosen = selection.chosen
-    if scope.mode in ("incremental", "same") and scope.previous and scope.previous.get("engine"):
-        changed = scope.changed if scope.mode == "incremental" else set()
-        if changed is not None:
-            earlier = [
-                Finding(**item) for item in json.loads(scope.previous["model_findings"] or "[]")
-            ]
-            for finding in earlier:
-                diff = by_path.get(finding.file or "")
-                if diff is None or finding.file in changed:
-                    continue
-                if finding.line in diff.right_lines:
-                    kept.append(finding)
-            chosen = {path: hunks for path, hunks in chosen.items() if path in changed}
+) -> ModelReview:
+    """The model reads `chosen` (what changed since the last review, or everything), in at most
+    `review.max_calls` calls; what did not fit is listed as read offline only."""
     calls = plan_calls(ctx, pull, by_path, chosen) if chosen else []
     model = review_with_model(ctx, pull, by_path, calls) if calls else ModelReview(engine="")
     if not calls:
         model.engine = str(scope.previous.get("engine") if scope.previous else "") or "offline"
-    shown = {path for call in calls for path in call}
-    model.unread = [path for path in chosen if path not in shown]  # the calls were full
-    return model, kept
+    shown: dict[str, int] = {}
+    for call in calls:
+        for path, hunks in call.items():
+            shown[path] = shown.get(path, 0) + len(hunks)
+    model.unread = [path for path, hunks in chosen.items() if shown.get(path, 0) < len(hunks)]
+    return model
 
 
 def _merge(offline: list[Finding], model: list[Finding]) -> list[Finding]:
@@ -363,16 +420,39 @@ def _offline_summary(pull: PullRequest, files: list[FileDiff], selection: Select
 
 
 def _path(path: str) -> str:
-    return safe_inline(path, 120).replace("`", "")
+    """A file name fit for a code span: one line, no backtick, bounded (a code span shows the
+    rest as it is, HTML and all; markers are stripped from the whole comment)."""
+    shown = "".join(c if c.isprintable() else " " for c in sanitize(path)).replace("`", "'")
+    return shown if len(shown) <= 120 else shown[:119] + "…"
+
+
+def _cell(path: str) -> str:
+    """A file name in a table cell: `|` would end the cell, even inside a code span."""
+    return _path(path).replace("\\", "⧵").replace("|", "\\|")
 
 
 # -- what is written -------------------------------------------------------------------------
 
 
+MAX_BODY = 60_000  # GitHub takes 65,536 characters in a comment, 65,535 in a check run's text
+
+
 def _render(ctx: Context, pull: PullRequest, review: Review) -> str:
-    cfg = ctx.config.review
+    """The comment, shortened (fewer findings and paths listed, each list saying how many more)
+    until it fits GitHub's limits whatever the pull request holds."""
+    shown, paths = ctx.config.review.max_findings, LEFT_OUT_SHOWN
+    while True:
+        text = _render_with(ctx, pull, review, shown, paths)
+        if len(text) <= MAX_BODY or (shown <= 1 and paths <= 1):
+            return text[:MAX_BODY]
+        shown, paths = max(shown // 2, 1), max(paths // 2, 1)
+
+
+def _render_with(
+    ctx: Context, pull: PullRequest, review: Review, most: int, paths_shown: int
+) -> str:
     selection, scope = review.selection, review.scope
-    shown = review.findings[: cfg.max_findings]
+    shown = review.findings[:most]
     rows = sorted(
         review.notes_by_file, key=lambda n: (SEVERITY_RANK[n.risk], -(n.additions + n.deletions))
     )
@@ -397,7 +477,7 @@ def _render(ctx: Context, pull: PullRequest, review: Review) -> str:
         ],
         more_findings=len(review.findings) - len(shown),
         files=[
-            {"path": _path(n.path), "risk": n.risk, "note": safe_inline(n.note, 200)}
+            {"path": _cell(n.path), "risk": n.risk, "note": safe_inline(n.note, 200)}
             for n in rows[:FILE_ROWS]
         ],
         more_files=max(len(review.notes_by_file) - min(len(rows), FILE_ROWS), 0),
@@ -412,18 +492,18 @@ def _render(ctx: Context, pull: PullRequest, review: Review) -> str:
             {
                 "reason": REASONS.get(status, status),
                 "count": len(items),
-                "paths": [_path(c.path) for c in items[:LEFT_OUT_SHOWN]],
-                "more": max(len(items) - LEFT_OUT_SHOWN, 0),
+                "paths": [_path(c.path) for c in items[:paths_shown]],
+                "more": max(len(items) - paths_shown, 0),
             }
             for status, items in left.items()
         ]
         + (
             [
                 {
-                    "reason": "read offline only (the model's calls were full)",
+                    "reason": "read offline only, in whole or part (the model's calls were full)",
                     "count": len(model.unread),
-                    "paths": [_path(p) for p in model.unread[:LEFT_OUT_SHOWN]],
-                    "more": max(len(model.unread) - LEFT_OUT_SHOWN, 0),
+                    "paths": [_path(p) for p in model.unread[:paths_shown]],
+                    "more": max(len(model.unread) - paths_shown, 0),
                 }
             ]
             if model and model.unread
@@ -496,17 +576,19 @@ def _inline(
         diff = by_path.get(f.file or "")
         if diff is None or f.line is None or f.line not in diff.right_lines:
             continue
-        text = f"**{f.severity}** · {f.title}" + (f"\n\n{f.details}" if f.details else "")
+        text = f"**{f.severity}** · {safe_inline(f.title, 160)}"
+        if f.details:
+            text += f"\n\n{safe_inline(f.details, 600)}"
         comments.append(InlineComment(key=f.key, path=f.file or "", line=f.line, body=text))
     if not comments:
         return None
-    comments = comments[: cfg.inline_max]
     return PostReview(
         repo=ctx.repo,
         number=pull.number,
         commit_id=pull.head.sha,
         body=f"ossbot review at {pull.head.sha[:7]}: new findings inline (advisory).",
-        comments=comments,
+        comments=comments[:MAX_ANNOTATIONS],
+        limit=cfg.inline_max,
     )
 
 
@@ -526,5 +608,6 @@ def _record(ctx: Context, pull: PullRequest, scope: Scope, review: Review) -> di
         "tokens": review.selection.tokens,
         "findings": json.dumps([f.model_dump() for f in review.findings]),
         "model_findings": json.dumps([f.model_dump() for f in model_findings]),
+        "model": json.dumps(review.said),
         "scores": json.dumps(review.scores),
     }

@@ -110,13 +110,14 @@ def _m0004_jobs(db: Database) -> None:
 
 
 def _m0005_reviews(db: Database) -> None:
-    """Each review run: the head it reviewed, what it covered, its findings and scores (JSON),
+    """Each review run (one row per event, so a re-review of a head is a row of its own): the
+    head it reviewed, what it covered, its findings, what the model said, and its scores (JSON),
     for incremental reviews and reports over time."""
     db.execute("""CREATE TABLE reviews (
         repo TEXT NOT NULL, number INTEGER NOT NULL, head_sha TEXT NOT NULL, base_sha TEXT,
         since_sha TEXT, mode TEXT, engine TEXT, category TEXT, files INTEGER, reviewed INTEGER,
-        tokens INTEGER, findings TEXT, model_findings TEXT, scores TEXT, event_key TEXT,
-        at TEXT, PRIMARY KEY (repo, number, head_sha))""")
+        tokens INTEGER, findings TEXT, model_findings TEXT, model TEXT, scores TEXT,
+        event_key TEXT NOT NULL, at TEXT, PRIMARY KEY (repo, number, head_sha, event_key))""")
 
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [

@@ -193,9 +193,10 @@ class StateStore:
     # -- reviews --------------------------------------------------------------------------------
 
     def record_review(self, row: dict[str, Any]) -> None:
-        """One review run (keyed by pull request and head: a re-review of the same head
-        replaces it)."""
-        self._table("reviews").upsert({**row, "at": _now()}, pk=("repo", "number", "head_sha"))
+        """One review run (keyed by pull request, head and event)."""
+        self._table("reviews").upsert(
+            {**row, "at": _now()}, pk=("repo", "number", "head_sha", "event_key")
+        )
 
     def last_review(self, repo: str, number: int) -> dict[str, Any] | None:
         rows = list(
