@@ -11,7 +11,8 @@ whether each goal is met; asserts nothing; exits 0.
    with 3,100 for the last; GitHub lists the first 3,000) of small Python hunks, a few of them
    with a debug print( so there are findings; offline (no model). Runs: (a) opened, no config
    file in the repo; (b) opened, the repo has .github/ossbot.yml, fresh state; (c) synchronize
-   after one push touching 3 files, with (b)'s state file and the same base.
+   after one push touching 3 files, with (b)'s state file and the same base; (d) another push
+   after the base branch moved (its .github folder is listed again).
    Goal: calls <= ceil(min(files, 3000) / 100) + 5 (the pages of the files endpoint, plus 5).
 2. Model calls: the fake LLM as a custom OpenAI-compatible provider answering valid review JSON.
    For a PR within budget (10 files) and PRs far over it (300 files of ~40 lines, and the
@@ -146,6 +147,16 @@ def rest_calls() -> tuple[bool, list[str]]:
             payload = review_event(fake, 1, "synchronize", before=before)
             calls, _ = review(fake, Path(tmp), payload, environment(fake))
             rows.append(("(c) synchronize, 3 files, warm", calls))
+            # The base branch moved meanwhile: its .github folder is listed again (the config
+            # file's text is cached by its blob sha).
+            fake.put_file(REPO, "src/elsewhere.py", "x = 1\n")
+            again = [spec(i, version=3) if i < 3 else f for i, f in enumerate(files)]
+            before = payload["pull_request"]["head"]["sha"]
+            fake.push_pull(REPO, 1, again, message="Touch them again")
+            payload = review_event(fake, 1, "synchronize", before=before)
+            payload["pull_request"]["base"]["sha"] = fake.branch(REPO, "main")
+            calls, _ = review(fake, Path(tmp), payload, environment(fake))
+            rows.append(("(d) synchronize, base moved", calls))
         for title, calls in rows:
             ok = len(calls) <= pages + 5
             met &= ok

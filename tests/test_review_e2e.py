@@ -146,19 +146,26 @@ def test_without_checks_permission_the_review_still_succeeds(gh, tmp_path, monke
     assert "Score card" in text and "checks: write" in text  # the same content as the comment
 
 
+def github_calls(gh):
+    """The review's requests, not the state's: a new state is rebuilt from the markers first."""
+    return [r.path for r in gh.requests if r.path != f"/repos/{REPO}/issues/comments"]
+
+
 def test_rest_calls_within_budget(gh, tmp_path):
     files = [spec(f"src/mod{i}.py", f"VALUE_{i} = {i}") for i in range(250)]
     gh.add_pull(REPO, "Many modules", user="alice", files=files)
     payload = review_event(gh, 1)
     gh.clear_log()
-    ran = run_review(tmp_path, payload, "--state", "none")
+    ran = run_review(tmp_path, payload)
     assert ran.exit_code == 0
-    assert len(gh.requests) <= math.ceil(250 / 100) + 5, [r.path for r in gh.requests]
+    assert len(github_calls(gh)) <= math.ceil(250 / 100) + 5, github_calls(gh)
     gh.push_pull(REPO, 1, files[:-1], message="Drop one")
+    payload = review_event(gh, 1, "synchronize")
     gh.clear_log()
-    ran = run_review(tmp_path, review_event(gh, 1, "synchronize"))
+    ran = run_review(tmp_path, payload)
     assert ran.exit_code == 0
     assert not any("/contents/src" in r.path for r in gh.requests)  # no file downloads
+    assert len(github_calls(gh)) <= math.ceil(249 / 100) + 5, github_calls(gh)
 
 
 def test_drafts_and_bot_authors_are_skipped_unless_configured(gh, tmp_path):
@@ -627,19 +634,44 @@ def test_hostile_names_and_text_everywhere(gh, tmp_path):
     gh.put_file(REPO, ".github/ossbot.yml", "review:\n  inline: true\n")
     todo = "# TODO <img src=https://evil.example/p.png> <h1>BIG</h1> @everyone [x](http://e)"
     files = [
-        spec("src/a|b.py", "def f():", "    print(1)"),
+        spec("src/a|b.py", f'KEY = "{aws_key()}"'),
         spec("src/evil\\.py", todo),
-        spec("src/new\nline.py", f'KEY = "{aws_key()}"'),
+        spec("src/new\nline.py", f'OTHER = "{aws_key()[::-1].upper()}"', "    print(1)"),
     ]
     gh.add_pull(REPO, "Names", user="mallory", files=files)
     ran = run_review(tmp_path, review_event(gh, 1))
     assert ran.exit_code == 0, ran.stdout + ran.stderr
     body = review_comments(gh, 1)[0]["body"]
     table = [line for line in body.splitlines() if line.startswith("| `")]
-    assert all(line.count(" | ") == 2 for line in table), table  # no cell split by a name
-    assert "possible aws access key id" in body.lower()  # a newline in a name hides nothing
+    assert any("a\\|b.py" in line for line in table), table
+    assert all(line.replace("\\|", "").count("|") == 4 for line in table), table  # 3 cells
+    assert body.count("Possible AWS access key ID") == 1  # hidden by no name
+    assert "`src/new line.py:" in body  # a newline in a name hides nothing either
     texts = [c["body"] for c in gh.review_comments(REPO, 1)]
     texts += [gh.check_runs(REPO)[0]["output"]["text"]]
     texts += [json.dumps(n) for n in gh.annotations(REPO, gh.check_runs(REPO)[0]["id"])]
     for text in [body, *texts]:
         assert "<img" not in text and "<h1>" not in text and "@everyone" not in text
+
+
+def test_the_rerun_of_a_run_that_died_before_saving_makes_no_second_check_run(gh, tmp_path):
+    gh.add_pull(REPO, "Add the handler", user="alice", files=FILES)
+    payload = review_event(gh, 1)
+    assert run_review(tmp_path, payload, "--state", "none").exit_code == 0  # nothing kept
+    gh.clear_log()
+    again = run_review(tmp_path, payload, "--state", "none")  # Actions' "re-run jobs"
+    assert again.exit_code == 0
+    assert len(review_comments(gh, 1)) == 1
+    assert len(gh.check_runs(REPO)) == 1
+    assert not [r for r in gh.requests if r.method == "POST" and r.path.endswith("/check-runs")]
+
+
+def test_a_push_looks_for_no_check_run_on_its_new_commit(gh, tmp_path):
+    gh.add_pull(REPO, "Add the handler", user="alice", files=FILES)
+    assert run_review(tmp_path, review_event(gh, 1)).exit_code == 0
+    gh.push_pull(REPO, 1, FILES[:2], message="Less")
+    payload = review_event(gh, 1, "synchronize")
+    gh.clear_log()
+    assert run_review(tmp_path, payload).exit_code == 0
+    assert not [r for r in gh.requests if r.method == "GET" and "check-runs" in r.path]
+    assert len(gh.check_runs(REPO)) == 2  # one per commit

@@ -73,6 +73,7 @@ class Executor:
         self.event_key = event_key
         self.clean = clean
         self._recent: dict[str, list[dict[str, Any]]] = {}
+        self._again: set[str] = set()  # marker kinds an earlier run already wrote as we do
         self._handlers: dict[str, Callable[[Any], Result]] = {
             "upsert_comment": self._upsert_comment,
             "add_labels": self._add_labels,
@@ -137,6 +138,7 @@ class Executor:
         if not action.new:
             existing = self._own(action, number, fresh=action.fresh)
             if existing:
+                self._note_again(action, existing[0])
                 found = {**existing[0].model_dump(), "number": number}
                 rebuild_from(self.store, action.repo, found, note=True)
                 for extra in existing[1:]:  # left behind by an overlapping run
@@ -149,6 +151,17 @@ class Executor:
         return own_comments(
             self.reader, action.repo, number, self.bot_login, kind=action.marker, fresh=fresh
         )
+
+    def _note_again(self, action: UpsertComment, found: Comment) -> None:
+        """Whether the comment found was written with the same attributes as ours (say, for the
+        same head commit): the run that wrote it may have written the rest of its plan too."""
+        theirs = find_marker(found.body, action.marker)
+        if theirs is not None and all(
+            theirs.get(key) == value
+            for key, value in action.attrs.items()
+            if isinstance(value, str)
+        ):
+            self._again.add(action.marker)
 
     def _edit(
         self, action: UpsertComment, number: int, existing: Comment, body: str, *, reread: bool
@@ -210,6 +223,7 @@ class Executor:
             self.writer.delete_comment(action.repo, number, extra.id)
         result = Result(type=action.type, result="created", url=keep.html_url, id=keep.id)
         if keep.id != mine.id:
+            self._note_again(action, keep)
             result = Result(
                 type=action.type,
                 result="merged",
@@ -377,7 +391,8 @@ class Executor:
         }
         if action.conclusion:
             body["conclusion"] = action.conclusion
-        found = self.writer.check_runs(action.repo, action.head_sha, action.name)
+        new = action.new_commit is not None and action.new_commit not in self._again
+        found = [] if new else self.writer.check_runs(action.repo, action.head_sha, action.name)
         latest = found[0] if found else None
         if latest is not None and latest.get("external_id") == digest:
             return Result(

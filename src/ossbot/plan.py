@@ -200,6 +200,12 @@ class UpsertCheckRun(_Action):
     text: str | None = None
     annotations: list[Annotation] = Field(default_factory=list)
     optional: bool = False
+    new_commit: str | None = Field(
+        None,
+        description="The commit is new (announced by this very event): no run can be on it, so "
+        "none is looked for, unless this plan's comment of the marker kind named here turns out "
+        "to have been written for this commit already (a run of the event that died).",
+    )
 
     def describe(self) -> str:
         return f"check run '{self.name}' on {self.repo}@{self.head_sha[:7]}"

@@ -111,7 +111,14 @@ def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
         )
     ]
     if cfg.check_run:
-        actions.append(_check_run(ctx, pull, review, cfg))
+        check = _check_run(ctx, pull, review, cfg)
+        if (
+            event.action in ("opened", "synchronize")
+            and not forced
+            and scope.since != pull.head.sha
+        ):
+            check = check.model_copy(update={"new_commit": REVIEW_MARKER})  # see UpsertCheckRun
+        actions.append(check)
     if cfg.inline:
         inline = _inline(ctx, pull, review, cfg)
         if inline is not None:
@@ -279,7 +286,7 @@ def _review(
             said["notes"] = model_notes
             for note in notes_by_file:
                 if note.path in model_notes:
-                    note.note = model_notes[note.path][0]
+                    note.note, note.by_model = model_notes[note.path][0], True
                     note.risk = _worse(note.risk, model_notes[note.path][1])
             findings += _merge(findings, found)
             if model.dropped:
@@ -456,8 +463,7 @@ def _render_with(
     rows = sorted(
         review.notes_by_file, key=lambda n: (SEVERITY_RANK[n.risk], -(n.additions + n.deletions))
     )
-    if len(rows) > 5:
-        rows = [n for n in rows if n.risk != "low"] or rows[:3]
+    rows = [n for n in rows if n.risk != "low" or n.by_model]  # short when little to say
     left = selection.left_out()
     model = review.model
     return ctx.templates.render(

@@ -84,6 +84,7 @@ class FileNote:
     note: str
     additions: int
     deletions: int
+    by_model: bool = False  # the note is the model's
 
 
 def category(title: str, files: list[FileDiff]) -> str:
