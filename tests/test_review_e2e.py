@@ -560,13 +560,69 @@ def test_a_changed_review_on_the_same_head_updates_the_check_run_text(gh, tmp_pa
     assert len(gh.annotations(REPO, run["id"])) == 2  # not appended twice
 
 
-def test_a_stale_event_is_left_to_the_newer_push(gh, tmp_path):
+def test_files_listed_at_a_newer_head_are_reviewed_as_that_head(gh, tmp_path):
     gh.add_pull(REPO, "Add the handler", user="alice", files=FILES)
     old = review_event(gh, 1)
-    gh.push_pull(REPO, 1, FILES[:2], message="Newer")
+    newer = gh.push_pull(REPO, 1, FILES[:2], message="Newer")
     ran = run_review(tmp_path, old)
-    assert "moved on to" in (jobs(ran)["review"]["skipped"] or "")
-    assert review_comments(gh, 1) == []
+    assert ran.exit_code == 0
+    assert "the files were listed at" in json.dumps(jobs(ran)["review"]["notes"])
+    [comment] = review_comments(gh, 1)
+    assert find_marker(comment["body"], "review").get("head") == newer
+    assert [r["head_sha"] for r in gh.check_runs(REPO)] == [newer]
+
+
+def test_a_removed_file_listed_first_does_not_confuse_the_head(gh, tmp_path):
+    removed = {
+        "filename": ".travis.yml",
+        "status": "removed",
+        "additions": 0,
+        "deletions": 9,
+        "patch": "@@ -1,1 +0,0 @@\n-language: python",
+    }
+    gh.add_pull(REPO, "Drop Travis", user="alice", files=[removed, *FILES])
+    ran = run_review(tmp_path, review_event(gh, 1))
+    assert ran.exit_code == 0
+    assert not jobs(ran)["review"]["skipped"]
+    assert "the files were listed at" not in json.dumps(jobs(ran)["review"]["notes"])
+    assert len(review_comments(gh, 1)) == 1
+
+
+def test_a_forks_read_only_token_puts_the_review_in_the_job_summary(gh, tmp_path, monkeypatch):
+    token = "ghs_read_only"
+    gh.add_token(
+        token,
+        BOT,
+        kind="installation",
+        permissions={
+            "issues": "read",
+            "pull_requests": "read",
+            "contents": "read",
+            "checks": "read",
+        },
+    )
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    gh.put_file(REPO, ".github/ossbot.yml", "review:\n  inline: true\n")
+    gh.add_pull(REPO, "Add the handler", user="alice", files=FILES)
+    ran = run_review(tmp_path, review_event(gh, 1))
+    assert ran.exit_code == 0, ran.stdout + ran.stderr
+    results = [r["result"] for r in jobs(ran)["review"]["results"]]
+    assert results == ["not permitted", "not permitted", "not permitted", "recorded"]
+    assert gh.comments(REPO, 1) == [] and gh.check_runs(REPO) == []
+    assert "Possible AWS access key ID" in summary.read_text()
+    assert "pull_request_target" in summary.read_text()
+
+
+def test_a_bots_push_to_a_persons_pull_request_is_reviewed(gh, tmp_path):
+    gh.add_pull(REPO, "Add the handler", user="alice", files=FILES)
+    assert run_review(tmp_path, review_event(gh, 1)).exit_code == 0
+    gh.push_pull(REPO, 1, FILES[:2], message="Autofix")
+    gh.add_user("pre-commit-ci[bot]", type="Bot")
+    ran = run_review(tmp_path, review_event(gh, 1, "synchronize", sender="pre-commit-ci[bot]"))
+    assert not jobs(ran)["review"]["skipped"]
+    assert "Autofix" in review_comments(gh, 1)[0]["body"]
 
 
 def test_the_review_command_reads_the_config_at_the_base(gh, tmp_path):
@@ -675,3 +731,60 @@ def test_a_push_looks_for_no_check_run_on_its_new_commit(gh, tmp_path):
     assert run_review(tmp_path, payload).exit_code == 0
     assert not [r for r in gh.requests if r.method == "GET" and "check-runs" in r.path]
     assert len(gh.check_runs(REPO)) == 2  # one per commit
+
+
+def test_the_model_reads_the_most_important_hunks_first(gh, llm, tmp_path):
+    gh.put_file(REPO, ".github/ossbot.yml", "llm:\n  input_budget: 2200\nreview:\n  max_calls: 1\n")
+    docs = [
+        spec(f"docs/d{i}.md", *[f"Some words about part {j}." for j in range(60)]) for i in range(6)
+    ]
+    risky = spec("src/auth.py", "def check(password, token):", "    return password == token")
+    gh.add_pull(REPO, "Auth", user="alice", files=[*docs, risky])
+    llm.queue(json_answer({"category": "feature", "summary": ["x"], "files": [], "findings": []}))
+    assert run_review(tmp_path, review_event(gh, 1)).exit_code == 0
+    [chat] = [r for r in llm.requests if r.api == "openai"]
+    assert "src/auth.py" in chat.body["messages"][-1]["content"]
+    body = review_comments(gh, 1)[0]["body"]
+    assert "read offline only" in body and "docs/d5.md" in body.split("read offline only")[1]
+
+
+def test_a_later_model_call_that_fails_is_said_and_its_files_are_read_next_time(gh, llm, tmp_path):
+    from fakes.llm_server import error
+
+    gh.put_file(REPO, ".github/ossbot.yml", "llm:\n  input_budget: 1800\n  max_retries: 0\n")
+    files = [spec(f"src/m{i}.py", *[f"v{j} = compute({j})" for j in range(20)]) for i in range(6)]
+    gh.add_pull(REPO, "Modules", user="alice", files=files)
+    ok = json_answer(
+        {"category": "feature", "summary": ["Adds modules."], "files": [], "findings": []}
+    )
+    llm.queue(ok, *[error(500, "down") for _ in range(6)])
+    ran = run_review(tmp_path, review_event(gh, 1))
+    assert ran.exit_code == 0
+    assert "got no answer" in json.dumps(jobs(ran)["review"]["notes"])
+    body = review_comments(gh, 1)[0]["body"]
+    assert "read offline only" in body
+    unread = body.split("read offline only")[1].split("</details>")[0]
+    llm.clear()
+    llm.queue(*[ok for _ in range(6)])
+    gh.push_pull(REPO, 1, [*files, spec("README.md", "Docs.")], message="Docs")
+    assert run_review(tmp_path, review_event(gh, 1, "synchronize")).exit_code == 0
+    asked = " ".join(
+        m["content"] for r in llm.requests if r.api == "openai" for m in r.body["messages"]
+    )
+    first_unread = unread.split("`")[1]
+    assert first_unread in asked  # not read before: read now, though it did not change
+
+
+def test_a_push_with_lost_state_stays_within_the_rest_budget(gh, tmp_path):
+    gh.put_file(REPO, ".github/ossbot.yml", "review:\n  fail_on: high\n")
+    files = [spec(f"src/m{i}.py", f"V = {i}") for i in range(199)]
+    gh.add_pull(REPO, "Many", user="alice", files=files)
+    assert run_review(tmp_path, review_event(gh, 1), "--state", "none").exit_code == 0
+    gh.push_pull(REPO, 1, files[:-1], message="One less")
+    payload = review_event(gh, 1, "synchronize")
+    gh.clear_log()
+    assert run_review(tmp_path, payload, "--state", "none").exit_code == 0
+    # One more than with a state: the config file's text, cached there, is read again.
+    assert len(github_calls(gh)) <= math.ceil(198 / 100) + 5 + 1, github_calls(gh)
+    assert sum(path.endswith("/issues/1/comments") for path in github_calls(gh)) == 1
+    assert "One less" in review_comments(gh, 1)[0]["body"]

@@ -129,6 +129,19 @@ class Executor:
     # -- comments ---------------------------------------------------------------------------
 
     def _upsert_comment(self, action: UpsertComment) -> Result:
+        try:
+            return self._comment(action)
+        except TokenPermission as exc:
+            if not action.optional or self.writer.written:
+                raise
+            return Result(
+                type=action.type,
+                result="not permitted",
+                note=f"no comment: {exc}. On a fork's pull_request run the token is read-only: "
+                "use pull_request_target (see the README)",
+            )
+
+    def _comment(self, action: UpsertComment) -> Result:
         # The event and job that wrote it: how a lost ledger is rebuilt (state/reconcile.py).
         attrs = {**action.attrs, "e": self.event_key, "j": self.job}
         if action.version:
@@ -143,7 +156,8 @@ class Executor:
                 rebuild_from(self.store, action.repo, found, note=True)
                 for extra in existing[1:]:  # left behind by an overlapping run
                     self.writer.delete_comment(action.repo, number, extra.id)
-                return self._edit(action, number, existing[0], body, reread=not action.fresh)
+                reread = action.reread and not action.fresh
+                return self._edit(action, number, existing[0], body, reread=reread)
         mine = self._create_comment(action, number, body)
         return self._converge(action, number, mine, body)
 
@@ -393,6 +407,7 @@ class Executor:
             body["conclusion"] = action.conclusion
         new = action.new_commit is not None and action.new_commit not in self._again
         found = [] if new else self.writer.check_runs(action.repo, action.head_sha, action.name)
+        found = [run for run in found if self._ours(run)]  # another app's run of the name
         latest = found[0] if found else None
         if latest is not None and latest.get("external_id") == digest:
             return Result(
@@ -415,6 +430,10 @@ class Executor:
             )
         return Result(type=action.type, result=state, url=done.get("html_url"), id=done.get("id"))
 
+    def _ours(self, run: dict[str, Any]) -> bool:
+        slug = str((run.get("app") or {}).get("slug") or "")
+        return not slug or slug.lower() == self.bot_login.lower().removesuffix("[bot]")
+
     def _create_check_run(self, action: UpsertCheckRun, body: dict[str, Any]) -> dict[str, Any]:
         """Created once: after an ambiguous answer the run is looked for (by its digest) before
         it is sent again."""
@@ -422,8 +441,12 @@ class Executor:
             try:
                 return self.writer.create_check_run(action.repo, body)
             except AmbiguousWrite:
-                again = self.writer.check_runs(action.repo, action.head_sha, action.name)
-                if again and again[0].get("external_id") == body["external_id"]:
+                again = [
+                    run
+                    for run in self.writer.check_runs(action.repo, action.head_sha, action.name)
+                    if self._ours(run) and run.get("external_id") == body["external_id"]
+                ]
+                if again:
                     return again[0]  # it did get through
                 if attempt == RETRIES_AFTER_AMBIGUITY:
                     raise
@@ -462,6 +485,12 @@ class Executor:
                     raise
                 return Result(
                     type=action.type, result="rejected", note=f"GitHub refused them: {exc}"
+                )
+            except TokenPermission as exc:
+                return Result(
+                    type=action.type,
+                    result="not permitted",
+                    note=f"no inline comments: {exc}",
                 )
             return Result(
                 type=action.type,

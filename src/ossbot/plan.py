@@ -66,7 +66,17 @@ class UpsertComment(_Action):
     fresh: bool = Field(
         False,
         description="List the comments when writing, not from what planning read (planning "
-        "took long, or did not read them): that listing is the read just before the edit.",
+        "took long, or did not read them).",
+    )
+    reread: bool = Field(
+        True,
+        description="Read the comment again just before editing it (off when the listing was "
+        "made just before, or `fresh`).",
+    )
+    optional: bool = Field(
+        False,
+        description="A token that may not write comments is no failure: the result says so "
+        "(the job summary still shows the body).",
     )
     version: str | None = Field(None, description="When the content was read (ISO time).")
     family: str | None = None

@@ -1054,7 +1054,10 @@ class _Views:
         }
 
     def _pull_file_json(self, repo: dict, issue: dict, file: dict) -> dict:
-        return self._diff_entry_json(repo, issue["pull"]["head_sha"], file)
+        # As on GitHub, a removed file's urls name the merge base (where it still exists).
+        pull = issue["pull"]
+        at = pull["base_sha"] if file["status"] == "removed" else pull["head_sha"]
+        return self._diff_entry_json(repo, at, file)
 
     def _diff_entry_json(self, repo: dict, sha: str, file: dict) -> dict:
         """A file of a pull request or a compare, as it is at commit SHA."""

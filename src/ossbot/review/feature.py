@@ -71,6 +71,7 @@ class Scope:
     changed: set[str] | None = None  # files changed since (None: all of them)
     why: str = ""
     previous: dict[str, Any] | None = None  # the last review's record
+    listed: bool = False  # the comments were listed to find the last reviewed head
 
 
 def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
@@ -86,12 +87,14 @@ def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
     entries = ctx.reader.pull_files(ctx.repo, pull.number, MAX_FILES)
     if entries is None:
         return plan.with_(skipped="the pull request's files cannot be read (or it is gone)")
+    early: list[str] = []
     listed = _listed_head(entries)
-    if listed is not None and listed != pull.head.sha:
-        return plan.with_(
-            skipped=f"the pull request moved on to {listed[:7]} since this event "
-            f"({pull.head.sha[:7]}): the run of that push reviews it"
+    if listed is not None and listed != pull.head.sha:  # a push landed since the event
+        early.append(
+            f"the files were listed at {listed[:7]}, not at the event's {pull.head.sha[:7]} "
+            "(the branch moved meanwhile): that commit is the one reviewed"
         )
+        pull = pull.model_copy(update={"head": pull.head.model_copy(update={"sha": listed})})
     files = parse_files(entries)
     cfg = ctx.config.review
     scope = _scope(ctx, pull, forced)
@@ -106,8 +109,11 @@ def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
             attrs={"head": pull.head.sha, "base": pull.base.sha},
             body=review.body,
             new=pull.comments == 0 and scope.previous is None and scope.mode == "full",
-            fresh=True,
+            # Planning listed the comments just now (no model in between): that read will do.
+            fresh=not (scope.listed and review.model is None),
+            reread=False,
             version=pull.updated_at,
+            optional=True,  # a fork's read-only token: the review goes to the job summary
         )
     ]
     if cfg.check_run:
@@ -126,10 +132,14 @@ def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
     actions.append(
         RecordReview(repo=ctx.repo, number=pull.number, row=_record(ctx, pull, scope, review))
     )
-    notes = review.notes + (
-        ["a dry run: nothing is recorded, so the next real run reviews in full"]
-        if ctx.dry_run
-        else []
+    notes = (
+        early
+        + review.notes
+        + (
+            ["a dry run: nothing is recorded, so the next real run reviews in full"]
+            if ctx.dry_run
+            else []
+        )
     )
     return plan.with_(actions=actions, notes=notes)
 
@@ -137,11 +147,12 @@ def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
 def _listed_head(entries: list[dict[str, Any]]) -> str | None:
     """The commit the files were listed at (each entry's `contents_url` names it as `ref`): a
     push that landed after the event makes it differ from the event's head."""
-    for entry in entries[:1]:
+    for entry in entries:
+        if entry.get("status") == "removed":  # its contents_url names the merge base
+            continue
         query = urlsplit(str(entry.get("contents_url") or "")).query
         ref = (parse_qs(query).get("ref") or [""])[0]
-        if len(ref) == 40 and all(c in "0123456789abcdef" for c in ref):
-            return ref
+        return ref if len(ref) == 40 and all(c in "0123456789abcdef" for c in ref) else None
     return None
 
 
@@ -166,7 +177,15 @@ def _skip(ctx: Context, event: Event, pull: PullRequest, forced: bool) -> str | 
 
 
 def _scope(ctx: Context, pull: PullRequest, forced: bool) -> Scope:
+    scope = _scope_of(ctx, pull, forced)
+    scope.listed = scope.previous is None and pull.comments != 0
+    return scope
+
+
+def _scope_of(ctx: Context, pull: PullRequest, forced: bool) -> Scope:
     previous = ctx.store.last_review(ctx.repo, pull.number)
+    if previous is not None and previous.get("base_ref") not in (None, pull.base.ref):
+        previous = None  # the base branch changed: what was said against the old one is moot
     since = previous["head_sha"] if previous else _marker_head(ctx, pull)
     if forced:
         return Scope("full", since=since, why="asked for", previous=previous)
@@ -257,40 +276,52 @@ def _review(
     said: dict[str, Any] = {}  # what the model said of the whole pull request, for the record
     if ctx.llm.enabled and selection.chosen:
         earlier, reread = _earlier(scope, by_path)
-        to_read = selection.chosen
-        if reread is not None:
-            to_read = {path: hunks for path, hunks in to_read.items() if path in reread}
+        to_read = [
+            (path, hunk) for path, hunk in selection.ranked if reread is None or path in reread
+        ]
         try:
-            model = _ask_model(ctx, pull, by_path, to_read, scope)
+            model = _ask_model(ctx, pull, by_path, to_read)
         except AllProvidersFailed as failure:
             engine = "offline (model unavailable)"
             notes.append(f"the model was unavailable, so the offline review was used: {failure}")
             if earlier is not None:  # what it said before still holds where nothing changed
                 findings += _merge(findings, earlier.findings)
         else:
-            engine = model.engine or "model (cached)"
-            model_notes = dict(model.notes)
-            if earlier is not None:
-                kind = earlier.category or model.category or kind
-                summary = list(earlier.summary) or model.summary or summary
-                said = {"category": kind, "summary": list(summary)}
-                if model.summary and earlier.summary and scope.since:
-                    summary = [*summary[:4], f"Since {scope.since[:7]}: {model.summary[0]}"]
-                model_notes = {**earlier.notes, **model.notes}
-                found = model.findings + earlier.findings
+            if model.failed:
+                notes.append(
+                    f"{model.failed} of the model's calls got no answer: "
+                    "their files were read offline only"
+                )
+            if earlier is None and not model.read:
+                model = None  # nothing could be sent (a hunk larger than llm.input_budget)
             else:
-                kind = model.category or kind
-                summary = model.summary or summary
-                said = {"category": kind, "summary": list(summary)}
-                found = model.findings
-            said["notes"] = model_notes
-            for note in notes_by_file:
-                if note.path in model_notes:
-                    note.note, note.by_model = model_notes[note.path][0], True
-                    note.risk = _worse(note.risk, model_notes[note.path][1])
-            findings += _merge(findings, found)
-            if model.dropped:
-                notes.append(f"{model.dropped} model finding(s) pointed outside the diff: dropped")
+                engine = model.engine or (earlier.engine if earlier else "") or "model (cached)"
+                model_notes = dict(model.notes)
+                if earlier is not None:
+                    kind = earlier.category or model.category or kind
+                    summary = list(earlier.summary) or model.summary or summary
+                    said = {"category": kind, "summary": list(summary)}
+                    if model.summary and earlier.summary and scope.since:
+                        summary = [*summary[:4], f"Since {scope.since[:7]}: {model.summary[0]}"]
+                    model_notes = {**earlier.notes, **model.notes}
+                    found = model.findings + earlier.findings
+                else:
+                    kind = model.category or kind
+                    summary = model.summary or summary
+                    said = {"category": kind, "summary": list(summary)}
+                    found = model.findings
+                read = set(earlier.read if earlier else ()) | _wholly_read(model, to_read)
+                model.unread = [p for p in selection.chosen if p not in read]
+                said["notes"], said["read"] = model_notes, sorted(read)
+                for note in notes_by_file:
+                    if note.path in model_notes:
+                        note.note, note.by_model = model_notes[note.path][0], True
+                        note.risk = _worse(note.risk, model_notes[note.path][1])
+                findings += _merge(findings, found)
+                if model.dropped:
+                    notes.append(
+                        f"{model.dropped} model finding(s) pointed outside the diff: dropped"
+                    )
     worst: dict[str, str] = {}
     for finding in findings:
         if finding.file:
@@ -339,11 +370,13 @@ class Earlier:
     notes: dict[str, tuple[str, str]]
     category: str | None
     summary: list[str]
+    read: set[str]  # files it had read wholly, unchanged since
+    engine: str
 
 
 def _earlier(scope: Scope, by_path: dict[str, FileDiff]) -> tuple[Earlier | None, set[str] | None]:
     """The model's earlier output on the files unchanged since the last review, and the files
-    it must read again (None: all of them, a full review)."""
+    it must read: those changed since, and those it has not read yet (None: all, in full)."""
     previous = scope.previous
     if scope.mode not in ("incremental", "same") or not previous or not previous.get("engine"):
         return None, None
@@ -362,28 +395,32 @@ def _earlier(scope: Scope, by_path: dict[str, FileDiff]) -> tuple[Earlier | None
         for path, value in (said.get("notes") or {}).items()
         if path in by_path and path not in changed
     }
-    return Earlier(findings, notes, said.get("category"), list(said.get("summary") or [])), changed
+    read = {path for path in said.get("read") or [] if path in by_path and path not in changed}
+    earlier = Earlier(
+        findings,
+        notes,
+        said.get("category"),
+        list(said.get("summary") or []),
+        read,
+        str(previous.get("engine") or ""),
+    )
+    return earlier, set(by_path) - read
 
 
 def _ask_model(
-    ctx: Context,
-    pull: PullRequest,
-    by_path: dict[str, FileDiff],
-    chosen: dict[str, list[Any]],
-    scope: Scope,
+    ctx: Context, pull: PullRequest, by_path: dict[str, FileDiff], ranked: list[Any]
 ) -> ModelReview:
-    """The model reads `chosen` (what changed since the last review, or everything), in at most
-    `review.max_calls` calls; what did not fit is listed as read offline only."""
-    calls = plan_calls(ctx, pull, by_path, chosen) if chosen else []
-    model = review_with_model(ctx, pull, by_path, calls) if calls else ModelReview(engine="")
-    if not calls:
-        model.engine = str(scope.previous.get("engine") if scope.previous else "") or "offline"
-    shown: dict[str, int] = {}
-    for call in calls:
-        for path, hunks in call.items():
-            shown[path] = shown.get(path, 0) + len(hunks)
-    model.unread = [path for path, hunks in chosen.items() if shown.get(path, 0) < len(hunks)]
-    return model
+    """The model reads `ranked` (what changed since the last review or was not read yet, or
+    everything), most important first, in at most `review.max_calls` calls."""
+    calls = plan_calls(ctx, pull, by_path, ranked) if ranked else []
+    return review_with_model(ctx, pull, by_path, calls) if calls else ModelReview(engine="")
+
+
+def _wholly_read(model: ModelReview, ranked: list[Any]) -> set[str]:
+    wanted: dict[str, int] = {}
+    for path, _ in ranked:
+        wanted[path] = wanted.get(path, 0) + 1
+    return {path for path, count in wanted.items() if model.read.get(path, 0) >= count}
 
 
 def _merge(offline: list[Finding], model: list[Finding]) -> list[Finding]:
@@ -522,7 +559,7 @@ def _render_with(
             "mode": scope.mode,
             "since": scope.since,
             "why": scope.why,
-            "commits": scope.commits[:10],
+            "commits": scope.commits[-10:],  # the newest
             "more_commits": max(scope.total_commits - 10, 0),
         },
         engine=review.engine,
@@ -605,6 +642,7 @@ def _record(ctx: Context, pull: PullRequest, scope: Scope, review: Review) -> di
         "number": pull.number,
         "head_sha": pull.head.sha,
         "base_sha": pull.base.sha,
+        "base_ref": pull.base.ref,
         "since_sha": scope.since,
         "mode": scope.mode,
         "engine": review.engine if review.model is not None else "",

@@ -21,7 +21,9 @@ def plan_review_job(ctx: Context, event: Event) -> Plan:
 
 
 def allows_bots(ctx: Context) -> bool:
-    return ctx.config.review.bots
+    """A bot pushing to a person's pull request (an autofix, say) still gets that head reviewed:
+    what review.bots decides is whether bots' own pull requests are (see feature.py)."""
+    return True
 
 
 def _review_command(ctx: Context, event: Event, command: Command) -> Planned:

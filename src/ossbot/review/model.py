@@ -57,33 +57,52 @@ class ModelReview:
     dropped: int = 0  # findings pointing outside the diff
     calls: int = 0
     tokens: int = 0  # prompt tokens sent (estimated)
-    reviewed: set[str] = field(default_factory=set)  # paths the model was shown
-    unread: list[str] = field(default_factory=list)  # chosen, but the calls were full
+    read: dict[str, int] = field(default_factory=dict)  # hunks per path in answered calls
+    unread: list[str] = field(default_factory=list)  # chosen, not (wholly) read by the model
+    failed: int = 0  # later calls that no provider answered
+
+
+Ranked = list[tuple[str, Hunk]]  # (path, hunk), most important first
 
 
 def plan_calls(
-    ctx: Context, pull: PullRequest, files: dict[str, FileDiff], chosen: dict[str, list[Hunk]]
+    ctx: Context, pull: PullRequest, files: dict[str, FileDiff], ranked: Ranked
 ) -> list[dict[str, list[Hunk]]]:
-    """The hunks of each call: in priority order as chosen, packed into at most max_calls
-    prompts that each fit the input budget (what does not fit is left to the coverage)."""
+    """The hunks of each call, taken by priority and packed into at most max_calls prompts that
+    each fit the input budget: what does not fit is the least important, left to the coverage.
+    Each call shows its hunks file by file, in the pull request's order."""
     room, block = _room(ctx, pull, files)
-    calls: list[dict[str, list[Hunk]]] = [{}]
-    used = 0
-    for path, hunks in chosen.items():
+    calls: list[Ranked] = [[]]
+    used: list[int] = [0]
+    paths: list[set[str]] = [set()]
+    most = ctx.config.review.max_calls
+    for path, hunk in ranked:
         header = block + estimate_tokens(path) + 2
-        for hunk in hunks:
-            cost = hunk.tokens + (header if path not in calls[-1] else 0)
-            if used + cost > room:
-                if len(calls) == ctx.config.review.max_calls or cost > room:
-                    continue
-                calls.append({})
-                used = 0
-                cost = hunk.tokens + header
-            calls[-1].setdefault(path, []).append(hunk)
-            used += cost + 1  # the newline between hunks
+        for index in range(most):
+            if index == len(calls):
+                calls.append([])
+                used.append(0)
+                paths.append(set())
+            cost = hunk.tokens + 1 + (0 if path in paths[index] else header)
+            if used[index] + cost <= room:
+                calls[index].append((path, hunk))
+                used[index] += cost
+                paths[index].add(path)
+                break
     packed = [call for call in calls if call]
     parts = len(packed)
-    return [_fitted(ctx, pull, files, call, part, parts) for part, call in enumerate(packed, 1)]
+    return [
+        _grouped(files, _fitted(ctx, pull, files, call, part, parts))
+        for part, call in enumerate(packed, 1)
+    ]
+
+
+def _grouped(files: dict[str, FileDiff], call: Ranked) -> dict[str, list[Hunk]]:
+    order = {path: index for index, path in enumerate(files)}
+    grouped: dict[str, list[Hunk]] = {}
+    for path, hunk in sorted(call, key=lambda pair: (order.get(pair[0], 0), pair[1].target_start)):
+        grouped.setdefault(path, []).append(hunk)
+    return grouped
 
 
 def _room(ctx: Context, pull: PullRequest, files: dict[str, FileDiff]) -> tuple[int, int]:
@@ -101,22 +120,19 @@ def _fitted(
     ctx: Context,
     pull: PullRequest,
     files: dict[str, FileDiff],
-    call: dict[str, list[Hunk]],
+    call: Ranked,
     part: int,
     parts: int,
-) -> dict[str, list[Hunk]]:
-    """The call as packed, less its last hunks while the rendered prompt is over the budget
-    (the estimate is checked, never trusted)."""
+) -> Ranked:
+    """The call as packed, less its least important hunks while the rendered prompt is over the
+    budget (the estimate is checked, never trusted)."""
     schema = json.dumps(ReviewAnswer.model_json_schema(), sort_keys=True)
     extra = estimate_tokens(JSON_INSTRUCTION.format(schema=schema)) + MARGIN // 2
-    call = {path: list(hunks) for path, hunks in call.items()}
-    while call and _prompt(ctx, pull, files, call, part, parts).tokens + extra > (
+    call = list(call)
+    while call and _prompt(ctx, pull, files, _grouped(files, call), part, parts).tokens + extra > (
         ctx.llm.setup.input_budget
     ):
-        last = next(reversed(call))
-        call[last].pop()
-        if not call[last]:
-            del call[last]
+        call.pop()
     return call
 
 
@@ -169,13 +185,15 @@ def review_with_model(
         except AllProvidersFailed:
             if part == 1:
                 raise
+            review.failed += 1
             continue
         review.calls += 0 if answer.cached else 1
         review.tokens += answer.prompt_tokens or prompt.tokens
         review.engine = answer.model + (" (fallback)" if answer.fallback else "")
         value = answer.value
         assert value is not None
-        review.reviewed |= set(call)
+        for path, hunks in call.items():
+            review.read[path] = review.read.get(path, 0) + len(hunks)
         _take(review, value, files, call, first=part == 1)
     return review
 

@@ -37,6 +37,7 @@ class Selection:
     coverage: list[Coverage] = field(default_factory=list)
     tokens: int = 0
     budget: int = 0
+    ranked: list[tuple[str, Hunk]] = field(default_factory=list)  # chosen, most important first
 
     @property
     def reviewed(self) -> list[Coverage]:
@@ -79,6 +80,7 @@ def select(files: list[FileDiff], ignore: list[str], budget: int) -> Selection:
             continue  # a smaller hunk further down may still fit
         selection.tokens += hunk.tokens
         taken.setdefault(diff.path, []).append((index, hunk))
+        selection.ranked.append((diff.path, hunk))
     for diff in files:
         if diff.path not in taken:
             continue

@@ -115,7 +115,7 @@ def _m0005_reviews(db: Database) -> None:
     for incremental reviews and reports over time."""
     db.execute("""CREATE TABLE reviews (
         repo TEXT NOT NULL, number INTEGER NOT NULL, head_sha TEXT NOT NULL, base_sha TEXT,
-        since_sha TEXT, mode TEXT, engine TEXT, category TEXT, files INTEGER, reviewed INTEGER,
+        base_ref TEXT, since_sha TEXT, mode TEXT, engine TEXT, category TEXT, files INTEGER, reviewed INTEGER,
         tokens INTEGER, findings TEXT, model_findings TEXT, model TEXT, scores TEXT,
         event_key TEXT NOT NULL, at TEXT, PRIMARY KEY (repo, number, head_sha, event_key))""")
 
