@@ -48,6 +48,29 @@ callback, *, times=1)`` calls CALLBACK() just before a matching request is carri
 before the request takes the fake's lock, so held requests do not stop the others (a callback may
 itself call the fake over HTTP); an answer held by ``slow_after`` holds no lock either.
 
+Secondary limits, enforced rather than injected: ``enforce_limits(*, per_minute=80, per_hour=500,
+min_interval=None, clock=None, retry_after=True, status=403)`` until ``relax_limits()``. The
+content-creating requests are the POSTs to ``.../issues``, ``.../issues/{n}/comments``,
+``.../pulls/{n}/reviews``, ``.../labels`` (a repository's or an issue's), ``.../sub_issues`` and
+``.../dependencies/blocked_by`` (``CONTENT_CREATING``); PATCH edits and all else never count. Each
+login has sliding windows of the ones carried out (answered 2xx): one that would make more than
+PER_MINUTE within the last 60 s or PER_HOUR within the last 3600 s is answered as
+``secondary_rate_limit`` answers (403, or 429 with ``status=429``) with ``retry-after`` the
+seconds until a slot frees, rounded up (none when RETRY_AFTER is false), and not carried out.
+With MIN_INTERVAL, an issue or comment created less than MIN_INTERVAL seconds after the login's
+last carried-out issue or comment is answered as ``submitted_too_quickly`` answers (422, resource
+"Issue"), not carried out. The windows are checked first; a refused request or an error answer
+(404, 422 Validation Failed) is not counted. Injected faults come before the limits. CLOCK is a
+callable answering seconds (``time.monotonic``): ``ManualClock()`` moves by ``.t`` or
+``advance(s)``; ``ScaledClock(factor)`` runs FACTOR times as fast as real time (60: a real second
+is a fake minute), and then ``retry-after`` is in fake seconds while the fake cannot shorten the
+client's sleeps: configure the client's pacing and waits divided by FACTOR (``clock.real(s)``).
+``limit_log`` lists every content-creating request as a ``LimitEvent(at, method, path, outcome)``
+(AT on the limit clock; outcome "carried_out", "per_minute", "per_hour", "too_quickly" or "error"),
+from which a benchmark reads the achieved rate in fake time; ``limit_refusals`` counts refusals
+by kind (a Counter); ``requests`` logs refused ones with their 403/429/422 status and the kind
+in ``fault``.
+
 Issue timelines list the labeled/unlabeled, assigned/unassigned and closed/reopened events the
 writes caused, the comments, and a ``cross-referenced`` event for every other issue, pull
 request or comment of the repository that mentions the issue ("#12", "fixes #12"), computed
@@ -132,11 +155,14 @@ import base64
 import hashlib
 import itertools
 import json
+import math
 import re
 import socket
 import sys
 import threading
 import time
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -271,6 +297,22 @@ CHECK_RUN = REPO + r"/check-runs/(?P<run_id>\d+)"
 PULL = REPO + r"/pulls/(?P<number>\d+)"
 GIT = REPO + r"/git"
 SUGGESTION = ISSUE + r"/suggestions/(?P<suggestion_id>\d+)"
+# POSTs that count against the secondary limits on content creation (``enforce_limits``), and
+# those of them that also meet its ``min_interval`` (GitHub's "was submitted too quickly").
+CONTENT_CREATING = tuple(
+    re.compile(pattern)
+    for pattern in (
+        REPO + r"/issues",
+        ISSUE + r"/comments",
+        PULL + r"/reviews",
+        REPO + r"/labels",
+        ISSUE + r"/labels",
+        ISSUE + r"/sub_issues",
+        ISSUE + r"/dependencies/blocked_by",
+    )
+)
+PACED_CREATES = (re.compile(REPO + r"/issues"), re.compile(ISSUE + r"/comments"))
+LIMIT_WINDOWS = (("per_minute", 60.0), ("per_hour", 3600.0))
 REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")
 CONFIDENCES = ("low", "medium", "high")
 SUGGESTION_STATES = ("pending", "applied", "approved", "dismissed", "replaced", "invalidated")
@@ -630,7 +672,8 @@ class Request:
 
     ``status`` is what went back on the wire (None when the connection was dropped), ``served`` the
     status of carrying the request out (None when a ``fail()`` answered instead), ``fault`` the
-    kind of fault that met it ("fail", "slow_after", "drop_after", "fail_after"), if any."""
+    kind of fault that met it ("fail", "slow_after", "drop_after", "fail_after"), if any, or the
+    limit that refused it under ``enforce_limits`` ("per_minute", "per_hour", "too_quickly")."""
 
     method: str
     path: str
@@ -705,6 +748,43 @@ def route(method: str, pattern: str, *, permission: str | None = None):
     return mark
 
 
+def _secondary_rate_limit_reply(status: int, retry_after: int | None) -> Reply:
+    """GitHub's secondary-rate-limit answer: 403 (its body has no "status") or 429."""
+    body = {
+        "message": SECONDARY_RATE_LIMIT_MESSAGE,
+        "documentation_url": SECONDARY_RATE_LIMIT_DOCS,
+    }
+    if status != 403:
+        body["status"] = str(status)
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+    return Reply(status, body, headers)
+
+
+def _too_quickly_reply(path: str, resource: str = "Issue") -> Reply:
+    """GitHub's 422 for issues and comments created too fast (no Retry-After)."""
+    docs = SUBMITTED_TOO_QUICKLY_DOCS["comments" if "comments" in path else "issues"]
+    error = {
+        "resource": resource,
+        "code": "unprocessable",
+        "field": "data",
+        "message": "was submitted too quickly",
+    }
+    body = {
+        "message": "Validation Failed",
+        "errors": [error],
+        "documentation_url": docs,
+        "status": "422",
+    }
+    return Reply(422, body, {})
+
+
+def _answered(reply: Reply) -> HttpError:
+    """An HttpError that answers REPLY as it is."""
+    error = HttpError(reply.status, str(reply.body.get("message", "")))
+    error.reply = reply
+    return error
+
+
 @dataclass
 class _Fault:
     method: str
@@ -713,6 +793,63 @@ class _Fault:
     times: int
     kind: str = "fail"  # "fail" answers instead of serving; the others serve first
     seconds: float = 0.0
+
+
+class ScaledClock:
+    """Fake seconds that run FACTOR times as fast as real ones, from 0 at construction: with
+    factor=60 a real second is a fake minute. Call it (or ``now()``) for the time; ``real(s)`` is
+    how many real seconds S fake seconds take, what a client's waits must be scaled to."""
+
+    def __init__(self, factor: float) -> None:
+        if factor <= 0:
+            raise ValueError(f"factor must be positive, not {factor!r}")
+        self.factor = factor
+        self._start = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._start) * self.factor
+
+    __call__ = now
+
+    def real(self, seconds: float) -> float:
+        return seconds / self.factor
+
+
+class ManualClock:
+    """A clock that moves only when told: ``t`` (seconds) is the time; ``advance(s)`` adds S."""
+
+    def __init__(self, t: float = 0.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> float:
+        self.t += seconds
+        return self.t
+
+
+class LimitEvent(NamedTuple):
+    """One content-creating request as ``enforce_limits`` met it. ``outcome`` is "carried_out",
+    "per_minute", "per_hour" or "too_quickly" (refused), or "error" (the endpoint answered an error
+    of its own, e.g. 404 or 422 Validation Failed: not counted)."""
+
+    at: float  # the limit clock's reading
+    method: str
+    path: str
+    outcome: str
+
+
+@dataclass
+class _Limits:
+    per_minute: int | None
+    per_hour: int | None
+    min_interval: float | None
+    clock: Callable[[], float]
+    retry_after: bool
+    status: int
+    windows: dict[str, list[float]] = field(default_factory=dict)  # login -> carried-out times
+    last_paced: dict[str, float] = field(default_factory=dict)  # login -> last issue/comment
 
 
 @dataclass
@@ -1459,6 +1596,9 @@ class FakeGitHub(_Views):
         self._issue_ids: dict[int, tuple[dict, dict]] = {}
         self._apps: dict[str, int] = {}
         self._faults: list[_Fault] = []
+        self._limits: _Limits | None = None
+        self.limit_log: list[LimitEvent] = []
+        self.limit_refusals: Counter[str] = Counter()
         # Gates and hooks run before a request takes self._lock, under a lock of their own.
         self._waiting = threading.Condition()
         self._gates: list[Gate] = []
@@ -1952,44 +2092,22 @@ class FakeGitHub(_Views):
         self, method: str, path: str, *, times: int = 1, retry_after: int | None = 0
     ) -> None:
         """403 with GitHub's secondary-rate-limit message (and Retry-After unless None), not carried out."""
-        body = {
-            "message": SECONDARY_RATE_LIMIT_MESSAGE,
-            "documentation_url": SECONDARY_RATE_LIMIT_DOCS,
-        }
-        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-        self.fail(method, path, 403, times=times, headers=headers, body=body)
+        reply = _secondary_rate_limit_reply(403, retry_after)
+        self.fail(method, path, 403, times=times, headers=reply.headers, body=reply.body)
 
     def too_many_requests(
         self, method: str, path: str, *, times: int = 1, retry_after: int | None = 0
     ) -> None:
         """429 with GitHub's secondary-rate-limit body (and Retry-After unless None), not carried out."""
-        body = {
-            "message": SECONDARY_RATE_LIMIT_MESSAGE,
-            "documentation_url": SECONDARY_RATE_LIMIT_DOCS,
-            "status": "429",
-        }
-        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-        self.fail(method, path, 429, times=times, headers=headers, body=body)
+        reply = _secondary_rate_limit_reply(429, retry_after)
+        self.fail(method, path, 429, times=times, headers=reply.headers, body=reply.body)
 
     def submitted_too_quickly(
         self, method: str, path: str, *, times: int = 1, resource: str = "Issue"
     ) -> None:
         """422 "was submitted too quickly", the secondary limit GitHub applies to creating issues and
         comments (no Retry-After), not carried out."""
-        docs = SUBMITTED_TOO_QUICKLY_DOCS["comments" if "comments" in path else "issues"]
-        error = {
-            "resource": resource,
-            "code": "unprocessable",
-            "field": "data",
-            "message": "was submitted too quickly",
-        }
-        body = {
-            "message": "Validation Failed",
-            "errors": [error],
-            "documentation_url": docs,
-            "status": "422",
-        }
-        self.fail(method, path, 422, times=times, body=body)
+        self.fail(method, path, 422, times=times, body=_too_quickly_reply(path, resource).body)
 
     def slow_after(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
         """Carry the request out, then hold its answer SECONDS before writing it (a client with a
@@ -2016,6 +2134,32 @@ class FakeGitHub(_Views):
         fault = _Fault(method.upper(), re.compile(path), reply, times, kind, seconds)
         with self._lock:
             self._faults.append(fault)
+
+    def enforce_limits(
+        self,
+        *,
+        per_minute: int | None = 80,
+        per_hour: int | None = 500,
+        min_interval: float | None = None,
+        clock: Callable[[], float] | None = None,
+        retry_after: bool = True,
+        status: int = 403,
+    ) -> None:
+        """Enforce GitHub's secondary limits on content creation, per login, from now on (fresh
+        windows; see the module docstring). A None limit is not enforced. CLOCK returns seconds
+        (default ``time.monotonic``; a ``ScaledClock`` or ``ManualClock`` to scale or step time).
+        STATUS is 403 or 429, the two answers GitHub gives."""
+        if status not in (403, 429):
+            raise ValueError(f"status must be 403 or 429, not {status!r}")
+        with self._lock:
+            self._limits = _Limits(
+                per_minute, per_hour, min_interval, clock or time.monotonic, retry_after, status
+            )
+
+    def relax_limits(self) -> None:
+        """Stop enforcing the limits (``limit_log`` and ``limit_refusals`` are kept)."""
+        with self._lock:
+            self._limits = None
 
     def gate(self, method: str, path: str, count: int, *, timeout: float = 2.0) -> Gate:
         """Hold matching requests until COUNT of them have arrived (or TIMEOUT seconds after the
@@ -2452,8 +2596,67 @@ class FakeGitHub(_Views):
         self._authorize(req, handler.permission, params)
         if req.raw and req.body is None:
             raise HttpError(400, "Problems parsing JSON")
-        answer = handler(req, **params)
-        return answer if isinstance(answer, Reply) else Reply(200, answer, {})
+        at = self._admit(req)
+        try:
+            answer = handler(req, **params)
+        except HttpError:
+            if at is not None:
+                self.limit_log.append(LimitEvent(at, req.method, req.path, "error"))
+            raise
+        reply = answer if isinstance(answer, Reply) else Reply(200, answer, {})
+        if at is not None:
+            self._count(req, at, reply.status)
+        return reply
+
+    def _admit(self, req: Request) -> float | None:
+        """Under ``enforce_limits``: the clock's reading for a content-creating REQ the limits let
+        through (None for any other request, or when they are off); raises their refusal."""
+        limits = self._limits
+        if (
+            limits is None
+            or req.method != "POST"
+            or not any(p.fullmatch(req.path) for p in CONTENT_CREATING)
+        ):
+            return None
+        now = limits.clock()
+        times = limits.windows.setdefault(req.login or "", [])
+        del times[: bisect_right(times, now - LIMIT_WINDOWS[-1][1])]  # older than the hour
+        waits: dict[str, float] = {}
+        for kind, span in LIMIT_WINDOWS:
+            limit = getattr(limits, kind)
+            recent = times[bisect_right(times, now - span) :]
+            if limit is not None and len(recent) >= limit:
+                waits[kind] = recent[len(recent) - limit] + span - now  # until a slot frees
+        if waits:
+            kind = max(waits, key=lambda k: waits[k])
+            seconds = max(1, math.ceil(waits[kind])) if limits.retry_after else None
+            self._refuse(req, now, kind, _secondary_rate_limit_reply(limits.status, seconds))
+        last = limits.last_paced.get(req.login or "")
+        if (
+            limits.min_interval is not None
+            and last is not None
+            and now - last < limits.min_interval
+            and any(p.fullmatch(req.path) for p in PACED_CREATES)
+        ):
+            self._refuse(req, now, "too_quickly", _too_quickly_reply(req.path))
+        return now
+
+    def _refuse(self, req: Request, at: float, kind: str, reply: Reply) -> None:
+        req.fault = kind
+        self.limit_refusals[kind] += 1
+        self.limit_log.append(LimitEvent(at, req.method, req.path, kind))
+        raise _answered(reply)
+
+    def _count(self, req: Request, at: float, status: int) -> None:
+        """Record a content-creating REQ admitted at AT: in the windows when it was carried out."""
+        limits = self._limits
+        if limits is None or status >= 400:
+            self.limit_log.append(LimitEvent(at, req.method, req.path, "error"))
+            return
+        limits.windows.setdefault(req.login or "", []).append(at)
+        if any(p.fullmatch(req.path) for p in PACED_CREATES):
+            limits.last_paced[req.login or ""] = at
+        self.limit_log.append(LimitEvent(at, req.method, req.path, "carried_out"))
 
     def _authenticate(self, req: Request) -> None:
         header = req.header("Authorization")
