@@ -1,0 +1,1 @@
+"""Spawning issues from a specification: its options, and splitting it into tasks."""
