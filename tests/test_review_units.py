@@ -41,7 +41,7 @@ HUNKS = (
 
 
 def test_patch_lines_carry_new_file_numbers():
-    hunks = parse_patch("a.py", HUNKS)
+    hunks = parse_patch(HUNKS)
     assert [h.added for h in hunks] == [[(2, "b = 3"), (3, "c = 4")], [(12, "z")]]
     assert hunks[0].right_lines == {1, 2, 3, 4}
     assert hunks[1].right_lines == {11, 12}

@@ -129,17 +129,8 @@ class Executor:
     # -- comments ---------------------------------------------------------------------------
 
     def _upsert_comment(self, action: UpsertComment) -> Result:
-        try:
-            return self._comment(action)
-        except TokenPermission as exc:
-            if not action.optional or self.writer.written:
-                raise
-            return Result(
-                type=action.type,
-                result="not permitted",
-                note=f"no comment: {exc}. On a fork's pull_request run the token is read-only: "
-                "use pull_request_target (see the README)",
-            )
+        hint = "On a fork's pull_request run the token is read-only: use pull_request_target"
+        return _permitted(action, self._comment, "comment", hint)
 
     def _comment(self, action: UpsertComment) -> Result:
         # The event and job that wrote it: how a lost ledger is rebuilt (state/reconcile.py).
@@ -364,17 +355,11 @@ class Executor:
     # -- check runs ---------------------------------------------------------------------------
 
     def _upsert_check_run(self, action: UpsertCheckRun) -> Result:
-        try:
-            return self._check_run(action)
-        except (GitHubError, TokenPermission) as exc:
-            if not action.optional or (isinstance(exc, GitHubError) and exc.status != 403):
-                raise
-            return Result(
-                type=action.type,
-                result="not permitted",
-                note=f"no check run: {exc}. Add `checks: write` to the workflow's permissions "
-                "(a GitHub App or GITHUB_TOKEN; from a fork, use pull_request_target)",
-            )
+        hint = (
+            "Add `checks: write` to the workflow's permissions (a GitHub App or GITHUB_TOKEN; "
+            "from a fork, use pull_request_target)"
+        )
+        return _permitted(action, self._check_run, "check run", hint)
 
     def _check_run(self, action: UpsertCheckRun) -> Result:
         """Annotations are appended by GitHub, never replaced: a run that has some already is
@@ -515,6 +500,18 @@ class Executor:
     def _record_review(self, action: RecordReview) -> Result:
         self.store.record_review({**action.row, "event_key": self.event_key})
         return Result(type=action.type, result="recorded")
+
+
+def _permitted(action: Any, work: Callable[[Any], Result], what: str, hint: str) -> Result:
+    """`work(action)`; for an `optional` action, a token that may not do it (403) is a result
+    that says so, not a failure."""
+    try:
+        return work(action)
+    except (GitHubError, TokenPermission) as exc:
+        refused = isinstance(exc, TokenPermission) or exc.status == 403
+        if not (action.optional and refused):
+            raise
+        return Result(type=action.type, result="not permitted", note=f"no {what}: {exc}. {hint}")
 
 
 def _digest(value: Any) -> str:

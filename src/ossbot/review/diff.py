@@ -89,13 +89,13 @@ def parse_file(entry: dict[str, Any]) -> FileDiff:
             diff.problem = f"patch too large to read ({len(diff.patch):,} characters)"
         else:
             try:
-                diff.hunks = parse_patch(path, diff.patch)
+                diff.hunks = parse_patch(diff.patch)
             except (UnidiffParseError, ValueError, IndexError) as exc:
                 diff.problem = f"patch could not be parsed ({type(exc).__name__})"
     return diff
 
 
-def parse_patch(path: str, patch: str) -> list[Hunk]:
+def parse_patch(patch: str) -> list[Hunk]:
     """The hunks of GitHub's `patch` text for one file."""
     text = f"--- a/file\n+++ b/file\n{patch}"  # not the name: it may hold anything
     if not text.endswith("\n"):

@@ -535,7 +535,10 @@ def _render_with(
             {
                 "reason": REASONS.get(status, status),
                 "count": len(items),
-                "paths": [_path(c.path) for c in items[:paths_shown]],
+                "paths": [
+                    _path(c.path) + (f" ({c.detail})" if status == "unreadable" else "")
+                    for c in items[:paths_shown]
+                ],
                 "more": max(len(items) - paths_shown, 0),
             }
             for status, items in left.items()

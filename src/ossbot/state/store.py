@@ -206,9 +206,6 @@ class StateStore:
         )
         return rows[0] if rows else None
 
-    def reviews(self, repo: str) -> list[dict[str, Any]]:
-        return list(self._table("reviews").rows_where("repo = ?", [repo], order_by="at"))
-
     def effects(self, event_key: str) -> list[dict[str, Any]]:
         return list(self._table("effects").rows_where("event_key = ?", [event_key], order_by="id"))
 
