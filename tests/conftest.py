@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,6 +17,17 @@ from typer.testing import CliRunner
 from fakes.github import FakeGitHub
 from fakes.llm_server import FakeLLM
 from ossbot.cli import app
+
+# Property tests run the same examples every time (CI must not fail on a lucky draw);
+# HYPOTHESIS_PROFILE=explore draws new ones, to look for bugs on purpose.
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("repeatable", derandomize=True)
+    _hypothesis_settings.register_profile("explore", derandomize=False)
+    _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
 
 REPO = "acme/widgets"
 BOT_TOKEN = "ghs_actions_token"  # an installation token, as GITHUB_TOKEN is in Actions

@@ -728,6 +728,9 @@ def test_property_an_embedded_secret_is_found_and_never_leaked() -> None:
 
     pieces = st.sampled_from([*" =:;,(){}[]\"'", "key", "x", "token", "Bearer"])
     filler = st.lists(pieces, max_size=8).map("".join)
+    # Long random base62 bodies without a digit are left alone on purpose (identifiers such as
+    # 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 look like them): about 0.2% of real tokens.
+    needs_digit = {r.rule for r in detect._SECRET_RULES if r.needs_digit}
 
     @settings(max_examples=300, deadline=None)
     @given(
@@ -743,6 +746,9 @@ def test_property_an_embedded_secret_is_found_and_never_leaked() -> None:
         hits = scan("config/app.py", f"{before} {value} {after}")
         for hit in hits:
             assert value not in hit.detail and value not in hit.title
+        if rule in needs_digit and not any(c.isdigit() for c in value.split("_", 1)[-1]):
+            assert rule not in rules(hits)  # the documented exception, as documented
+            return
         assert rule in rules(hits) or detect._placeholder(value), (rule, value)
 
     check()
