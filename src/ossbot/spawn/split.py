@@ -51,12 +51,14 @@ _CHECKBOXES = ("[ ]", "[x]", "[X]")
 class Task:
     """One issue to spawn. `title` is one line of at most MAX_TITLE characters; `body` is
     Markdown of at most MAX_BODY characters; `depends_on` holds 0-based indexes of other
-    tasks (empty offline); `source` says which structure of the spec gave the task."""
+    tasks (empty offline); `source` says which structure of the spec gave the task (or
+    "model"); `labels` are from the allowed set (a model's choice; empty offline)."""
 
     title: str
     body: str
     depends_on: tuple[int, ...] = ()
     source: str = ""
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
