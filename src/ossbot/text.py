@@ -101,6 +101,11 @@ def _after_word(text: str, at: int) -> bool:
     return not (text[start - 1 : start] == "&" or text[max(start - 2, 0) : start] == "&#")
 
 
+def strip_html(text: str) -> str:
+    """The text without HTML comments and tags (Markdown, links included, is kept)."""
+    return _HTML_TAG.sub("", strip_html_comments(text))
+
+
 def strip_html_comments(text: str) -> str:
     """The text without its HTML comments; an unclosed one runs to the end."""
     pieces, pos = [], 0

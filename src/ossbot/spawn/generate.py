@@ -6,21 +6,20 @@ depend only on tasks before it. When every provider fails, the offline splitter 
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from ossbot.github.markers import strip_markers
 from ossbot.llm import guard
 from ossbot.llm.client import AllProvidersFailed, LLMClient
-from ossbot.llm.prompts import Prompts
+from ossbot.llm.prompts import Prompt, Prompts
 from ossbot.spawn.split import FALLBACK_TITLE, MAX_BODY, MAX_TITLE, Task, split_spec
-from ossbot.text import clip, neutralize_mentions, sanitize
+from ossbot.text import clip, neutralize_mentions, sanitize, strip_html
 
 BATCH = 10  # tasks asked for in one call
 PROMPT_OVERHEAD = 1500  # tokens of instructions, earlier titles and schema around the spec
 MODEL = "model"
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,200}>|<!--.*?-->", re.DOTALL)
 
 
 class CountAnswer(BaseModel):
@@ -42,20 +41,7 @@ def decide_count(
     llm: LLMClient, prompts: Prompts, repo: str, parent: int, spec: str, *, max_issues: int
 ) -> int:
     """How many tasks, by the model, clamped to 1..max_issues (AllProvidersFailed passes up)."""
-    prompt = prompts.render(
-        "spawn.j2",
-        repo=repo,
-        parent=parent,
-        spec=spec,
-        spec_budget=_spec_budget(prompts),
-        first=1,
-        last=1,
-        count=max_issues,
-        earlier=[],
-        labels=[],
-        max_labels=0,
-        counting=True,
-    )
+    prompt = _prompt(prompts, repo, parent, spec, count=max_issues, counting=True)
     answer = llm.generate(prompt, CountAnswer, purpose="spawn:count")
     assert answer.value is not None
     return min(max(answer.value.count, 1), max_issues)
@@ -78,19 +64,17 @@ def generate_tasks(
     try:
         while len(tasks) < count:
             first, last = len(tasks) + 1, min(len(tasks) + BATCH, count)
-            prompt = prompts.render(
-                "spawn.j2",
-                repo=repo,
-                parent=parent,
-                spec=spec,
-                spec_budget=_spec_budget(prompts),
+            prompt = _prompt(
+                prompts,
+                repo,
+                parent,
+                spec,
                 first=first,
                 last=last,
                 count=count,
                 earlier=[task.title for task in tasks],
                 labels=labels,
                 max_labels=max_labels,
-                counting=False,
             )
             answer = llm.generate(prompt, TaskBatch, purpose="spawn:tasks")
             assert answer.value is not None
@@ -106,8 +90,21 @@ def generate_tasks(
     return tasks, notes
 
 
-def _spec_budget(prompts: Prompts) -> int:
-    return max(prompts.budget - PROMPT_OVERHEAD, 200)
+def _prompt(prompts: Prompts, repo: str, parent: int, spec: str, **values: Any) -> Prompt:
+    """spawn.j2 with its defaults (a counting prompt sets `counting`)."""
+    shown = {
+        "first": 1,
+        "last": 1,
+        "earlier": [],
+        "labels": [],
+        "max_labels": 0,
+        "counting": False,
+        **values,
+    }
+    budget = max(prompts.budget - PROMPT_OVERHEAD, 200)
+    return prompts.render(
+        "spawn.j2", repo=repo, parent=parent, spec=spec, spec_budget=budget, **shown
+    )
 
 
 def _task(item: GeneratedTask, number: int, labels: list[str], max_labels: int) -> Task:
@@ -121,7 +118,7 @@ def _task(item: GeneratedTask, number: int, labels: list[str], max_labels: int) 
 def clean_body(text: str, limit: int = MAX_BODY) -> str:
     """A model's Markdown fit for an issue body: no markers, no HTML, no mention that notifies,
     no control characters, bounded (cut at a line)."""
-    body = neutralize_mentions(_HTML_TAG.sub("", strip_markers(sanitize(str(text or "")))))
+    body = neutralize_mentions(strip_html(strip_markers(sanitize(str(text or "")))))
     if len(body) <= limit:
         return body.strip()
     cut = body[:limit].rsplit("\n", 1)[0] or clip(body, limit)
