@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -109,8 +110,7 @@ def _room(ctx: Context, pull: PullRequest, files: dict[str, FileDiff]) -> tuple[
     """The tokens a prompt has for diffs, and what one file's block costs besides its path and
     hunks (both measured on the rendered template, which a repository may override)."""
     empty = _prompt(ctx, pull, {}, {}, 1, 3)
-    schema = json.dumps(ReviewAnswer.model_json_schema(), sort_keys=True)
-    overhead = empty.tokens + estimate_tokens(JSON_INSTRUCTION.format(schema=schema))
+    overhead = empty.tokens + _schema_tokens()
     probe = {"": FileDiff(path="", status="modified", additions=0, deletions=0, kind="source")}
     block = _prompt(ctx, pull, {**files, **probe}, {"": []}, 1, 3).tokens - empty.tokens
     return max(ctx.llm.setup.input_budget - overhead - MARGIN, 0), max(block, 0) + 4
@@ -126,14 +126,20 @@ def _fitted(
 ) -> Ranked:
     """The call as packed, less its least important hunks while the rendered prompt is over the
     budget (the estimate is checked, never trusted)."""
-    schema = json.dumps(ReviewAnswer.model_json_schema(), sort_keys=True)
-    extra = estimate_tokens(JSON_INSTRUCTION.format(schema=schema)) + MARGIN // 2
+    extra = _schema_tokens() + MARGIN // 2
     call = list(call)
     while call and _prompt(ctx, pull, files, _grouped(files, call), part, parts).tokens + extra > (
         ctx.llm.setup.input_budget
     ):
         call.pop()
     return call
+
+
+@cache
+def _schema_tokens() -> int:
+    """What the JSON instruction adds to a prompt for a provider without native schemas."""
+    schema = json.dumps(ReviewAnswer.model_json_schema(), sort_keys=True)
+    return estimate_tokens(JSON_INSTRUCTION.format(schema=schema))
 
 
 def _prompt(
