@@ -14,7 +14,6 @@ from ossbot.events import Event
 from ossbot.plan import Plan
 from ossbot.review.job import COMMANDS as REVIEW_COMMANDS
 from ossbot.review.job import EVENTS as REVIEW_EVENTS
-from ossbot.review.job import allows_bots as review_allows_bots
 from ossbot.review.job import plan_review_job
 from ossbot.triage.job import COMMANDS as TRIAGE_COMMANDS
 from ossbot.triage.job import EVENTS as TRIAGE_EVENTS
@@ -29,7 +28,9 @@ class Job:
     events: tuple[str, ...]
     plan: Feature
     commands: tuple[CommandSpec, ...] = ()
-    bots: Callable[[Context], bool] | None = None  # whether it runs on events bots caused
+    # Whether it runs on events bots caused: review does (a bot's push to a person's pull
+    # request); whose pull requests it reviews is review.bots' business.
+    bots: bool = False
 
 
 def _plan_commands(ctx: Context, event: Event) -> Plan:
@@ -39,7 +40,7 @@ def _plan_commands(ctx: Context, event: Event) -> Plan:
 JOBS: tuple[Job, ...] = (
     Job("commands", ("issue_comment",), _plan_commands),
     Job("triage", TRIAGE_EVENTS, plan_triage, TRIAGE_COMMANDS),
-    Job("review", REVIEW_EVENTS, plan_review_job, REVIEW_COMMANDS, bots=review_allows_bots),
+    Job("review", REVIEW_EVENTS, plan_review_job, REVIEW_COMMANDS, bots=True),
 )
 
 

@@ -36,22 +36,11 @@ def run_jobs(session: Session, event: Event, jobs: list[Job]) -> list[Outcome]:
         reason = f"the event was caused by a bot ({event.sender.login})"
         return [
             run_job(session, job, event)
-            if _runs_for_bots(session, job)
+            if job.bots
             else Outcome(job.name, _base(job, event).with_(skipped=reason), session.ctx.dry_run)
             for job in jobs
         ]
     return [run_job(session, job, event) for job in jobs]
-
-
-def _runs_for_bots(session: Session, job: Job) -> bool:
-    """A job may be configured to act on bots' events (review.bots); a config that cannot be
-    read says no here, and the job that reads it says why."""
-    if job.bots is None:
-        return False
-    try:
-        return job.bots(session.ctx)
-    except OssbotError:
-        return False
 
 
 def run_job(session: Session, job: Job, event: Event) -> Outcome:

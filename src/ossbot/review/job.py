@@ -20,12 +20,6 @@ def plan_review_job(ctx: Context, event: Event) -> Plan:
     return plan_review(ctx, event)
 
 
-def allows_bots(ctx: Context) -> bool:
-    """A bot pushing to a person's pull request (an autofix, say) still gets that head reviewed:
-    what review.bots decides is whether bots' own pull requests are (see feature.py)."""
-    return True
-
-
 def _review_command(ctx: Context, event: Event, command: Command) -> Planned:
     """`@ossbot review`: a full review of the pull request as it is now."""
     assert event.issue is not None
