@@ -440,6 +440,10 @@ class Executor:
     # -- pull request reviews -------------------------------------------------------------------
 
     def _post_review(self, action: PostReview) -> Result:
+        hint = "Inline comments need `pull-requests: write`"
+        return _permitted(action, self._review, "inline comments", hint)
+
+    def _review(self, action: PostReview) -> Result:
         """Inline comments whose key no comment of ossbot's carries yet, in one review. A create
         that answered ambiguously is looked for by its comments' markers first."""
         for attempt in range(RETRIES_AFTER_AMBIGUITY + 1):
@@ -470,12 +474,6 @@ class Executor:
                     raise
                 return Result(
                     type=action.type, result="rejected", note=f"GitHub refused them: {exc}"
-                )
-            except TokenPermission as exc:
-                return Result(
-                    type=action.type,
-                    result="not permitted",
-                    note=f"no inline comments: {exc}",
                 )
             return Result(
                 type=action.type,

@@ -241,6 +241,7 @@ class PostReview(_Action):
     comments: list[InlineComment] = Field(description="Candidates, most important first.")
     limit: int = Field(10, ge=1, description="Most comments posted, counted after de-duplication.")
     marker: str = "review-inline"
+    optional: bool = Field(True, description="A token that may not write them is no failure.")
 
     def describe(self) -> str:
         return f"review with {len(self.comments)} inline comment(s) on {self.target}"
