@@ -154,6 +154,7 @@ def fake():
         server.add_token(TOKEN, "octocat")
         server.add_repo(REPO)
         server.set_permission(REPO, "octocat", "admin")
+        server.add_milestone(REPO, "v1.0")  # the official examples name milestone 1
         server.add_label(REPO, "triage", color="c5def5", description="Waiting for a maintainer")
         labels, body = ["triage", "question"], "I'm having a problem with this."
         server.add_issue(REPO, "Found a bug", body, labels=labels, assignees=["octocat"])

@@ -1385,3 +1385,123 @@ def test_contents_put_creates_and_updates_a_file_by_its_sha(fake):
     assert (missing.status_code, stale.status_code, updated.status_code) == (422, 409, 200)
     assert fake.files(REPO) == {"docs/hello.txt": b"bye\n"}
     assert fake.branch(REPO, "main") == updated.json()["commit"]["sha"]
+
+
+# ---------------------------------------------------------------- milestones
+
+
+def test_milestones_are_listed_by_state_and_due_date(fake, repo):
+    first = fake.add_milestone(REPO, "v1.0", description="The first", due_on="2027-03-01T08:00:00Z")
+    fake.add_milestone(REPO, "Someday")
+    fake.add_milestone(REPO, "v0.9", due_on="2027-01-15T08:00:00Z")
+    fake.add_milestone(REPO, "v0.8", state="closed", due_on="2026-12-01T08:00:00Z")
+
+    def titles(**filters):
+        return [milestone.title for milestone in repo.get_milestones(**filters)]
+
+    assert titles() == ["v0.9", "v1.0", "Someday"]  # open, soonest due first, undated last
+    assert titles(state="closed") == ["v0.8"]
+    assert titles(state="all") == ["v0.8", "v0.9", "v1.0", "Someday"]
+    assert titles(state="all", direction="desc") == ["Someday", "v1.0", "v0.9", "v0.8"]
+    assert [m["number"] for m in fake.milestones(REPO)] == [1, 2, 3, 4]
+    assert first["url"] == f"{fake.url}/repos/{REPO}/milestones/1"
+    assert first["html_url"] == f"https://github.com/{REPO}/milestone/1"
+    assert (first["state"], first["description"], first["due_on"]) == (
+        "open",
+        "The first",
+        "2027-03-01T08:00:00Z",
+    )
+    assert (first["open_issues"], first["closed_issues"], first["closed_at"]) == (0, 0, None)
+    assert first["creator"]["login"] == "octo-org"
+    assert fake.milestones(REPO)[1]["description"] is None  # "" is stored as null
+    assert fake.milestones(REPO)[3]["closed_at"] is not None
+    assert len({m["id"] for m in fake.milestones(REPO)}) == 4
+    assert repo.get_milestone(3).title == "v0.9"
+    with pytest.raises(UnknownObjectException):
+        repo.get_milestone(5)
+    assert api(fake, "GET", "/milestones/5").json()["message"] == "Not Found"
+
+
+def test_milestones_are_paginated_as_the_other_listings(fake):
+    for n in range(5):
+        fake.add_milestone(REPO, f"v{n}", due_on=f"2027-01-0{n + 1}T08:00:00Z")
+    url = f"{fake.url}/repos/{REPO}/milestones"
+
+    page = api(fake, "GET", "/milestones", per_page=2, page=2)
+
+    assert [m["title"] for m in page.json()] == ["v2", "v3"]
+    assert links(page.headers["link"]) == {
+        rel: (url, {"per_page": "2", "page": str(n)})
+        for rel, n in [("prev", 1), ("next", 3), ("last", 3), ("first", 1)]
+    }
+    assert "link" not in api(fake, "GET", "/milestones").headers
+
+
+def test_an_issue_joins_a_milestone_whose_counts_follow(fake, repo):
+    fake.add_milestone(REPO, "v1.0")
+    fake.add_milestone(REPO, "v2.0")
+    fake.add_issue(REPO, "Seeded", milestone=2)
+    fake.add_pull(REPO, "Fix it")  # number 2
+
+    issue = repo.create_issue("Crash", milestone=repo.get_milestone(1))
+    api(fake, "PATCH", "/issues/2", {"milestone": 1})  # a pull request joins too
+
+    assert issue.milestone.number == 1 and issue.milestone.title == "v1.0"
+    assert fake.issue(REPO, 3)["milestone"]["open_issues"] == 2
+    assert api(fake, "GET", "/pulls/2").json()["milestone"]["number"] == 1
+    issue.edit(state="closed")
+    counts = [(m["open_issues"], m["closed_issues"]) for m in fake.milestones(REPO)]
+    assert counts == [(1, 1), (1, 0)]
+    assert [m.title for m in repo.get_milestones(sort="completeness")] == ["v2.0", "v1.0"]
+    assert [m.title for m in repo.get_milestones(sort="completeness", direction="desc")] == [
+        "v1.0",
+        "v2.0",
+    ]
+
+    moved = api(fake, "PATCH", f"/issues/{issue.number}", {"milestone": "2"})  # digits do too
+    assert moved.json()["milestone"]["closed_issues"] == 1
+    assert moved.json()["milestone"]["number"] == 2
+    issue.edit(milestone=None)  # PyGithub sends "milestone": ""
+    assert fake.issue(REPO, issue.number)["milestone"] is None
+    assert api(fake, "PATCH", "/issues/1", {"milestone": None}).json()["milestone"] is None
+    counts = [(m["open_issues"], m["closed_issues"]) for m in fake.milestones(REPO)]
+    assert counts == [(1, 0), (0, 0)]
+    timeline = api(fake, "GET", f"/issues/{issue.number}/timeline").json()
+    assert [(e["event"], e["milestone"]["title"]) for e in timeline if "milestone" in e] == [
+        ("milestoned", "v1.0"),
+        ("demilestoned", "v1.0"),
+        ("milestoned", "v2.0"),
+        ("demilestoned", "v2.0"),
+    ]
+
+
+def test_an_unknown_milestone_is_a_validation_error_and_changes_nothing(fake):
+    fake.add_milestone(REPO, "v1.0")
+    fake.add_issue(REPO, "Existing", milestone=1)
+
+    created = api(fake, "POST", "/issues", {"title": "Crash", "milestone": 7})
+    updated = api(fake, "PATCH", "/issues/1", {"title": "Renamed", "milestone": 7})
+    wrong = api(fake, "POST", "/issues", {"title": "Crash", "milestone": "v1.0"})
+
+    assert (created.status_code, updated.status_code, wrong.status_code) == (422, 422, 422)
+    assert created.json()["message"] == "Validation Failed"
+    assert created.json()["errors"] == [
+        {"value": 7, "resource": "Issue", "field": "milestone", "code": "invalid"}
+    ]
+    assert wrong.json()["errors"][0]["value"] == "v1.0"
+    assert [issue["title"] for issue in fake.issues(REPO)] == ["Existing"]
+    assert fake.issue(REPO, 1)["milestone"]["number"] == 1
+    with pytest.raises(ValueError):
+        fake.add_issue(REPO, "Seeded", milestone=2)
+
+
+def test_a_milestone_is_dropped_silently_without_push_access(fake):
+    fake.add_milestone(REPO, "v1.0")
+    fake.add_token("ghp_visitor", "visitor")  # a public repository: read access only
+
+    created = as_token(fake, "ghp_visitor", "POST", "/issues", {"title": "Bug", "milestone": 1})
+    unknown = as_token(fake, "ghp_visitor", "POST", "/issues", {"title": "Bug", "milestone": 9})
+
+    assert (created.status_code, unknown.status_code) == (201, 201)
+    assert created.json()["milestone"] is None and unknown.json()["milestone"] is None
+    assert fake.milestones(REPO)[0]["open_issues"] == 0

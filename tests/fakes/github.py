@@ -6,9 +6,9 @@ authentication, rate-limit headers, Link pagination, GitHub's error bodies, and 
 that follows the writes (labels created on demand, comment counts, advancing timestamps).
 Tests seed state with the ``add_*`` methods (``add_pull(..., state="merged")`` for a closed or
 merged pull request) and ``put_file``, read what was asked from ``requests`` and ``calls()`` and
-the state from ``issue()``, ``issues()``, ``comments()``, ``labels()``, ``timeline()``,
-``suggestions()``, ``sub_issues()``, ``check_runs()``, ``annotations()``, ``reviews()``,
-``review_comments()``, ``files()``, ``branch()`` and ``commit()``.
+the state from ``issue()``, ``issues()``, ``comments()``, ``labels()``, ``milestones()``,
+``timeline()``, ``suggestions()``, ``sub_issues()``, ``check_runs()``, ``annotations()``,
+``reviews()``, ``review_comments()``, ``files()``, ``branch()`` and ``commit()``.
 
 Tokens: ``add_token(token, login, kind="user"|"installation", permissions=None)``. An installation
 token (a GitHub App's, as GITHUB_TOKEN is) sees every repository; ``permissions`` limits a token as
@@ -86,6 +86,14 @@ never an id: 404); a child has one parent (422 "Sub issue may only have one pare
 .../dependencies/blocked_by``, ``DELETE .../dependencies/blocked_by/{issue_id}``, ``GET
 .../dependencies/blocking``) likewise take ids. Issue JSON carries ``sub_issues_summary``,
 ``issue_dependencies_summary`` and ``parent_issue_url``.
+
+Milestones: ``add_milestone(repo, title, *, state, description, due_on)`` (numbered 1, 2, ... per
+repository); ``GET .../milestones`` (state open, closed or all; sort due_on, undated last, or
+completeness; direction asc by default) and ``GET .../milestones/{n}`` (404 when absent) need issues
+(read). An issue write's ``milestone`` (a number; null or "" removes it) must name one of them (else
+422 Validation Failed, code "invalid", field "milestone", with the value given) and is silently
+dropped for a caller without push access; issue JSON carries the milestone, whose open_issues and
+closed_issues follow its issues and pull requests, and the timeline milestoned/demilestoned events.
 
 Check runs (``POST .../check-runs``, ``GET``/``PATCH .../check-runs/{id}``, ``GET
 .../commits/{ref}/check-runs`` with check_name, status, app_id and filter=latest|all) may be
@@ -250,6 +258,7 @@ ID_STARTS = {
     "Integration": 1_000_001,
     "PullRequestReview": 3_100_000_001,
     "PullRequestReviewComment": 2_500_000_001,
+    "Milestone": 11_000_001,
 }
 REPO_LINKS = {
     "forks_url": "/forks",
@@ -290,6 +299,7 @@ REPO_LINKS = {
     "deployments_url": "/deployments",
 }
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
+MILESTONE = REPO + r"/milestones/(?P<number>\d+)"
 ISSUE = REPO + r"/issues/(?P<number>\d+)"
 LABEL = r"/labels/(?P<label>.+)"
 COMMENT = REPO + r"/issues/comments/(?P<comment_id>\d+)"
@@ -338,7 +348,10 @@ EVENT_KINDS = {
     "unassigned": "UnassignedEvent",
     "closed": "ClosedEvent",
     "reopened": "ReopenedEvent",
+    "milestoned": "MilestonedEvent",
+    "demilestoned": "DemilestonedEvent",
 }
+MILESTONE_STATES = ("open", "closed")
 
 
 # ---------------------------------------------------------------- small helpers
@@ -1060,7 +1073,9 @@ class _Views:
             "locked": False,
             "assignee": assignees[0] if assignees else None,
             "assignees": assignees,
-            "milestone": None,
+            "milestone": None
+            if issue["milestone"] is None
+            else self._milestone_json(repo, repo["milestones"][issue["milestone"]]),
             "comments": self._comment_count(repo, number),
             "created_at": issue["created_at"],
             "updated_at": issue["updated_at"],
@@ -1091,6 +1106,34 @@ class _Views:
                 "merged_at": issue["pull"]["merged_at"],
             }
         return out
+
+    def _milestone_counts(self, repo: dict, number: int) -> tuple[int, int]:
+        """The open and closed issues (pull requests included) in milestone NUMBER."""
+        states = [i["state"] for i in repo["issues"].values() if i["milestone"] == number]
+        return states.count("open"), states.count("closed")
+
+    def _milestone_json(self, repo: dict, milestone: dict) -> dict:
+        number = milestone["number"]
+        api = f"{self._repo_api(repo)}/milestones/{number}"
+        open_issues, closed_issues = self._milestone_counts(repo, number)
+        return {
+            "url": api,
+            "html_url": f"{HTML}/{repo['full_name']}/milestone/{number}",
+            "labels_url": api + "/labels",
+            "id": milestone["id"],
+            "node_id": milestone["node_id"],
+            "number": number,
+            "state": milestone["state"],
+            "title": milestone["title"],
+            "description": milestone["description"],
+            "creator": self._user_json(milestone["creator"]),
+            "open_issues": open_issues,
+            "closed_issues": closed_issues,
+            "created_at": milestone["created_at"],
+            "updated_at": milestone["updated_at"],
+            "closed_at": milestone["closed_at"],
+            "due_on": milestone["due_on"],
+        }
 
     def _sub_issues_summary(self, issue: dict) -> dict:
         children = [self._issue_ids[child][1] for child in issue["sub_issues"]]
@@ -1375,6 +1418,8 @@ class _Views:
             out["assignee"] = self._user_json(event["assignee"])
         if "state_reason" in event:
             out["state_reason"] = event["state_reason"]
+        if "milestone" in event:
+            out["milestone"] = dict(event["milestone"])
         return out
 
     def _cross_reference_json(self, repo: dict, source: dict, actor: str, at: str) -> dict:
@@ -1676,6 +1721,7 @@ class FakeGitHub(_Views):
                 "created_at": self._now(),
                 "roles": {},
                 "labels": {},
+                "milestones": {},  # number -> a milestone
                 "issues": {},
                 "comments": {},
                 "trees": {},  # branch name -> its files (the head commit's), for the contents API
@@ -1716,6 +1762,44 @@ class FakeGitHub(_Views):
                 raise ValueError(f"label {name!r} exists in {repo}")
             return self._label_json(record, self._new_label(record, name, color, description))
 
+    def add_milestone(
+        self,
+        repo: str,
+        title: str,
+        *,
+        state: str = "open",
+        description: str | None = "",
+        due_on: datetime | str | None = None,
+        user: str | None = None,
+    ) -> dict:
+        """A milestone of REPO (numbered 1, 2, ... there) made by USER (the owner unless given);
+        an empty DESCRIPTION is null, as GitHub stores it; DUE_ON is a datetime or ISO 8601."""
+        if state not in MILESTONE_STATES:
+            raise ValueError(f"milestone state must be 'open' or 'closed', not {state!r}")
+        with self._lock:
+            record = self._seeded(repo)
+            if any(m["title"] == title for m in record["milestones"].values()):
+                raise ValueError(f"milestone {title!r} exists in {repo}")
+            now = self._now()
+            if isinstance(due_on, str):
+                due_on = _parse_time(due_on.replace("Z", "+00:00"))
+            elif isinstance(due_on, datetime) and due_on.tzinfo is None:
+                due_on = due_on.replace(tzinfo=UTC)
+            milestone = {
+                **self._ident("Milestone"),
+                "number": len(record["milestones"]) + 1,
+                "title": title,
+                "description": description or None,
+                "creator": self._user(user or record["owner"])["login"],
+                "state": state,
+                "created_at": now,
+                "updated_at": now,
+                "closed_at": now if state == "closed" else None,
+                "due_on": None if due_on is None else _iso(due_on),
+            }
+            record["milestones"][milestone["number"]] = milestone
+            return self._milestone_json(record, milestone)
+
     def add_issue(
         self,
         repo: str,
@@ -1727,9 +1811,12 @@ class FakeGitHub(_Views):
         state: str = "open",
         assignees=(),
         created_at: datetime | str | None = None,
+        milestone: int | None = None,
     ) -> dict:
         with self._lock:
             record = self._seeded(repo)
+            if milestone is not None and milestone not in record["milestones"]:
+                raise ValueError(f"no milestone {milestone} in {repo}; call add_milestone first")
             issue = self._new_issue(
                 record,
                 title,
@@ -1739,6 +1826,7 @@ class FakeGitHub(_Views):
                 assignees=[self._user(a)["login"] for a in assignees],
                 created_at=created_at,
             )
+            self._set_milestone(record, issue, milestone, user, issue["created_at"])
             if state != "open":
                 self._set_state(record, issue, state, None, user, issue["created_at"])
             return self._issue_json(record, issue)
@@ -2039,6 +2127,12 @@ class FakeGitHub(_Views):
                 if c["issue"] == number
             ]
 
+    def milestones(self, repo: str) -> list[dict]:
+        """Every milestone of REPO, open and closed, by number."""
+        with self._lock:
+            record = self._seeded(repo)
+            return [self._milestone_json(record, m) for m in record["milestones"].values()]
+
     def labels(self, repo: str) -> list[dict]:
         with self._lock:
             record = self._seeded(repo)
@@ -2263,6 +2357,7 @@ class FakeGitHub(_Views):
             "closed_at": None,
             "closed_by": None,
             "pull": pull,
+            "milestone": None,  # the milestone's number
             "parent": None,  # the parent's issue id
             "sub_issues": [],  # the children's issue ids, in the order added
             "blocked_by": [],  # issue ids
@@ -2322,6 +2417,22 @@ class FakeGitHub(_Views):
                 if login not in kept:
                     self._event(repo, issue, kind, actor, now, assignee=login)
         issue["assignees"] = logins
+
+    def _set_milestone(
+        self, repo: dict, issue: dict, number: int | None, actor: str, now: str
+    ) -> None:
+        """Put ISSUE in milestone NUMBER (None: in none), recording the demilestoned event of the
+        one it leaves and the milestoned event of the one it joins, each naming its title."""
+        before = issue["milestone"]
+        if number == before:
+            return
+        if before is not None:
+            title = repo["milestones"][before]["title"]
+            self._event(repo, issue, "demilestoned", actor, now, milestone={"title": title})
+        if number is not None:
+            title = repo["milestones"][number]["title"]
+            self._event(repo, issue, "milestoned", actor, now, milestone={"title": title})
+        issue["milestone"] = number
 
     def _new_suggestion(
         self,
@@ -2780,6 +2891,32 @@ class FakeGitHub(_Views):
                 raise HttpError(422, "Validation Failed", errors=[error])
         return list(dict.fromkeys(self._users[login.lower()]["login"] for login in logins))
 
+    def _api_milestone(self, req: Request, repo: dict, body: dict) -> tuple[bool, int | None]:
+        """The milestone of an issue write: (False, None) when it sets none, as when the caller
+        lacks push access (GitHub drops it silently), else (True, its number or None to remove
+        it; "" as well, which PyGithub sends for that). The number (an integer or a string of
+        digits) must be one of the repository's."""
+        pushes = (
+            req.kind == "installation"
+            or ROLE_RANK[self._role(repo, req.login)] >= ROLE_RANK["write"]
+        )
+        if "milestone" not in body or not pushes:
+            return False, None
+        given = body["milestone"]
+        if given is None or given == "":
+            return True, None
+        number = (
+            given
+            if _whole(given)
+            else int(given)
+            if isinstance(given, str) and given.isascii() and given.isdigit()
+            else None
+        )
+        if number not in repo["milestones"]:
+            error = {"value": given, "resource": "Issue", "field": "milestone", "code": "invalid"}
+            raise HttpError(422, "Validation Failed", errors=[error])
+        return True, number
+
     def _issue_filter(self, query: dict[str, str]):
         state, labels = query.get("state", "open"), query.get("labels", "")
         wanted = {name.strip().lower() for name in labels.split(",") if name.strip()}
@@ -3202,6 +3339,39 @@ class FakeGitHub(_Views):
                 suggestion["state"], suggestion["updated_at"] = "invalidated", now
         return Reply(204, None, {})
 
+    # -- endpoints: milestones
+
+    @route("GET", REPO + r"/milestones", permission="issues")
+    def list_milestones(self, req: Request, owner: str, name: str) -> Reply:
+        repo, query = self._repo(req, owner, name), req.query
+        state = query.get("state", "open")
+        found = [m for m in repo["milestones"].values() if state in ("all", m["state"])]
+        if query.get("sort", "due_on") == "completeness":
+
+            def done(milestone: dict) -> float:
+                opened, closed = self._milestone_counts(repo, milestone["number"])
+                return closed / (opened + closed) if opened + closed else 0.0
+
+            found.sort(key=lambda m: (done(m), m["number"]))
+        else:  # the soonest due first, then those with no due date, each by number
+
+            def due(milestone: dict) -> tuple:
+                moment = milestone["due_on"]
+                return (moment is None, _parse_time(moment).timestamp() if moment else 0.0)
+
+            found.sort(key=lambda m: (*due(m), m["number"]))
+        if query.get("direction", "asc") == "desc":
+            found.reverse()
+        return self._paginate(req, found, lambda milestone: self._milestone_json(repo, milestone))
+
+    @route("GET", MILESTONE, permission="issues")
+    def get_milestone(self, req: Request, owner: str, name: str, number: str) -> dict:
+        repo = self._repo(req, owner, name)
+        milestone = repo["milestones"].get(int(number))
+        if milestone is None:
+            raise HttpError(404, "Not Found")
+        return self._milestone_json(repo, milestone)
+
     # -- endpoints: issues
 
     @route("GET", REPO + r"/issues", permission="issues")
@@ -3223,15 +3393,18 @@ class FakeGitHub(_Views):
         repo, body = self._repo(req, owner, name), self._body(req)
         if not body.get("title"):
             raise _invalid("Issue", "title")
-        labels = self._labels_from(repo, _label_names(body))
+        names, assignees = _label_names(body), self._api_assignees(body)
+        _, milestone = self._api_milestone(req, repo, body)  # all checked before anything is stored
+        labels = self._labels_from(repo, names)
         issue = self._new_issue(
             repo,
             str(body["title"]),
             body.get("body"),
             req.login,
             labels=labels,
-            assignees=self._api_assignees(body),
+            assignees=assignees,
         )
+        self._set_milestone(repo, issue, milestone, req.login, issue["created_at"])
         return self._created(self._issue_json(repo, issue))
 
     @route("GET", ISSUE, permission="issues")
@@ -3250,6 +3423,7 @@ class FakeGitHub(_Views):
         items = (
             _label_items(body) if "labels" in body else None
         )  # validates before anything changes
+        set_milestone, milestone = self._api_milestone(req, repo, body)
         if "state" in body or "state_reason" in body:
             self._set_state(
                 repo,
@@ -3264,6 +3438,8 @@ class FakeGitHub(_Views):
         if "body" in body:
             issue["body"] = body["body"] or None
         self._reassign(repo, issue, assignees, req.login, now)
+        if set_milestone:
+            self._set_milestone(repo, issue, milestone, req.login, now)
         issue["title"], issue["updated_at"] = str(body.get("title", issue["title"])), now
         return self._issue_json(repo, issue)
 
