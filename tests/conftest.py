@@ -58,6 +58,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("OSSBOT_STATE", str(tmp_path / "state.db"))
     monkeypatch.setenv("OSSBOT_WRITE_INTERVAL", "0")
+    monkeypatch.setenv("OSSBOT_PACE_SCALE", "0")
     monkeypatch.setenv("OSSBOT_RETRY_BACKOFF", "0")
     monkeypatch.setenv("OSSBOT_SECONDARY_WAIT", "0")
     monkeypatch.setenv("LLM_RETRY_BACKOFF", "0")

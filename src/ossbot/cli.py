@@ -351,6 +351,188 @@ def review(opts: Options) -> None:
     _execute(opts, only="review")
 
 
+# -- spawn and its runs ---------------------------------------------------------------------------
+
+RUN_ARGUMENT = typer.Argument(help="The run's id (from its preview or summary comment).")
+
+
+@app.command()
+@options(*JOB_OPTIONS)
+def spawn(
+    opts: Options,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume",
+            help="Finish a run that stopped half-way (with --repo; --issue when the state "
+            "does not know the run), without duplicates.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Split the spec in an issue into issues: created at once when small, previewed (a comment
+    listing them, waiting for `@ossbot confirm`) when large or flagged. Locally: --repo
+    owner/name --issue N, with --dry-run to see the plan in the terminal."""
+    if resume is not None:
+        _run_command(opts, "confirm", (_run_arg(resume),))
+        return
+    _execute(opts, only="spawn", terminal=True)
+
+
+@app.command()
+@options("repo", "issue", "dry_run", "format", "config", "token", "state", "bot_login", "debug")
+def confirm(opts: Options, run: Annotated[str | None, RUN_ARGUMENT] = None) -> None:
+    """Create the issues of a previewed spawn run (or finish a stopped one), as the token's
+    user: the same checks as `@ossbot confirm RUN` in a comment."""
+    _run_command(opts, "confirm", (_run_arg(run),) if run else ())
+
+
+@app.command()
+@options("repo", "issue", "dry_run", "format", "config", "token", "state", "bot_login", "debug")
+def cancel(opts: Options, run: Annotated[str | None, RUN_ARGUMENT] = None) -> None:
+    """Drop a previewed spawn run (`@ossbot cancel RUN`)."""
+    _run_command(opts, "cancel", (_run_arg(run),) if run else ())
+
+
+@app.command()
+@options("repo", "issue", "dry_run", "format", "config", "token", "state", "bot_login", "debug")
+def rollback(
+    opts: Options,
+    run: Annotated[str, typer.Argument(help="The run's id, or last.")] = "last",
+) -> None:
+    """Close every issue a spawn run created, as not planned, with a note on each, unlinked
+    from the parent (`@ossbot rollback RUN`). Running it again does nothing more."""
+    if run.lower() == "last" and opts.issue is None:
+        raise InputError("rollback last needs --issue N (the issue whose last run to undo)")
+    _run_command(opts, "rollback", (_run_arg(run),))
+
+
+@app.command()
+@options("repo", "issue", "format", "config", "token", "state", "bot_login", "debug")
+def status(opts: Options) -> None:
+    """The spawn runs of a repository (--repo), or of one issue (--issue, which also reads the
+    run comments on it, so it works when the state was lost): id, state, created / planned,
+    started, links. Reads only."""
+    from ossbot.events import check_repo
+
+    settings = opts.settings()
+    with _redacted(settings):
+        repo = opts.repo or settings.github_repository
+        if not repo:
+            raise InputError("status needs --repo owner/name")
+        repo = check_repo(repo)
+        document = _runs_document(opts, settings, repo)
+    if opts.format is Format.json:
+        typer.echo(json.dumps(document, indent=2))
+        return
+    _show_runs(document)
+
+
+def _run_arg(value: str | None) -> str:
+    from ossbot.spawn.feature import check_run_arg
+
+    return check_run_arg(value) if value else ""
+
+
+def _run_command(opts: Options, name: str, args: tuple[str, ...]) -> None:
+    """A run's command typed in a terminal: on the run's parent issue (--issue, else the one the
+    state database knows for the run), as the token's user."""
+    from ossbot.events import check_repo
+
+    settings = opts.settings()
+    with _redacted(settings):
+        repo = opts.repo or settings.github_repository
+        if not repo:
+            raise InputError(f"{name} needs --repo owner/name")
+        repo = check_repo(repo)
+        number = opts.issue
+        if number is None:
+            number = _parent_of(opts, settings, repo, args[0] if args else "")
+        item = LiveItem(repo, number, pull=False)
+        subject = TerminalCommand(item, name, tuple(a for a in args if a))
+    _execute(opts, only="commands", subject=subject)
+
+
+def _parent_of(opts: Options, settings: Settings, repo: str, run: str) -> int:
+    from ossbot.context import make_http, open_store
+
+    spec = settings.state_spec()
+    http = make_http(settings) if spec.kind == "branch" else None
+    store = open_store(spec, settings, http, repo, scratch=True)
+    try:
+        rows = [r for r in store.runs(repo) if run and str(r["run"]).startswith(run)]
+    finally:
+        store.close()
+        if http is not None:
+            http.close()
+    if len(rows) != 1:
+        raise InputError(
+            f"the state database does not know spawn run '{run or '?'}' of {repo}: "
+            "pass --issue N (the issue it was spawned from)"
+        )
+    return int(rows[0]["parent"])
+
+
+def _runs_document(opts: Options, settings: Settings, repo: str) -> dict[str, Any]:
+    from ossbot.context import build_session
+    from ossbot.spawn.feature import KnownRun, known_runs, status_row
+
+    session = build_session(
+        settings, repo, dry_run=True, config_path=opts.config, anonymous_reads=True
+    )
+    try:
+        ctx = session.ctx
+        if opts.issue is not None:
+            runs = known_runs(ctx, opts.issue)
+            rows = [{**status_row(r), "parent": opts.issue} for r in runs]
+        else:
+            rows = []
+            for row in ctx.store.runs(repo):
+                known = KnownRun(
+                    row["run"],
+                    row["state"],
+                    None,
+                    row.get("plan_hash"),
+                    [],
+                    row.get("started_at"),
+                    row.get("updated_at"),
+                )
+                shown = status_row(known)
+                created = json.loads(row.get("created") or "[]")
+                shown.update(
+                    parent=row["parent"],
+                    planned=row.get("planned"),
+                    created=len(created),
+                )
+                rows.append(shown)
+    finally:
+        session.close()
+    return {"repo": repo, "runs": rows}
+
+
+def _show_runs(document: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from ossbot.text import sanitize
+
+    console = Console()
+    if not document["runs"]:
+        console.print(f"{document['repo']}: no spawn run is known")
+        return
+    table = Table("run", "issue", "state", "created / planned", "started (UTC)", "link")
+    for row in document["runs"]:
+        planned = row.get("planned")
+        table.add_row(
+            row["run"],
+            f"#{row['parent']}",
+            row["state"] + (" (stopped)" if row.get("stale") else ""),
+            f"{row['created']} / {planned if planned is not None else '?'}",
+            row.get("started") or "",
+            sanitize(row.get("url") or ""),
+        )
+    console.print(table)
+
+
 llm_app = typer.Typer(help="The LLM layer: check the configured providers.", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")
 
@@ -677,7 +859,9 @@ def _repo_examples(opts: Options, settings: Settings) -> list[Any]:
 # -- running jobs ---------------------------------------------------------------------------------
 
 
-def _execute(opts: Options, only: str | None, subject: Subject | None = None) -> None:
+def _execute(
+    opts: Options, only: str | None, subject: Subject | None = None, *, terminal: bool = False
+) -> None:
     from ossbot.runner import run_jobs
 
     settings = opts.settings()
@@ -687,6 +871,10 @@ def _execute(opts: Options, only: str | None, subject: Subject | None = None) ->
         if prepared is None:
             return
         session, event, jobs = prepared
+        if terminal and isinstance(subject, LiveItem):  # typed by the token's user
+            event = event.model_copy(update={"terminal": True})
+        if opts.format is Format.text and sys.stderr.isatty():
+            session.progress = _progress_bar()
         try:
             outcomes = run_jobs(session, event, jobs)
         finally:  # once, after the executor, also when a job failed: what was written is kept
@@ -694,6 +882,24 @@ def _execute(opts: Options, only: str | None, subject: Subject | None = None) ->
             warnings = list(session.ctx.store.warnings)
             session.close()
         _show(outcomes, warnings, opts, settings, secrets, many=only is None, saved=saved)
+
+
+def _progress_bar() -> Callable[[str, int, int], None]:
+    """A progress bar on stderr for long actions (a spawn run's creates)."""
+    from rich.progress import Progress
+
+    bars: dict[str, Any] = {}
+    progress = Progress(console=Console(stderr=True), transient=True)
+
+    def tell(what: str, done: int, total: int) -> None:
+        if what not in bars:
+            progress.start()
+            bars[what] = progress.add_task(what, total=total)
+        progress.update(bars[what], completed=done, total=total)
+        if done >= total:
+            progress.stop()
+
+    return tell
 
 
 def _save_state(session: Session) -> Any:

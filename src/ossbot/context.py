@@ -117,6 +117,8 @@ class Session:
     ctx: Context
     writer: Writer | None
     http: GitHubHTTP | None
+    # Told (what, done, total) as a long action goes (a terminal's progress bar).
+    progress: Callable[[str, int, int], None] | None = None
 
     def close(self) -> None:
         self.ctx.close()

@@ -61,7 +61,8 @@ class WriteFailed(OssbotError):
     written (a 401 or 403 half-way is no longer 'nothing written')."""
 
     def __init__(self, cause: OssbotError, written: list[str]) -> None:
-        super().__init__(f"{cause} (already written before it failed: {'; '.join(written)})")
+        shown = written if len(written) <= 6 else [*written[:5], f"and {len(written) - 5} more"]
+        super().__init__(f"{cause} (already written before it failed: {'; '.join(shown)})")
         self.cause = cause
         self.written = written
 

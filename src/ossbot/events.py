@@ -74,6 +74,7 @@ class Issue(_Model):
     comments: int = 0
     assignees: list[User] = Field(default_factory=list)
     author_association: str | None = None
+    created_at: str | None = None
     is_pull_request: bool = False
 
     @property
@@ -87,6 +88,7 @@ class Comment(_Model):
     user: User
     html_url: str | None = None
     author_association: str | None = None
+    created_at: str | None = None
     updated_at: str | None = None
 
 
@@ -123,6 +125,7 @@ class Event(_Model):
     issue: Issue | None = None
     comment: Comment | None = None
     pull_request: PullRequest | None = None
+    changes: dict[str, Any] | None = None  # what an `edited` event changed (its old values)
     key: str = Field(description="Identity for the ledger: the same event always has the same key.")
     terminal: bool = Field(
         False, description="Typed in a terminal by the token's user, not a webhook."

@@ -31,8 +31,11 @@ from ossbot.plan import (
     Plan,
     PostReview,
     RecordReview,
+    RecordRun,
     Ref,
     Result,
+    RollbackRun,
+    SpawnBatch,
     SuggestLabels,
     UpsertCheckRun,
     UpsertComment,
@@ -64,6 +67,10 @@ class Executor:
         job: str,
         event_key: str,
         clean: Callable[[str], str] = lambda text: text,
+        render: Callable[..., str] | None = None,
+        handle: str = "@ossbot",
+        pace_scale: float = 1.0,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.writer = writer
         self.reader = writer.reader
@@ -72,6 +79,10 @@ class Executor:
         self.job = job
         self.event_key = event_key
         self.clean = clean
+        self.render = render  # a template's name and values -> text (spawn's run comment)
+        self.handle = handle
+        self.pace_scale = pace_scale  # multiplies spawn's pacing (tests and benchmarks)
+        self.progress = progress
         self._recent: dict[str, list[dict[str, Any]]] = {}
         self._again: set[str] = set()  # marker kinds an earlier run already wrote as we do
         self._handlers: dict[str, Callable[[Any], Result]] = {
@@ -84,6 +95,9 @@ class Executor:
             "upsert_check_run": self._upsert_check_run,
             "post_review": self._post_review,
             "record_review": self._record_review,
+            "spawn_batch": self._spawn_batch,
+            "rollback_run": self._rollback_run,
+            "record_run": self._record_run,
         }
 
     def apply(self, plan: Plan) -> list[Result]:
@@ -313,10 +327,15 @@ class Executor:
         while found is None:
             try:
                 found = self.writer.create_issue(
-                    action.repo, self.clean(action.title), body, action.labels, action.assignees
+                    action.repo,
+                    self.clean(action.title),
+                    body,
+                    action.labels,
+                    action.assignees,
+                    action.milestone,
                 )
             except AmbiguousWrite:
-                found = self._issue_with(action.repo, marker)
+                found = self._issue_with(action.repo, marker, fresh=True)
                 ambiguous += 1
                 if found is None and ambiguous > RETRIES_AFTER_AMBIGUITY:
                     self.store.intent_done(
@@ -338,9 +357,10 @@ class Executor:
             id=found["id"],
         )
 
-    def _issue_with(self, repo: str, marker: str) -> dict[str, Any] | None:
-        """The issue carrying this marker among the newest ones (read once per run)."""
-        if repo not in self._recent:
+    def _issue_with(self, repo: str, marker: str, *, fresh: bool = False) -> dict[str, Any] | None:
+        """The issue carrying this marker among the newest ones (read once per run, or again
+        when `fresh`: after an ambiguous answer the issue may be newer than that read)."""
+        if fresh or repo not in self._recent:
             self._recent[repo] = self.writer.recent_issues(repo)
         for issue in self._recent[repo]:
             user = (issue.get("user") or {}).get("login", "")
@@ -494,6 +514,20 @@ class Executor:
             if marker is not None and marker.get("k"):
                 keys.add(str(marker.get("k")))
         return keys
+
+    def _spawn_batch(self, action: SpawnBatch) -> Result:
+        from ossbot.spawn.execute import run_batch
+
+        return run_batch(self, action)
+
+    def _rollback_run(self, action: RollbackRun) -> Result:
+        from ossbot.spawn.execute import rollback
+
+        return rollback(self, action)
+
+    def _record_run(self, action: RecordRun) -> Result:
+        self.store.save_run(action.row)
+        return Result(type=action.type, result="recorded")
 
     def _record_review(self, action: RecordReview) -> Result:
         self.store.record_review({**action.row, "event_key": self.event_key})

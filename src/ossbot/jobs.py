@@ -1,5 +1,5 @@
 """The jobs `ossbot run` knows, in the order it runs them on an event: commands first (a
-command may change what the others see), then triage, then review. A job is its name, the events it
+command may change what the others see), then triage, then review, then spawn. A job is its name, the events it
 handles, the feature that plans it, and the commands it takes (see README, "Adding a job")."""
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from ossbot.plan import Plan
 from ossbot.review.job import COMMANDS as REVIEW_COMMANDS
 from ossbot.review.job import EVENTS as REVIEW_EVENTS
 from ossbot.review.job import plan_review_job
+from ossbot.spawn.job import COMMANDS as SPAWN_COMMANDS
+from ossbot.spawn.job import EVENTS as SPAWN_EVENTS
+from ossbot.spawn.job import plan_spawn_job, spawn_wanted
 from ossbot.triage.job import COMMANDS as TRIAGE_COMMANDS
 from ossbot.triage.job import EVENTS as TRIAGE_EVENTS
 from ossbot.triage.job import plan_triage
@@ -31,6 +34,9 @@ class Job:
     # Whether it runs on events bots caused: review does (a bot's push to a person's pull
     # request); whose pull requests it reviews is review.bots' business.
     bots: bool = False
+    # Whether the event is for it at all (cheap, from the payload); a job it is not for is not
+    # run, recorded or shown. None: every event of its types is.
+    wants: Callable[[Event], bool] | None = None
 
 
 def _plan_commands(ctx: Context, event: Event) -> Plan:
@@ -41,6 +47,7 @@ JOBS: tuple[Job, ...] = (
     Job("commands", ("issue_comment",), _plan_commands),
     Job("triage", TRIAGE_EVENTS, plan_triage, TRIAGE_COMMANDS),
     Job("review", REVIEW_EVENTS, plan_review_job, REVIEW_COMMANDS, bots=True),
+    Job("spawn", SPAWN_EVENTS, plan_spawn_job, SPAWN_COMMANDS, wants=spawn_wanted),
 )
 
 

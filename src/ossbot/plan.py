@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ossbot.spawn.run import RunPlan
+
 
 class Ref(BaseModel):
     """A value produced by an earlier action of the plan."""
@@ -143,6 +145,7 @@ class CreateIssue(_Action):
     body: str
     labels: list[str] = Field(default_factory=list)
     assignees: list[str] = Field(default_factory=list)
+    milestone: int | None = None
 
     def describe(self) -> str:
         return f"create issue '{self.title}' in {self.repo}"
@@ -258,6 +261,55 @@ class RecordReview(_Action):
         return f"record the review of {self.target} at {str(self.row.get('head_sha'))[:7]}"
 
 
+class SpawnBatch(_Action):
+    """Create a spawn run's issues, one by one at the run's pace, each with its marker (run,
+    task, hash): linked under the parent and blocked by the tasks it depends on. Issues an
+    earlier attempt created (found by their markers on GitHub, or in the outbox) are not
+    created again. The run's comment on the parent shows the progress, then the summary; the
+    run's row in the state database follows."""
+
+    type: Literal["spawn_batch"] = "spawn_batch"
+    number: int = Field(description="The parent issue.")
+    plan: RunPlan
+    body: str = Field(description="The run's comment as it starts (what a preview shows).")
+    confirmed_by: str | None = None
+    event_key: str | None = Field(None, description="The event that asked for the run.")
+
+    def describe(self) -> str:
+        return (
+            f"create {len(self.plan.tasks)} issue(s) from {self.target} (spawn run {self.plan.run})"
+        )
+
+
+class RollbackRun(_Action):
+    """Close every issue of a spawn run as not planned, with a short note, unlinked from the
+    parent; issues found by the run's markers on GitHub count as well as those known. Issues
+    closed already are left alone (running it twice does nothing more)."""
+
+    type: Literal["rollback_run"] = "rollback_run"
+    number: int = Field(description="The parent issue.")
+    run: str
+    plan: RunPlan | None = None
+    since: str = Field(description="When the run was planned: its issues are newer.")
+    known: list[int] = Field(default_factory=list, description="Issue numbers it created.")
+    requested_by: str
+    note: str = Field(description="The note left on each issue.")
+
+    def describe(self) -> str:
+        return f"roll back spawn run {self.run} of {self.target}"
+
+
+class RecordRun(_Action):
+    """Keep a spawn run's row in the state database (nothing is written to GitHub)."""
+
+    type: Literal["record_run"] = "record_run"
+    number: int
+    row: dict[str, Any]
+
+    def describe(self) -> str:
+        return f"record spawn run {self.row.get('run')} as {self.row.get('state')}"
+
+
 Action = Annotated[
     UpsertComment
     | AddLabels
@@ -267,7 +319,10 @@ Action = Annotated[
     | AddSubIssue
     | UpsertCheckRun
     | PostReview
-    | RecordReview,
+    | RecordReview
+    | SpawnBatch
+    | RollbackRun
+    | RecordRun,
     Field(discriminator="type"),
 ]
 
@@ -282,6 +337,11 @@ class Plan(BaseModel):
     actions: list[Action] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="Facts for the reader of a preview.")
     skipped: str | None = Field(None, description="Why there is nothing to do, when there is not.")
+    refused: str | None = Field(
+        None,
+        description="The input could not be used (say, invalid spawn options): the actions "
+        "answer it, and the run exits 2.",
+    )
 
     @model_validator(mode="after")
     def _refs_point_back(self) -> Plan:
@@ -317,6 +377,9 @@ class Result(BaseModel):
         "withdrawn",
         "exists",
         "recorded",
+        "completed",
+        "partial",
+        "rolled back",
         "not permitted",
         "rejected",
     ]

@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from ossbot.github.markers import strip_markers
-from ossbot.plan import AddLabels, CreateLabel, UpsertComment
+from ossbot.plan import AddLabels, CreateLabel, SpawnBatch, UpsertComment
 from ossbot.runner import Outcome
 from ossbot.state.backends import SaveReport
 from ossbot.state.spec import StateSpec
@@ -65,6 +65,9 @@ def _render_action(action: Any, result: Any) -> Any:
         title = f"comment ({action.marker}) on {action.target}{done or ' · create or update'}"
         body = Markdown(sanitize(strip_markers(action.body)))
         return Panel(body, title=sanitize(title), title_align="left")
+    if isinstance(action, SpawnBatch):
+        body = Markdown(sanitize(strip_markers(action.body)))
+        return Panel(body, title=sanitize(action.describe() + done), title_align="left")
     if isinstance(action, AddLabels):
         return Text(sanitize(f"labels to add on {action.target}: {', '.join(action.labels)}{done}"))
     if isinstance(action, CreateLabel):
@@ -90,7 +93,12 @@ def job_summary(outcome: Outcome) -> str:
             lines.append(f"  - {done.note}")
     lines += [f"- note: {note}" for note in plan.notes]
     for action in plan.actions:  # a review's summary is its comment, whatever was written
-        if isinstance(action, UpsertComment) and action.marker in SUMMARY_SHOWN:
+        shown = isinstance(action, UpsertComment) and (
+            action.marker in SUMMARY_SHOWN or action.marker.startswith("spawn-run-")
+        )
+        if isinstance(action, UpsertComment | SpawnBatch) and (
+            shown or isinstance(action, SpawnBatch)
+        ):
             lines += ["", strip_markers(action.body).strip()]
     footer = f"{outcome.requests} GitHub API request(s)" + (
         f" · model: {outcome.llm}" if outcome.llm else ""

@@ -453,6 +453,42 @@ class LLMConfig(_Section):
     fallback: FallbackConfig = Field(default_factory=FallbackConfig)
 
 
+class SpawnConfig(_Section):
+    enabled: bool = Field(True, description="Act on `@ossbot spawn` in issues and comments.")
+    max_issues: int = Field(
+        100, ge=1, le=500, description="The most issues one run creates (checked again at confirm)."
+    )
+    confirm_threshold: int = Field(
+        10,
+        ge=0,
+        le=500,
+        description="A batch of more issues than this is previewed and waits for "
+        "`@ossbot confirm`.",
+    )
+    prohibited: list[str] = Field(
+        default_factory=lambda: ["drop table", "rm -rf", "private key"],
+        description="Words or phrases (whole words, any case) that force a preview when the "
+        "spec or a generated task holds them. A hit never makes a confirm impossible.",
+    )
+    permission: Role = Field(
+        "write",
+        description="The least repository role that may spawn, confirm, cancel and roll back.",
+    )
+    rate_limit_per_minute: int = Field(
+        20, ge=1, le=60, description="Issues created a minute (about one every 3 s)."
+    )
+    max_rate: int = Field(
+        30,
+        ge=1,
+        le=60,
+        description="The most a spec's `rate_limit_per_minute` may ask (higher is lowered).",
+    )
+    labels: list[str] = Field(
+        default_factory=list,
+        description="Labels put on every spawned issue (they must exist in the repository).",
+    )
+
+
 class RepoConfig(_Section):
     bot: BotConfig = Field(default_factory=BotConfig)
     triage: TriageConfig = Field(default_factory=TriageConfig)
@@ -462,6 +498,7 @@ class RepoConfig(_Section):
     commands: CommandsConfig = Field(default_factory=CommandsConfig)
     welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
+    spawn: SpawnConfig = Field(default_factory=SpawnConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
 
 

@@ -32,6 +32,8 @@ class Outcome:
 
 
 def run_jobs(session: Session, event: Event, jobs: list[Job]) -> list[Outcome]:
+    # Jobs the event is not for are left out (when one job was asked for, it says why).
+    jobs = [job for job in jobs if job.wants is None or job.wants(event)] or jobs[:1]
     if event.sender is not None and event.sender.is_bot:
         reason = f"the event was caused by a bot ({event.sender.login})"
         return [
@@ -92,6 +94,10 @@ def _run(session: Session, job: Job, event: Event, base: Plan) -> Outcome:
                 job=job.name,
                 event_key=event.key,
                 clean=clean,
+                render=ctx.templates.render,
+                handle=ctx.config.bot.handle,
+                pace_scale=ctx.settings.ossbot_pace_scale,
+                progress=session.progress,
             )
             results = executor.apply(plan)
         outcome = plan.skipped or f"{len(results)} action(s)"
@@ -104,6 +110,8 @@ def _run(session: Session, job: Job, event: Event, base: Plan) -> Outcome:
             number=event.number,
             outcome=outcome,
         )
+    if plan.refused:  # answered on GitHub (the actions), and the run says so: exit 2
+        return Outcome(job.name, plan, ctx.dry_run, results, error=plan.refused, exit_code=2)
     return Outcome(job.name, plan, ctx.dry_run, results)
 
 

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     ossbot_http_retries: int = Field(5, ge=0, le=20)
     ossbot_retry_backoff: float = Field(1.0, ge=0)
     ossbot_write_interval: float = Field(1.0, ge=0)
+    # Multiplies spawn's pacing between issue creates (tests and benchmarks scale time).
+    ossbot_pace_scale: float = Field(1.0, ge=0)
     ossbot_max_rate_limit_wait: float = Field(600.0, ge=0)
     ossbot_http_timeout: float = Field(30.0, gt=0)
     # Seconds to wait on a secondary rate limit that names no time (GitHub: at least a minute).

@@ -14,6 +14,7 @@ from ossbot.context import Context
 from ossbot.events import Event
 from ossbot.github.own import own_comments
 from ossbot.plan import Action, Plan, UpsertComment
+from ossbot.repo_config import RepoConfig
 from ossbot.text import neutralize_mentions
 
 REFUSED = "refused-"
@@ -27,6 +28,7 @@ class Planned:
 
     actions: list[Action] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    refused: str | None = None  # the command's input could not be used (exit 2)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class CommandSpec:
     writes: bool  # whether it needs `commands.permission`
     plan: Callable[[Context, Event, Command], Planned]
     usage: str = ""
+    # The role it needs when not commands.permission (say, spawn.permission).
+    role: Callable[[RepoConfig], str] | None = None
 
 
 def plan_commands(ctx: Context, event: Event, specs: Mapping[str, CommandSpec]) -> Plan:
@@ -58,12 +62,13 @@ def plan_commands(ctx: Context, event: Event, specs: Mapping[str, CommandSpec]) 
         return plan.with_(skipped=f"the comment holds no {handle} command")
     actions: list[Action] = []
     notes: list[str] = []
+    failure: str | None = None
     refused: list[tuple[Command, str, str | None]] = []
     login = comment.user.login
     for command in found:
         spec = specs[command.name]
         if spec.writes:
-            needed = cfg.needed(command.name)
+            needed = needed_role(ctx.config, spec)
             allowed, role = ctx.may(login, needed)
             if not ctx.online:
                 notes.append(
@@ -76,9 +81,19 @@ def plan_commands(ctx: Context, event: Event, specs: Mapping[str, CommandSpec]) 
         planned = spec.plan(ctx, event, command)
         actions += planned.actions
         notes += planned.notes
+        failure = failure or planned.refused
     if refused:
         actions.append(_refusal(ctx, event, refused))
-    return plan.with_(actions=actions, notes=notes)
+    return plan.with_(actions=actions, notes=notes, refused=failure)
+
+
+def needed_role(config: RepoConfig, spec: CommandSpec) -> str:
+    """commands.permissions' override for the command, else its own (spawn.permission), else
+    commands.permission."""
+    cfg = config.commands
+    if spec.name in cfg.permissions:
+        return cfg.permissions[spec.name]
+    return spec.role(config) if spec.role is not None else cfg.permission
 
 
 def _refusal(
@@ -120,7 +135,7 @@ def help_spec(specs: Callable[[], Mapping[str, CommandSpec]]) -> CommandSpec:
             {
                 "usage": f"{handle} {spec.name}{' ' + spec.usage if spec.usage else ''}",
                 "summary": spec.summary,
-                "who": cfg.needed(spec.name) if spec.writes else "anyone",
+                "who": needed_role(ctx.config, spec) if spec.writes else "anyone",
             }
             for spec in sorted(specs().values(), key=lambda s: s.name)
         ]

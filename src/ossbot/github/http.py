@@ -81,6 +81,7 @@ class GitHubHTTP:
         self.sleep = sleep
         self.requests: Counter[str] = Counter()
         self.waited = 0.0
+        self.limited = 0  # secondary-limit answers met (a batch slows down when it grows)
         self._lock = threading.Lock()
 
     @cached_property
@@ -138,6 +139,8 @@ class GitHubHTTP:
                 failure = _classify(exc, what, safe)
             if failure.wait_kind is not None:  # GitHub did not act: wait, then send it again
                 limited[failure.wait_kind] += 1
+                if failure.wait_kind == "secondary":
+                    self.limited += 1
                 self._wait(self._limit_wait(failure, limited[failure.wait_kind]))
                 continue
             if failure.retry and attempt < self.policy.retries:

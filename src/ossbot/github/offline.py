@@ -46,6 +46,12 @@ class OfflineReader:
     def issue_comments(self, repo: str, number: int, *, fresh: bool = False) -> list[Comment]:
         return []
 
+    def comment(self, repo: str, comment_id: int) -> Comment | None:
+        return None
+
+    def milestones(self, repo: str) -> list[dict[str, Any]] | None:
+        return None
+
     def recent_comments(self, repo: str, limit: int) -> list[dict[str, Any]]:
         return []
 

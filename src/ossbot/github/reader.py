@@ -50,6 +50,10 @@ class GitHubReader(Protocol):
 
     def recent_comments(self, repo: str, limit: int) -> list[dict[str, Any]]: ...
 
+    def comment(self, repo: str, comment_id: int) -> Comment | None: ...
+
+    def milestones(self, repo: str) -> list[dict[str, Any]] | None: ...
+
     def pull_files(self, repo: str, number: int, limit: int) -> list[dict[str, Any]] | None: ...
 
     def compare(self, repo: str, base: str, head: str) -> dict[str, Any] | None: ...
@@ -147,6 +151,18 @@ class LiveReader:
                 Comment.model_validate(item)
                 for item in self._list(f"/repos/{repo}/issues/{number}/comments")
             ],
+        )
+
+    def comment(self, repo: str, comment_id: int) -> Comment | None:
+        """One comment as it is now (not memoized), or None when it was deleted."""
+        data = self._optional(f"/repos/{repo}/issues/comments/{comment_id}")
+        return Comment.model_validate(data) if data is not None else None
+
+    def milestones(self, repo: str) -> list[dict[str, Any]] | None:
+        """The open milestones."""
+        return self._memoized(
+            ("milestones", repo),
+            lambda: list(self._list(f"/repos/{repo}/milestones", {"state": "open"})),
         )
 
     def recent_comments(self, repo: str, limit: int) -> list[dict[str, Any]]:

@@ -105,13 +105,21 @@ class Writer:
     # -- issues ---------------------------------------------------------------------------------
 
     def create_issue(
-        self, repo: str, title: str, body: str, labels: list[str], assignees: list[str]
+        self,
+        repo: str,
+        title: str,
+        body: str,
+        labels: list[str],
+        assignees: list[str],
+        milestone: int | None = None,
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {"title": title, "body": body}
         if labels:
             payload["labels"] = labels
         if assignees:
             payload["assignees"] = assignees
+        if milestone is not None:
+            payload["milestone"] = milestone
         created: dict[str, Any] = self.http.call("POST", f"/repos/{repo}/issues", body=payload)
         self._did(f"issue created: {repo}#{created['number']}")
         return created
@@ -120,6 +128,65 @@ class Writer:
         """The newest issues (to find one whose create answered ambiguously)."""
         params = {"state": "all", "sort": "created", "direction": "desc"}
         return list(self.http.pages(f"/repos/{repo}/issues", params, limit=limit))
+
+    def issues_since(self, repo: str, since: str, *, limit: int = 1000) -> list[dict[str, Any]]:
+        """The issues created at or after `since` (ISO time), newest first: the pages of the
+        newest issues up to the first one older (a handful of requests for a run's batch)."""
+        found: list[dict[str, Any]] = []
+        params = {"state": "all", "sort": "created", "direction": "desc"}
+        for issue in self.http.pages(f"/repos/{repo}/issues", params, limit=limit):
+            if str(issue.get("created_at") or "") < since:
+                break
+            found.append(issue)
+        return found
+
+    def close_issue(self, repo: str, number: int, reason: str) -> dict[str, Any]:
+        """Close with a reason (not_planned, duplicate, completed); closing twice is harmless."""
+        body = {"state": "closed", "state_reason": reason}
+        data: dict[str, Any] = self.http.call(
+            "PATCH", f"/repos/{repo}/issues/{number}", body=body, idempotent=True
+        )
+        self._did(f"issue closed ({reason}): {repo}#{number}")
+        return data
+
+    def remove_sub_issue(self, repo: str, parent: int, child_id: int) -> bool:
+        """False when it was not linked (any more)."""
+        try:
+            self.http.call(
+                "DELETE",
+                f"/repos/{repo}/issues/{parent}/sub_issue",
+                body={"sub_issue_id": child_id},
+                idempotent=True,
+            )
+        except GitHubError as exc:
+            if exc.status in (404, 422):
+                return False
+            raise
+        self._did(f"issue {child_id} unlinked from {repo}#{parent}")
+        return True
+
+    def add_blocked_by(self, repo: str, number: int, blocker_id: int) -> bool:
+        """Mark `number` blocked by the issue of id `blocker_id`; False when it was already."""
+        try:
+            self.http.call(
+                "POST",
+                f"/repos/{repo}/issues/{number}/dependencies/blocked_by",
+                body={"issue_id": blocker_id},
+                idempotent=True,
+            )
+        except GitHubError as exc:
+            if exc.status == 422 and blocker_id in self.blocked_by_ids(repo, number):
+                return False
+            raise
+        self._did(f"{repo}#{number} marked blocked by issue {blocker_id}")
+        return True
+
+    def blocked_by_ids(self, repo: str, number: int) -> set[int]:
+        path = f"/repos/{repo}/issues/{number}/dependencies/blocked_by"
+        return {item["id"] for item in self.http.pages(path)}
+
+    def sub_issues(self, repo: str, parent: int) -> list[dict[str, Any]]:
+        return list(self.http.pages(f"/repos/{repo}/issues/{parent}/sub_issues"))
 
     def add_sub_issue(self, repo: str, parent: int, child_id: int) -> dict[str, Any]:
         body = {"sub_issue_id": child_id}
@@ -135,7 +202,7 @@ class Writer:
         return linked
 
     def sub_issue_ids(self, repo: str, parent: int) -> set[int]:
-        return {item["id"] for item in self.http.pages(f"/repos/{repo}/issues/{parent}/sub_issues")}
+        return {item["id"] for item in self.sub_issues(repo, parent)}
 
     # -- pull request reviews -------------------------------------------------------------------
 

@@ -120,12 +120,23 @@ def _m0005_reviews(db: Database) -> None:
         event_key TEXT NOT NULL, at TEXT, PRIMARY KEY (repo, number, head_sha, event_key))""")
 
 
+def _m0006_spawn_runs(db: Database) -> None:
+    """Spawn runs: the plan (JSON) a confirm creates, the issues created so far, the state."""
+    db.execute("""CREATE TABLE spawn_runs (
+        repo TEXT NOT NULL, run TEXT NOT NULL, parent INTEGER, state TEXT, plan TEXT,
+        plan_hash TEXT, spec_hash TEXT, planned INTEGER, created TEXT, skipped INTEGER,
+        errors TEXT, requested_by TEXT, event_key TEXT, started_at TEXT, finished_at TEXT,
+        updated_at TEXT, PRIMARY KEY (repo, run))""")
+    db.execute("CREATE INDEX spawn_runs_parent ON spawn_runs (repo, parent)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_ledger", _m0001_ledger),
     ("0002_llm", _m0002_llm),
     ("0003_history", _m0003_history),
     ("0004_jobs", _m0004_jobs),
     ("0005_reviews", _m0005_reviews),
+    ("0006_spawn_runs", _m0006_spawn_runs),
 ]
 
 

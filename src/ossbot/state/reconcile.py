@@ -59,6 +59,8 @@ def rebuild_from(store: StateStore, repo: str, comment: dict[str, Any], *, note:
         key, job = (marker.get("e"), marker.get("j")) if marker else (None, None)
         if not key or not job or store.processed(key, job) is not None:
             continue
+        if marker is not None and marker.get("s") in ("running", "partial", "failed"):
+            continue  # a spawn run that did not finish: its event is to be run again
         store.record_rebuilt(
             key,
             job=job,

@@ -16,6 +16,7 @@ INTENT_DAYS = 30  # finished (or long abandoned) creates
 CALL_DAYS = 90  # model calls (usage reports)
 CACHE_DAYS = 30  # the key/value cache (repository files by commit, the token's login)
 REVIEW_DAYS = 365  # review runs (reports over time)
+RUN_DAYS = 365  # spawn runs (a rollback, months later, still knows what a run created)
 WARN_BYTES = 8 * 1024 * 1024
 
 # (table, time column, days)
@@ -26,6 +27,7 @@ RULES = (
     ("llm_calls", "at", CALL_DAYS),
     ("cache", "stored_at", CACHE_DAYS),
     ("reviews", "at", REVIEW_DAYS),
+    ("spawn_runs", "updated_at", RUN_DAYS),
 )
 
 

@@ -206,6 +206,36 @@ class StateStore:
         )
         return rows[0] if rows else None
 
+    # -- spawn runs -----------------------------------------------------------------------------
+
+    def save_run(self, row: dict[str, Any]) -> None:
+        """Upsert a spawn run by (repo, run); JSON columns (plan, created, errors) as given."""
+        self._table("spawn_runs").upsert(
+            {**row, "updated_at": _now()}, pk=("repo", "run"), alter=True
+        )
+
+    def run(self, repo: str, run: str) -> dict[str, Any] | None:
+        if not self._table("spawn_runs").exists():
+            return None
+        rows = list(
+            self._table("spawn_runs").rows_where("repo = ? AND run = ?", [repo, run], limit=1)
+        )
+        return rows[0] if rows else None
+
+    def runs(self, repo: str, parent: int | None = None) -> list[dict[str, Any]]:
+        """Newest first."""
+        args: list[Any]
+        if not self._table("spawn_runs").exists():
+            return []
+        where, args = "repo = ?", [repo]
+        if parent is not None:
+            where, args = "repo = ? AND parent = ?", [repo, parent]
+        return list(
+            self._table("spawn_runs").rows_where(
+                where, args, order_by="started_at DESC, rowid DESC"
+            )
+        )
+
     def effects(self, event_key: str) -> list[dict[str, Any]]:
         return list(self._table("effects").rows_where("event_key = ?", [event_key], order_by="id"))
 
