@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ossbot.errors import GitHubError, OssbotError
 from ossbot.github.markers import Marker, find_marker
 from ossbot.plan import CreateIssue, Result, RollbackRun, SpawnBatch, UpsertComment
-from ossbot.spawn.run import FOOTER_START, ROLLBACK_KIND, RUN_KIND, TASK_KIND, RunPlan
+from ossbot.spawn.run import FOOTER_START, ROLLBACK_KIND, RUN_KIND, TASK_KIND, RunPlan, run_row
 from ossbot.spawn.view import run_marker_attrs
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def run_batch(ex: Executor, action: SpawnBatch) -> Result:
     plan = action.plan
     repo, parent = plan.repo, plan.parent
     started = time.monotonic()
-    row = _row(plan, "running", action, ex)
+    row = run_row(plan, "running", action.event_key or ex.event_key)
     ex.store.save_run(row)
     kind = f"{RUN_KIND}{plan.run}"
     have = run_issues(ex, repo, plan.run, plan.since or plan.created_at)
@@ -256,23 +256,6 @@ def _brief(issue: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _row(plan: RunPlan, state: str, action: SpawnBatch, ex: Executor) -> dict[str, Any]:
-    return {
-        "repo": plan.repo,
-        "run": plan.run,
-        "parent": plan.parent,
-        "state": state,
-        "plan": plan.model_dump_json(),
-        "plan_hash": plan.plan_hash,
-        "spec_hash": plan.spec_hash,
-        "planned": len(plan.tasks),
-        "skipped": len(plan.skipped),
-        "requested_by": plan.requested_by,
-        "event_key": action.event_key or ex.event_key,
-        "started_at": plan.created_at,
-    }
-
-
 def _comment(
     ex: Executor,
     action: SpawnBatch,
@@ -347,7 +330,7 @@ def rollback(ex: Executor, action: RollbackRun) -> Result:
     repo, parent = action.repo, action.number
     numbers = set(action.known)
     ids: dict[int, int] = {}
-    fake_plan = action.plan
+    plan = action.plan
     issues: dict[int, dict[str, Any]] = {}
     if action.since:
         for found in run_issues(ex, repo, action.run, action.since).values():
@@ -384,30 +367,25 @@ def rollback(ex: Executor, action: RollbackRun) -> Result:
             closed += 1
         if ex.progress is not None:
             ex.progress(f"rollback {action.run}", done, total)
-    if fake_plan is not None:
+    if plan is not None:
         created = {
             int(find_marker(i.get("body") or "", TASK_KIND).get("t") or 0): _brief(i)  # type: ignore[union-attr]
             for i in issues.values()
         }
-        row = {
-            "repo": repo,
-            "run": action.run,
-            "parent": parent,
-            "state": "rolled_back",
-            "plan": fake_plan.model_dump_json(),
-            "plan_hash": fake_plan.plan_hash,
-            "spec_hash": fake_plan.spec_hash,
-            "planned": len(fake_plan.tasks),
-            "created": _created_json(created),
-            "finished_at": _now(),
-        }
+        row = run_row(
+            plan,
+            "rolled_back",
+            ex.event_key,
+            created=_created_json(created),
+            finished_at=_now(),
+        )
         ex.store.save_run(row)
         from ossbot.spawn.view import run_values
 
         kind = f"{RUN_KIND}{action.run}"
         values = run_values(
             ex.handle,
-            fake_plan,
+            plan,
             state="rolled_back",
             created=created,
             errors=[],
@@ -420,7 +398,7 @@ def rollback(ex: Executor, action: RollbackRun) -> Result:
                 repo=repo,
                 number=parent,
                 marker=kind,
-                attrs=run_marker_attrs(fake_plan, "rolled_back", sorted(issues)),
+                attrs=run_marker_attrs(plan, "rolled_back", sorted(issues)),
                 body=ex.render("spawn-run.md.j2", **values),
                 fresh=True,
             )

@@ -38,6 +38,7 @@ from ossbot.spawn.run import (
     SkippedTask,
     decode_plan,
     run_id,
+    run_row,
     spec_hash,
 )
 from ossbot.spawn.split import Task, expand_template, split_spec
@@ -286,7 +287,9 @@ def plan_spawn(
         body = run_comment(ctx, plan, state="pending", created={})
         return Planned(
             [
-                RecordRun(repo=ctx.repo, number=issue.number, row=run_row(plan, "pending", event)),
+                RecordRun(
+                    repo=ctx.repo, number=issue.number, row=run_row(plan, "pending", event.key)
+                ),
                 _run_comment(ctx, plan, "pending", body),
             ],
             notes=[*notes, f"previewed: {'; '.join(reasons)}"],
@@ -451,24 +454,6 @@ def _planned(
 # -- rows and comments --------------------------------------------------------------------------
 
 
-def run_row(plan: RunPlan, state: str, event: Event, **more: Any) -> dict[str, Any]:
-    return {
-        "repo": plan.repo,
-        "run": plan.run,
-        "parent": plan.parent,
-        "state": state,
-        "plan": plan.model_dump_json(),
-        "plan_hash": plan.plan_hash,
-        "spec_hash": plan.spec_hash,
-        "planned": len(plan.tasks),
-        "skipped": len(plan.skipped),
-        "requested_by": plan.requested_by,
-        "event_key": event.key,
-        "started_at": plan.created_at,
-        **more,
-    }
-
-
 def _run_comment(
     ctx: Context, plan: RunPlan, state: str, body: str, created: list[int] | None = None
 ) -> UpsertComment:
@@ -621,7 +606,7 @@ def cancel_command(ctx: Context, event: Event, command: Command) -> Planned:
         )
     actions: list[Any] = []
     if run.plan is not None:
-        row = run_row(run.plan, "cancelled", event, finished_at=_now())
+        row = run_row(run.plan, "cancelled", event.key, finished_at=_now())
         actions.append(RecordRun(repo=ctx.repo, number=issue.number, row=row))
         body = run_comment(ctx, run.plan, state="cancelled", created={}, by=login)
         actions.append(_run_comment(ctx, run.plan, "cancelled", body))

@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 import zlib
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -93,6 +93,25 @@ class RunPlan(BaseModel):
             mode="json", include={"repo", "parent", "tasks", "assignees", "milestone", "sub_issues"}
         )
         return _hash(json.dumps(material, sort_keys=True))[:12]
+
+
+def run_row(plan: RunPlan, state: str, event_key: str, **more: Any) -> dict[str, Any]:
+    """The run's row in the state database (spawn_runs)."""
+    return {
+        "repo": plan.repo,
+        "run": plan.run,
+        "parent": plan.parent,
+        "state": state,
+        "plan": plan.model_dump_json(),
+        "plan_hash": plan.plan_hash,
+        "spec_hash": plan.spec_hash,
+        "planned": len(plan.tasks),
+        "skipped": len(plan.skipped),
+        "requested_by": plan.requested_by,
+        "event_key": event_key,
+        "started_at": plan.created_at,
+        **more,
+    }
 
 
 def spec_hash(text: str) -> str:
