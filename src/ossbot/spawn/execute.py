@@ -11,11 +11,13 @@ runs that created the same task keep the oldest issue and close the other as a d
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ossbot.errors import GitHubError, OssbotError
-from ossbot.github.markers import Marker, find_marker
+from ossbot.github.markers import find_marker
 from ossbot.plan import CreateIssue, Result, RollbackRun, SpawnBatch, UpsertComment
 from ossbot.spawn.run import FOOTER_START, ROLLBACK_KIND, RUN_KIND, TASK_KIND, RunPlan, run_row
 from ossbot.spawn.view import run_marker_attrs
@@ -416,15 +418,8 @@ def _created_json(created: dict[int, dict[str, Any]]) -> str:
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value)
 
 
 def _now() -> str:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-__all__ = ["Marker", "rollback", "run_batch"]

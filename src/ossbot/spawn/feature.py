@@ -8,6 +8,7 @@ the issues created), so every command still works after the state was lost."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +32,6 @@ from ossbot.spawn.run import (
     RUN_KIND,
     STALE_AFTER_S,
     STATUS_KIND,
-    TASK_KIND,
     Hit,
     PlannedTask,
     RunPlan,
@@ -181,8 +181,6 @@ def known_runs(ctx: Context, parent: int) -> list[KnownRun]:
 
 
 def _json_list(value: Any) -> list[Any]:
-    import json
-
     if not value:
         return []
     try:
@@ -725,6 +723,3 @@ def check_run_arg(arg: str) -> str:
     if arg.lower() != "last" and not _RUN_ARG.fullmatch(arg.lower()):
         raise InputError(f"'{arg}' is not a spawn run id (a run id is 6 to 10 hex digits, or last)")
     return arg.lower()
-
-
-TASK_MARKER = TASK_KIND
