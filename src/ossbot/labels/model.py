@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import count, repeat
 from typing import TYPE_CHECKING
@@ -47,8 +48,11 @@ if TYPE_CHECKING:
 
 BODY_CHARS = 3000  # the body's head: where templates and descriptions are; logs come later
 OPENING_CHARS = 300
+FORMAT = 2  # of `LabelModel.to_bytes`: a cached model of another format is trained afresh
+LANDMARKS = 1200  # beyond this many examples the model is spanned by a sample of them
 LAMBDA = 0.7  # ridge penalty (cross-validated: 0.5 to 1 are within noise of each other)
 BETA = 1.0  # weight of the per-repository copy of the features, when pooling
+BLOCKS = ("c", "f", "s", "w")  # title characters, opening, structure, words
 BLOCK_WEIGHTS = {"w": 1.0, "s": 0.25, "c": 0.25, "f": 0.25}  # words, structure, chars, opening
 _UNSEEN = "\0unseen"  # the weights for a repository a pooled model was not trained on
 
@@ -89,18 +93,6 @@ def _words(text: str, limit: int = 0) -> list[str]:
     """Lower-case letter runs, HTML tags left out (`<b>Bug</b>` → bug)."""
     words = _LETTERS.findall(_TAG.sub(" ", text.lower()) if "<" in text else text.lower())
     return words[:limit] if limit else words
-
-
-def _grams(words: list[str], prefix: str = "") -> list[str]:
-    """Unigrams and bigrams."""
-    first = [prefix + w for w in words] if prefix else words
-    return first + list(map(" ".join, zip(first, words[1:], strict=False)))
-
-
-def _chars(title: str) -> list[str]:
-    """Character 3- to 5-grams of the title's words, with the spaces between them."""
-    text = f" {' '.join(_LETTERS.findall(title.lower()))} "
-    return [text[i : i + n] for n in range(3, 6) for i in range(len(text) - n + 1)]
 
 
 def _structure(title: str, body: str, head: str, text: str) -> list[str]:
@@ -149,21 +141,112 @@ def _strip_code(text: str) -> str:
     return " zzcode ".join(text.split("```")[::2]) if "```" in text else text
 
 
-def features(title: str, body: str) -> dict[str, list[str]]:
-    """An issue's tokens, by block: words (w), structure (s), title characters (c), opening (f)."""
+@dataclass(frozen=True)
+class Pieces:
+    """An issue as the features are made from it: its words (title, body head, opening lines),
+    its template and shape tokens, and the title's letters (for character n-grams)."""
+
+    title: list[str]
+    body: list[str]
+    opening: list[str]
+    structure: list[str]
+    letters: str
+
+
+def features(title: str, body: str) -> Pieces:
+    """The pieces of an issue the features are made of (see the module docstring)."""
     title = title or ""
     head = (body or "")[: 2 * BODY_CHARS]
     # Code blocks out first, from the whole body: the words after a long log still count.
     text = _URL.sub(" zzurl ", _strip_code(body or "")[: 2 * BODY_CHARS])[:BODY_CHARS]
-    title_words = _WORD.findall(title.lower())
-    body_words = _WORD.findall(text.lower())
-    opening = _WORD.findall(_HTML_COMMENT.sub(" ", text)[:OPENING_CHARS].lower())
-    return {
-        "w": _grams(body_words, "") + _grams(title_words, "t:") + ["s:" + w for w in title_words],
-        "s": _structure(title, body or "", head, text),
-        "c": _chars(title),
-        "f": _grams(opening, ""),
-    }
+    lowered = title.lower()
+    return Pieces(
+        _WORD.findall(lowered),
+        _WORD.findall(text.lower()),
+        _WORD.findall(_HTML_COMMENT.sub(" ", text)[:OPENING_CHARS].lower()),
+        _structure(title, body or "", head, text),
+        f" {' '.join(_LETTERS.findall(lowered))} ",
+    )
+
+
+# Every feature is one 64-bit code: its kind in the top bits, then one or two token ids (26 bits
+# each) or the packed bytes of a character n-gram. Word pairs and n-grams are computed from the
+# ids in numpy, never built as strings: most of the features, at a fraction of the cost.
+KIND_SHIFT, ID_BITS = 52, 26
+BODY_WORD, BODY_PAIR, TITLE_WORD, TITLE_PAIR, TITLE_AGAIN, OPEN_WORD, OPEN_PAIR, CHARS, SHAPE = (
+    range(9)
+)
+# The block of each kind, as an index into BLOCKS (c, f, s, w).
+KIND_BLOCK = (3, 3, 3, 3, 3, 1, 1, 0, 2)
+CHAR_GRAMS = (3, 4, 5)
+
+
+class _Encoder:
+    """Issues → (row, code) arrays. Training grows the token table; scoring only looks up (an
+    unknown token, and any pair with one, gives no feature)."""
+
+    def __init__(self, tokens: dict[str, int] | None = None) -> None:
+        self.tokens: dict[str, int] = {} if tokens is None else tokens
+        self._next = count(len(self.tokens))
+
+    def encode(
+        self, issues: Iterable[tuple[str, str]], *, grow: bool
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        import numpy as np
+
+        streams = {name: array("q") for name in ("title", "body", "opening", "structure")}
+        lengths = {name: array("q") for name in streams}
+        letters: list[str] = []
+        table = self.tokens
+        look = (
+            (lambda tokens: map(table.setdefault, tokens, self._next))
+            if grow
+            else (lambda tokens: map(table.get, tokens, repeat(-1)))
+        )
+        n = 0
+        for title, body in issues:
+            n += 1
+            pieces = features(title, body)
+            for name in streams:
+                tokens = getattr(pieces, name)
+                streams[name].extend(look(tokens))
+                lengths[name].append(len(tokens))
+            letters.append(pieces.letters)
+        rows: list[np.ndarray] = []
+        codes: list[np.ndarray] = []
+
+        def add(kind: int, which: str, pair: int | None = None, again: int | None = None) -> None:
+            ids = np.frombuffer(streams[which], dtype=np.int64)
+            doc = np.repeat(np.arange(n), np.frombuffer(lengths[which], dtype=np.int64))
+            known = ids >= 0
+            for k in (kind, again):
+                if k is not None:
+                    rows.append(doc[known])
+                    codes.append((k << KIND_SHIFT) | ids[known])
+            if pair is not None and len(ids) > 1:
+                ok = (doc[:-1] == doc[1:]) & known[:-1] & known[1:]
+                rows.append(doc[:-1][ok])
+                codes.append((pair << KIND_SHIFT) | (ids[:-1][ok] << ID_BITS) | ids[1:][ok])
+
+        add(BODY_WORD, "body", BODY_PAIR)
+        add(TITLE_WORD, "title", TITLE_PAIR, TITLE_AGAIN)
+        add(OPEN_WORD, "opening", OPEN_PAIR)
+        add(SHAPE, "structure")
+        # Character n-grams of the titles' letters, all titles at once.
+        text = np.frombuffer("".join(letters).encode("ascii"), dtype=np.uint8).astype(np.int64)
+        sizes = np.array([len(t) for t in letters], dtype=np.int64)
+        doc = np.repeat(np.arange(n), sizes)
+        end = np.repeat(np.cumsum(sizes), sizes)  # where each position's title ends
+        for size in CHAR_GRAMS:
+            starts = np.flatnonzero(np.arange(len(text)) + size <= end)
+            packed = np.zeros(len(starts), dtype=np.int64)
+            for k in range(size):
+                packed = (packed << 8) | text[starts + k]
+            rows.append(doc[starts])
+            codes.append((CHARS << KIND_SHIFT) | packed)
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), n
+        return np.concatenate(rows), np.concatenate(codes), n
 
 
 class _Sparse:
@@ -174,12 +257,17 @@ class _Sparse:
     ) -> None:
         self.rows, self.cols, self.values, self.shape = rows, cols, values, shape
 
-    def gram(self) -> np.ndarray:
-        """X·Xᵀ. Columns in many documents go through a dense product; the many rare ones pair
-        by pair (a dense product over all 30,000 columns would take ten times longer)."""
+    def cross(self, marks: np.ndarray) -> np.ndarray:
+        """X·X_marksᵀ (documents × the rows `marks`). Columns in many documents go through a
+        dense product; the many rare ones pair by pair (a dense product over all 30,000 columns
+        would take ten times longer). The pairs are taken a slice of columns at a time, so that
+        memory stays bounded however many documents there are."""
         import numpy as np
 
         n, width = self.shape
+        m = len(marks)
+        mark_of = np.full(n, -1, dtype=np.int64)
+        mark_of[marks] = np.arange(m)
         df = np.bincount(self.cols, minlength=width)
         frequent = df > max(8, n // 45)  # where a dense column costs about what its pairs do
         dense_cols = np.flatnonzero(frequent)
@@ -188,19 +276,40 @@ class _Sparse:
         in_dense = frequent[self.cols]
         dense = np.zeros((n, len(dense_cols)), dtype=np.float32)
         dense[self.rows[in_dense], position[self.cols[in_dense]]] = self.values[in_dense]
-        gram = (dense @ dense.T).astype(np.float64)
-        # The rare columns: every pair of entries within a column adds to one cell.
+        out = (dense @ dense[marks].T).astype(np.float64)
+        del dense
+        # The rare columns: every (document, landmark) pair of entries within a column adds to
+        # one cell.
         order = np.argsort(self.cols[~in_dense], kind="stable")
         rows, cols, values = (a[~in_dense][order] for a in (self.rows, self.cols, self.values))
-        length = df[cols]
-        first = np.repeat(np.arange(len(cols)), length)
-        start = np.searchsorted(cols, cols)  # each entry's column starts here
-        offset = np.arange(len(first)) - np.repeat(np.cumsum(length) - length, length)
-        second = np.repeat(start, length) + offset
-        cells = np.bincount(
-            rows[first] * n + rows[second], weights=values[first] * values[second], minlength=n * n
-        )
-        return gram + cells.reshape(n, n)
+        marked = mark_of[rows] >= 0
+        m_rows, m_cols, m_values = mark_of[rows[marked]], cols[marked], values[marked]
+        start = np.searchsorted(m_cols, cols, "left")
+        length = np.searchsorted(m_cols, cols, "right") - start
+        flat = out.reshape(-1)
+        ends = np.cumsum(length)
+        step = 1_000_000  # pairs per slice
+        lo = 0
+        while lo < len(cols):
+            hi = int(np.searchsorted(ends, ends[lo] - length[lo] + step, "right"))
+            hi = max(hi, lo + 1)
+            part = length[lo:hi]
+            first = np.repeat(np.arange(lo, hi), part)
+            offset = np.arange(len(first)) - np.repeat(np.cumsum(part) - part, part)
+            second = np.repeat(start[lo:hi], part) + offset
+            flat += np.bincount(
+                rows[first] * m + m_rows[second],
+                weights=values[first] * m_values[second],
+                minlength=n * m,
+            )
+            lo = hi
+        return out
+
+    def gram(self) -> np.ndarray:
+        """X·Xᵀ."""
+        import numpy as np
+
+        return self.cross(np.arange(self.shape[0]))
 
     def t_dot(self, dual: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Xᵀ·dual (features × labels), over the given rows only when `rows` (a mask) is given."""
@@ -216,88 +325,74 @@ class _Sparse:
 
 class _Vectoriser:
     """TF-IDF per block: sublinear tf, smooth idf, each block of a document at unit length times
-    √weight (so that dot products are the weighted sum of the blocks' cosines)."""
+    √weight (so that dot products are the weighted sum of the blocks' cosines). Columns are the
+    kept feature codes, in ascending order."""
 
     def __init__(
         self,
-        columns: dict[str, dict[str, int]],
+        encoder: _Encoder,
+        codes: np.ndarray,
         idf: np.ndarray,
-        block_of: np.ndarray,
         weights: dict[str, float],
     ) -> None:
         import numpy as np
 
-        self.columns = columns  # block → token → column
-        self.blocks = list(columns)
-        self.width = len(idf)
+        self.encoder = encoder
+        self.codes = codes  # sorted
         self.idf = idf
-        self.block_of = block_of
-        self.scale = np.array(
-            [math.sqrt(weights.get(b, 1.0)) for b in self.blocks], dtype=np.float32
-        )
+        self.width = len(codes)
+        self.weights = {b: weights.get(b, 1.0) for b in BLOCKS}
+        self.block_of = np.array(KIND_BLOCK, dtype=np.int64)[codes >> KIND_SHIFT]
+        self.scale = np.array([math.sqrt(self.weights[b]) for b in BLOCKS], dtype=np.float32)
 
     @classmethod
     def fit(
-        cls, docs: Sequence[dict[str, list[str]]], min_df: int, weights: dict[str, float]
+        cls, issues: Iterable[tuple[str, str]], min_df: int, weights: dict[str, float]
     ) -> tuple[_Vectoriser, _Sparse]:
-        """The vocabulary of `docs` (tokens in at least `min_df` of them) and their matrix."""
+        """The vocabulary of the issues (features in at least `min_df` of them) and their
+        matrix. `issues` is read once: only one issue's words are held at a time."""
         import numpy as np
 
-        n = len(docs)
-        columns: dict[str, dict[str, int]] = {}
-        parts = []  # per block: rows, columns, counts
-        idf = []
-        for block in sorted({b for doc in docs for b in doc}):
-            vocabulary: dict[str, int] = {}  # token → where it first occurs (map() is fast)
-            seen: list[int] = []
-            position = count()
-            for doc in docs:
-                seen += map(vocabulary.setdefault, doc.get(block, ()), position)
-            if not vocabulary:
-                continue
-            compact = np.zeros(len(seen) + 1, dtype=np.int64)
-            compact[list(vocabulary.values())] = np.arange(len(vocabulary))
-            ids = compact[np.array(seen, dtype=np.int64)]
-            rows = np.repeat(np.arange(n), [len(doc.get(block, ())) for doc in docs])
-            size = len(vocabulary)
-            cells, counts = np.unique(rows * size + ids, return_counts=True)
-            rows, cols = cells // size, cells % size
-            df = np.bincount(cols, minlength=size)
-            kept = df >= min_df
-            offset = sum(len(c) for c in columns.values())
-            renumber = np.cumsum(kept) - 1 + offset
-            names = list(vocabulary)
-            columns[block] = {names[i]: int(renumber[i]) for i in np.flatnonzero(kept)}
-            idf.append(np.log((1 + n) / (1 + df[kept])) + 1.0)
-            parts.append((rows[kept[cols]], renumber[cols[kept[cols]]], counts[kept[cols]]))
-        idf_all = np.concatenate(idf).astype(np.float32) if idf else np.zeros(0, np.float32)
-        block_of = np.repeat(np.arange(len(columns)), [len(c) for c in columns.values()])
-        vectoriser = cls(columns, idf_all, block_of, weights)
-        rows, cols, counts = (
-            (np.concatenate([p[i] for p in parts]) for i in range(3))
-            if parts
-            else (np.zeros(0, np.int64),) * 3
-        )
-        return vectoriser, vectoriser._weigh(rows, cols, counts, n)
+        encoder = _Encoder()
+        rows, codes, n = encoder.encode(issues, grow=True)
+        unique, inverse = np.unique(codes, return_inverse=True)
+        size = max(len(unique), 1)
+        cells, counts = np.unique(rows * size + inverse, return_counts=True)
+        rows, cols = cells // size, cells % size
+        df = np.bincount(cols, minlength=len(unique))
+        kept = df >= min_df
+        renumber = np.cumsum(kept) - 1
+        keep = kept[cols]
+        idf = (np.log((1 + n) / (1 + df[kept])) + 1.0).astype(np.float32)
+        vectoriser = cls(encoder, unique[kept], idf, weights)
+        vectoriser._prune()
+        return vectoriser, vectoriser._weigh(rows[keep], renumber[cols[keep]], counts[keep], n)
 
-    def matrix(self, docs: Sequence[dict[str, list[str]]]) -> _Sparse:
-        """The rows of new documents (tokens outside the vocabulary are ignored)."""
+    def _prune(self) -> None:
+        """Forget the tokens no kept feature uses (most words of a large history)."""
         import numpy as np
 
-        ids: list[int] = []
-        lengths: list[int] = []
-        missing = repeat(-1)
-        for doc in docs:
-            before = len(ids)
-            for block, tokens in doc.items():
-                ids += map(self.columns.get(block, {}).get, tokens, missing)
-            lengths.append(len(ids) - before)
-        rows = np.repeat(np.arange(len(docs)), lengths)
-        cols = np.array(ids, dtype=np.int64)
-        known = cols >= 0
+        kinds = self.codes >> KIND_SHIFT
+        payload = self.codes & ((1 << KIND_SHIFT) - 1)
+        mask = (1 << ID_BITS) - 1
+        ids = [payload[(kinds != CHARS)] & mask]
+        pairs = np.isin(kinds, (BODY_PAIR, TITLE_PAIR, OPEN_PAIR))
+        ids.append(payload[pairs] >> ID_BITS)
+        used = set(np.concatenate(ids).tolist())
+        tokens = self.encoder.tokens
+        self.encoder.tokens = {t: i for t, i in tokens.items() if i in used}
+
+    def matrix(self, issues: Sequence[tuple[str, str]]) -> _Sparse:
+        """The rows of new issues (features outside the vocabulary are ignored)."""
+        import numpy as np
+
+        rows, codes, n = self.encoder.encode(issues, grow=False)
+        at = np.searchsorted(self.codes, codes)
+        at[at >= self.width] = 0
+        known = (self.codes[at] == codes) if self.width else np.zeros(len(codes), bool)
         width = max(self.width, 1)
-        cells, counts = np.unique(rows[known] * width + cols[known], return_counts=True)
-        return self._weigh(cells // width, cells % width, counts, len(docs))
+        cells, counts = np.unique(rows[known] * width + at[known], return_counts=True)
+        return self._weigh(cells // width, cells % width, counts, n)
 
     def _weigh(self, rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, n: int) -> _Sparse:
         """Term counts → sublinear tf × idf, each (document, block) scaled to length √weight."""
@@ -305,8 +400,8 @@ class _Vectoriser:
 
         values = (1 + np.log(counts.astype(np.float32))) * self.idf[cols]
         blocks = self.block_of[cols]
-        group = rows * len(self.blocks) + blocks
-        norms = np.sqrt(np.bincount(group, weights=values * values, minlength=n * len(self.blocks)))
+        group = rows * len(BLOCKS) + blocks
+        norms = np.sqrt(np.bincount(group, weights=values * values, minlength=n * len(BLOCKS)))
         values = values * self.scale[blocks] / norms[group].astype(np.float32)
         return _Sparse(rows, cols, values.astype(np.float32), (n, self.width))
 
@@ -365,6 +460,9 @@ class LabelModel:
         self._weights: dict[str, np.ndarray] = {}  # repo ("" unless pooled) → features × labels
         self._platt: tuple[np.ndarray, np.ndarray] | None = None  # sigmoid a, b per label
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None  # least, most probability
+        # The training issues' leave-one-out probabilities (issues × learned labels), whether
+        # they carry each label, and their repositories: the backtest thresholds are chosen on.
+        self._held_out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def train(
@@ -394,44 +492,149 @@ class LabelModel:
     def _fit(self, examples: Sequence[Example], labels: list[str]) -> None:
         import numpy as np
 
-        docs = [features(e.title, e.body) for e in examples]
         self._vectoriser, x = _Vectoriser.fit(
-            docs, min_df=_min_df(len(docs)), weights=BLOCK_WEIGHTS
+            ((e.title, e.body) for e in examples),
+            min_df=_min_df(len(examples)),
+            weights=BLOCK_WEIGHTS,
         )
-        kernel = x.gram()
+        n = len(examples)
         repos = np.array([e.repo for e in examples])
         pooled = len(set(repos)) > 1
-        if pooled:
-            kernel *= (1 + BETA * (repos[:, None] == repos[None, :])) / (1 + BETA)
         positive = np.array([[name in e.labels for name in labels] for e in examples])
         targets = np.where(positive, 1.0, -1.0)
-        # (K + λI)⁻¹ = L⁻ᵀ·L⁻¹ with L its Cholesky factor: six times faster than inv().
-        lower_inverse = _lower_inverse(np.linalg.cholesky(kernel + LAMBDA * np.eye(len(examples))))
-        dual = lower_inverse.T @ (lower_inverse @ targets)
-        # Leave-one-out scores of ridge regression, in closed form: y_i - dual_i / (K + λI)⁻¹_ii.
-        held_out = targets - dual / (lower_inverse * lower_inverse).sum(0)[:, None]
+        marks = _landmarks(positive, LANDMARKS)
+        kernel = x.cross(marks)  # n × m
+        if pooled:
+            kernel *= (1 + BETA * (repos[:, None] == repos[marks][None, :])) / (1 + BETA)
+        if len(marks) == n:  # exact kernel ridge
+            # (K + λI)⁻¹ = L⁻ᵀ·L⁻¹ with L its Cholesky factor: six times faster than inv().
+            lower_inverse = _lower_inverse(np.linalg.cholesky(kernel + LAMBDA * np.eye(n)))
+            dual = lower_inverse.T @ (lower_inverse @ targets)
+            # Leave-one-out scores in closed form: y_i - dual_i / (K + λI)⁻¹_ii.
+            held_out = targets - dual / (lower_inverse * lower_inverse).sum(0)[:, None]
+        else:  # Nyström: the same ridge restricted to the span of the landmarks
+            dual, held_out = _nystroem(kernel, marks, targets)
         self._platt = _platt(held_out, positive)
         # Never surer than Laplace's rule of succession allows: seven examples of a label give at
         # most 8/9, however close the issue is to them.
         n_pos = positive.sum(0)
         self._bounds = (1 / (len(examples) - n_pos + 2), (n_pos + 1) / (n_pos + 2))
         self._learned = labels
+        self._held_out = (
+            np.clip(_sigmoid(self._platt[0] * held_out + self._platt[1]), *self._bounds),
+            positive,
+            repos,
+        )
+        marked = np.zeros(n, bool)
+        marked[marks] = True
+        if len(marks) < n:  # the dual weights of the landmarks, spread over all rows
+            spread = np.zeros((n, len(labels)))
+            spread[marks] = dual
+            dual = spread
         if not pooled:
-            self._weights[""] = x.t_dot(dual)
+            self._weights[""] = _half(x.t_dot(dual, rows=marked))
             return
         # Pooled: a repository's weights are the shared part plus its own; a repository the
         # model has not seen gets the shared part alone, scaled as if it were the whole model.
-        shared = x.t_dot(dual / (1 + BETA))
-        self._weights[_UNSEEN] = shared * (1 + BETA)
+        shared = x.t_dot(dual / (1 + BETA), rows=marked)
+        self._weights[_UNSEEN] = _half(shared * (1 + BETA))
         for repo in set(repos.tolist()):
-            self._weights[repo] = shared + x.t_dot(dual * BETA / (1 + BETA), rows=repos == repo)
+            mine = marked & (repos == repo)
+            self._weights[repo] = _half(shared + x.t_dot(dual * BETA / (1 + BETA), rows=mine))
 
-    def _raw(self, docs: list[dict[str, list[str]]], repos: Sequence[str]) -> np.ndarray:
-        """Ridge scores, documents × learned labels."""
+    @property
+    def learned(self) -> list[str]:
+        """The labels with a fitted model (the others in `labels` every example carries)."""
+        return list(self._learned)
+
+    def held_out(self, repo: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Leave-one-out probabilities of the training issues (of `repo` only, when given) and
+        whether each carries the label: issues × `learned`, as if each had been scored by a
+        model trained without it."""
+        import numpy as np
+
+        if self._held_out is None:
+            return np.zeros((0, 0)), np.zeros((0, 0), bool)
+        probabilities, positive, repos = self._held_out
+        if repo is None:
+            return probabilities, positive
+        return probabilities[repos == repo], positive[repos == repo]
+
+    # -- a compact copy, for the content-keyed cache --------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """The model as a compressed archive (weights as half-precision floats, which is what
+        a fresh model computes with too, so a cached model scores exactly alike). The held-out
+        probabilities are left out: a cached model is only ever used to score."""
+        import io
+        import json as jsonlib
+
+        import numpy as np
+
+        meta: dict[str, object] = {
+            "version": FORMAT,
+            "labels": self.labels,
+            "learned": self._learned,
+            "constant": self._constant,
+            "repos": sorted(self._weights),
+        }
+        arrays: dict[str, np.ndarray] = {}
+        if self._vectoriser is not None and self._platt is not None and self._bounds is not None:
+            vectoriser = self._vectoriser
+            meta["block_weights"] = vectoriser.weights
+            tokens = vectoriser.encoder.tokens
+            arrays["tokens"] = np.frombuffer("\0".join(tokens).encode(), np.uint8)
+            arrays["token_ids"] = np.fromiter(tokens.values(), np.int64, len(tokens))
+            arrays["codes"] = vectoriser.codes
+            arrays["idf"] = vectoriser.idf
+            arrays["platt"] = np.stack(self._platt)
+            arrays["bounds"] = np.stack(self._bounds)
+            for number, repo in enumerate(sorted(self._weights)):
+                arrays[f"weights_{number}"] = self._weights[repo].astype(np.float16)
+        arrays["meta"] = np.frombuffer(jsonlib.dumps(meta).encode(), np.uint8)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LabelModel:
+        """The model `to_bytes` wrote; ValueError when the data is not one (of this format)."""
+        import io
+        import json as jsonlib
+        import zipfile
+
+        import numpy as np
+
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+                arrays = {name: archive[name] for name in archive.files}
+            meta = jsonlib.loads(arrays["meta"].tobytes())
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"not a label model: {exc}") from None
+        if not isinstance(meta, dict) or meta.get("version") != FORMAT:
+            raise ValueError("a label model of another format")
+        model = cls(list(meta["labels"]))
+        model._learned = list(meta["learned"])
+        model._constant = {str(k): float(v) for k, v in meta["constant"].items()}
+        if "block_weights" in meta:
+            text = arrays["tokens"].tobytes().decode()
+            names = text.split("\0") if text or len(arrays["token_ids"]) else []
+            encoder = _Encoder(dict(zip(names, arrays["token_ids"].tolist(), strict=True)))
+            model._vectoriser = _Vectoriser(
+                encoder, arrays["codes"], arrays["idf"], dict(meta["block_weights"])
+            )
+            model._platt = (arrays["platt"][0], arrays["platt"][1])
+            model._bounds = (arrays["bounds"][0], arrays["bounds"][1])
+            for number, repo in enumerate(meta["repos"]):
+                model._weights[repo] = arrays[f"weights_{number}"].astype(np.float32)
+        return model
+
+    def _raw(self, issues: Sequence[tuple[str, str]], repos: Sequence[str]) -> np.ndarray:
+        """Ridge scores, issues × learned labels."""
         import numpy as np
 
         assert self._vectoriser is not None
-        x = self._vectoriser.matrix(docs)
+        x = self._vectoriser.matrix(issues)
         if len(self._weights) == 1:
             weights = self._weights[""][x.cols]  # entries × labels
         else:
@@ -443,7 +646,7 @@ class LabelModel:
         contributions = x.values[:, None] * weights
         return np.stack(
             [
-                np.bincount(x.rows, weights=contributions[:, j], minlength=len(docs))
+                np.bincount(x.rows, weights=contributions[:, j], minlength=len(issues))
                 for j in range(len(self._learned))
             ],
             axis=1,
@@ -463,8 +666,7 @@ class LabelModel:
             a, b = self._platt
             for start in range(0, len(issues), 500):  # bounded memory for many labels
                 chunk = issues[start : start + 500]
-                docs = [features(title, body) for title, body in chunk]
-                raw = self._raw(docs, (repos or [""] * len(issues))[start : start + 500])
+                raw = self._raw(chunk, (repos or [""] * len(issues))[start : start + 500])
                 probabilities = np.clip(_sigmoid(a * raw + b), *self._bounds)
                 for row, values in zip(out[start:], probabilities.tolist(), strict=False):
                     row.update(zip(self._learned, values, strict=True))
@@ -479,6 +681,54 @@ class LabelModel:
         """The single most likely label (for data where each issue has exactly one)."""
         scores = self.scores(title, body, repo=repo)
         return max(scores, key=scores.__getitem__) if scores else None
+
+
+def _half(weights: np.ndarray) -> np.ndarray:
+    """Weights rounded to half precision (kept as float32 for the arithmetic)."""
+    import numpy as np
+
+    return weights.astype(np.float16).astype(np.float32)
+
+
+def _landmarks(positive: np.ndarray, most: int) -> np.ndarray:
+    """Which examples span the model: all of them up to `most`; beyond, a fixed pseudo-random
+    sample in which every label keeps up to its share of positives (so a rare label is not
+    sampled away)."""
+    import numpy as np
+
+    n, labels = positive.shape
+    if n <= most:
+        return np.arange(n)
+    order = np.random.default_rng(n).permutation(n)
+    chosen = np.zeros(n, bool)
+    share = max(1, most // (2 * max(labels, 1)))
+    for j in range(labels):
+        chosen[order[positive[order, j]][:share]] = True
+    for index in order:
+        if chosen.sum() >= most:
+            break
+        chosen[index] = True
+    return np.flatnonzero(chosen)
+
+
+def _nystroem(
+    kernel: np.ndarray, marks: np.ndarray, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel ridge with the weights on the landmarks only: minimise
+    ‖y − K_nm·β‖² + λ·βᵀK_mm·β, i.e. (K_mn·K_nm + λK_mm)·β = K_mn·y, in O(n·m²). Returns β
+    (landmarks × labels) and the leave-one-out scores, in closed form as for any ridge:
+    y_i − (y_i − ŷ_i)/(1 − h_i), h_i = k_iᵀ·B⁻¹·k_i."""
+    import numpy as np
+
+    m = len(marks)
+    system = kernel.T @ kernel + LAMBDA * kernel[marks] + 1e-6 * np.eye(m)
+    lower_inverse = _lower_inverse(np.linalg.cholesky(system))
+    dual = lower_inverse.T @ (lower_inverse @ (kernel.T @ targets))
+    whitened = kernel @ lower_inverse.T  # n × m
+    leverage = np.minimum((whitened * whitened).sum(1), 1 - 1e-6)
+    fitted = kernel @ dual
+    held_out = targets - (targets - fitted) / (1 - leverage)[:, None]
+    return dual, held_out
 
 
 def _lower_inverse(lower: np.ndarray) -> np.ndarray:
