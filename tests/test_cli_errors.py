@@ -21,6 +21,9 @@ def _assert_bad_input(result, *words: str) -> None:
 
 @pytest.fixture
 def event(tmp_path, gh):
+    """An issue whose triage writes labels and a comment: the repository lets keyword rules
+    apply labels (by default they are only suggested), so "nothing written" means something."""
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  cold_start: apply\n")
     number = gh.add_issue(REPO, "It crashes", "The app crashes on start.", user="jdoe")["number"]
     gh.clear_log()
     return write_event(tmp_path / "event.json", issue_event(gh, number))

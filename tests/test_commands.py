@@ -82,6 +82,7 @@ def _bot_comments(gh, number):
 
 
 def test_a_command_by_someone_without_write_access_gets_one_refusal_and_nothing_else(tmp_path, gh):
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  cold_start: apply\n")  # triage would label
     number = gh.add_issue(
         REPO, "Export crashes", "The export crashes with a traceback.", user="jdoe"
     )["number"]
@@ -101,6 +102,8 @@ def test_a_command_by_someone_without_write_access_gets_one_refusal_and_nothing_
 
 
 def test_a_maintainer_runs_triage_again(tmp_path, gh):
+    # Keyword rules only suggest labels unless the repository opts in.
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  cold_start: apply\n")
     number = gh.add_issue(
         REPO, "Export crashes", "The export crashes with a traceback.", user="jdoe"
     )["number"]

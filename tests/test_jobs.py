@@ -64,6 +64,8 @@ def test_a_failing_job_does_not_hide_the_others_and_the_exit_code_is_the_worst(
 
     first = jobs.Job("broken", ("issues",), broken)
     monkeypatch.setattr(jobs, "JOBS", (first, *jobs.JOBS))
+    # Keyword rules only suggest labels unless the repository opts in.
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  cold_start: apply\n")
     number = gh.add_issue(
         REPO, "Export crashes", "The export crashes with a traceback.", user="jdoe"
     )["number"]

@@ -65,7 +65,10 @@ def test_every_provider_down_falls_back_to_offline_and_says_so(tmp_path, gh, llm
     result = _triage(tmp_path, gh, number)
     assert result.exit_code == 0, result.stderr
     assert "offline (model unavailable) triage" in _comment(gh, number)
-    assert _labels(gh, number) == ["bug"]  # the keyword rules still work
+    # The keyword rules still work, and as offline triage always does without labelled history,
+    # they only suggest: a model that is down does not make ossbot apply guesses.
+    assert _labels(gh, number) == []
+    assert "`bug` (" in _comment(gh, number) and "matched a keyword rule" in _comment(gh, number)
     assert "the model was unavailable" in result.stdout
     assert len(llm.requests) == 2
 

@@ -33,10 +33,22 @@ def test_summary_is_bounded():
 def test_keywords_match_on_word_boundaries_only():
     assert keyword_scores("Debugging tips", "prefix the fixture", DEFAULT_RULES) == {}
     assert keyword_scores("App crashes", "", DEFAULT_RULES) == {"bug": 2.0}
-    scores = keyword_scores(
-        "Question", "How do I configure it? The docs say nothing.", DEFAULT_RULES
+
+
+def test_keywords_count_in_the_title_and_template_fields_not_in_passing():
+    # A passing word in the body is not evidence.
+    assert (
+        keyword_scores("Slow start", "It is not a bug, it is slow. Error-free.", DEFAULT_RULES)
+        == {}
     )
-    assert scores["question"] == 3.0 and scores["documentation"] == 1.0
+    # The template's headings and the choice under a heading are.
+    form = "### Issue type\n\nBug report\n\n### Description\n\nIt stops after a while.\n"
+    assert keyword_scores("Slow start", form, DEFAULT_RULES) == {"bug": 2.0}
+    bold = "**Describe the bug**\nIt stops after a while, with no reason I could find."
+    assert keyword_scores("Slow start", bold, DEFAULT_RULES) == {"bug": 2.0}
+    # A sentence under a heading is the reporter's prose, not a choice.
+    prose = "### Description\n\nA crash in the renderer when I open files.\n\nIt is a bug.\n"
+    assert keyword_scores("Slow start", prose, DEFAULT_RULES) == {}
 
 
 def test_keywords_in_code_blocks_and_html_comments_do_not_count():

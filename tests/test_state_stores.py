@@ -171,12 +171,13 @@ def test_a_dry_run_never_saves(tmp_path, gh):
 
 
 def test_the_state_is_saved_when_a_job_failed_after_writing(tmp_path, gh):
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  cold_start: apply\n")  # labels come first
     number = new_issue(gh, "Crash on start: a bug", "It crashes: a bug, I think.")
     gh.fail_after("POST", r"/issues/\d+/comments$", 422)
     ran = triage(tmp_path, gh, number, "--state", "branch")
     assert ran.exit_code == 1
     effects = branch_db(gh).execute("SELECT action, result FROM effects").fetchall()
-    assert effects, "what was written before the failure is recorded"
+    assert ("add_labels", "added") in effects, "what was written before the failure is recorded"
 
 
 def test_a_save_that_cannot_write_is_a_warning_not_a_failure(tmp_path, gh):

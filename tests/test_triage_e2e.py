@@ -14,6 +14,15 @@ BUG = (
 )
 
 
+# Keyword rules only suggest labels unless the repository opts in: most tests here are about
+# the labels triage writes, so their repository does.
+COLD_START_APPLY = "labels:\n  cold_start: apply\n"
+
+
+def _apply_keyword_labels(gh, repo: str = REPO) -> None:
+    gh.put_file(repo, ".github/ossbot.yml", COLD_START_APPLY)
+
+
 def _own_comments(gh, number):
     return [c for c in gh.comments(REPO, number) if c["user"]["login"] == BOT]
 
@@ -30,6 +39,7 @@ def triage(
 
 
 def test_new_issue_gets_labels_and_one_comment_and_rerun_writes_nothing(tmp_path, gh):
+    _apply_keyword_labels(gh)
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     event = write_event(tmp_path / "e.json", issue_event(gh, number))
 
@@ -65,6 +75,7 @@ def test_rerun_with_lost_state_finds_the_comment_and_writes_nothing(tmp_path, gh
 def test_triage_of_a_new_issue_costs_at_most_five_requests(tmp_path, gh, monkeypatch):
     monkeypatch.setenv("GITHUB_SHA", "f" * 40)  # as in Actions: the default branch's head
     monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
+    _apply_keyword_labels(gh)  # the config is read by the warm-up run and cached
     warm = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     assert triage(tmp_path, gh, warm, name="warm.json").exit_code == 0
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
@@ -75,6 +86,7 @@ def test_triage_of_a_new_issue_costs_at_most_five_requests(tmp_path, gh, monkeyp
 
 
 def test_a_cold_run_outside_actions_costs_one_listing_more(tmp_path, gh):
+    _apply_keyword_labels(gh)
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     gh.clear_log()
     assert triage(tmp_path, gh, number).exit_code == 0
@@ -82,6 +94,7 @@ def test_a_cold_run_outside_actions_costs_one_listing_more(tmp_path, gh):
     assert calls == [
         ("GET", "/issues/comments"),  # a state that starts empty is rebuilt from ossbot's markers
         ("GET", "/contents/.github"),  # config and overrides: cached by commit in Actions
+        ("GET", "/contents/.github/ossbot.yml"),  # the config itself: cached by its blob sha
         ("GET", "/issues"),  # the history, and the issue as it is now
         ("GET", "/labels"),
         ("POST", f"/issues/{number}/labels"),
@@ -91,12 +104,14 @@ def test_a_cold_run_outside_actions_costs_one_listing_more(tmp_path, gh):
 
 
 def test_edit_updates_the_comment_in_place(tmp_path, gh):
+    _apply_keyword_labels(gh)
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     assert triage(tmp_path, gh, number).exit_code == 0
     before = _own_comments(gh, number)[0]
+    assert _labels_on(gh, number) == ["bug"]
 
     body = BUG[1] + "\nAlso the documentation for the export page has a typo in the docs."
-    edit_issue(gh, number, body=body)
+    edit_issue(gh, number, title=BUG[0] + ", and a typo in the docs", body=body)
     gh.clear_log()
     result = triage(tmp_path, gh, number, action="edited", name="edited.json")
     assert result.exit_code == 0, result.stderr
@@ -108,8 +123,10 @@ def test_edit_updates_the_comment_in_place(tmp_path, gh):
 
 
 def test_a_label_removed_by_a_human_is_not_added_again(tmp_path, gh):
+    _apply_keyword_labels(gh)
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     assert triage(tmp_path, gh, number).exit_code == 0
+    assert _labels_on(gh, number) == ["bug"]
     edit_issue(gh, number, labels=[], title=BUG[0] + " (edited)")  # a maintainer removed 'bug'
     gh.clear_log()
 
@@ -120,6 +137,7 @@ def test_a_label_removed_by_a_human_is_not_added_again(tmp_path, gh):
 
 
 def test_a_marker_pasted_by_a_user_is_not_taken_for_ossbots_comment(tmp_path, gh):
+    _apply_keyword_labels(gh)
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     fake = gh.add_comment(
         REPO, number, "hijack <!-- ossbot:triage-summary labels=bug -->", user="mallory"
@@ -150,6 +168,7 @@ def test_ossbots_comment_is_found_beyond_the_first_page(tmp_path, gh, monkeypatc
 def test_only_labels_of_the_repository_are_applied_and_none_is_created(tmp_path, gh):
     gh.add_repo("acme/bare")
     gh.add_label("acme/bare", "type: bug")
+    _apply_keyword_labels(gh, "acme/bare")
     number = gh.add_issue(
         "acme/bare", "Docs typo and a crash", "The documentation page crashes.", user="jdoe"
     )["number"]
@@ -164,7 +183,9 @@ def test_only_labels_of_the_repository_are_applied_and_none_is_created(tmp_path,
 
 
 def test_config_from_the_repository_limits_and_denies(tmp_path, gh):
-    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 1\n  deny: [bug]\n")
+    gh.put_file(
+        REPO, ".github/ossbot.yml", "labels:\n  max: 1\n  deny: [bug]\n  cold_start: apply\n"
+    )
     number = gh.add_issue(
         REPO,
         "Crash in the docs build and a feature request",
@@ -212,6 +233,7 @@ def test_a_server_error_on_a_create_is_not_blindly_resent(tmp_path, gh):
 
 
 def test_reads_are_retried_on_server_errors(tmp_path, gh):
+    _apply_keyword_labels(gh)
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     gh.fail("GET", r"/labels$", 503, times=2)
     assert triage(tmp_path, gh, number).exit_code == 0
@@ -231,6 +253,7 @@ def test_hostile_text_cannot_mention_or_break_out_of_the_comment(tmp_path, gh):
 
 
 def test_live_issue_by_repo_and_number(tmp_path, gh):
+    _apply_keyword_labels(gh)
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     result = ossbot("triage", "--repo", REPO, "--issue", str(number))
     assert result.exit_code == 0, result.stderr
@@ -239,6 +262,7 @@ def test_live_issue_by_repo_and_number(tmp_path, gh):
 
 
 def test_dry_run_with_a_token_reads_but_writes_nothing(tmp_path, gh):
+    _apply_keyword_labels(gh)
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     gh.clear_log()
     result = triage(tmp_path, gh, number, "--dry-run", "--format", "json")
@@ -251,6 +275,7 @@ def test_dry_run_with_a_token_reads_but_writes_nothing(tmp_path, gh):
 
 
 def test_run_dispatches_from_the_actions_environment(tmp_path, gh, monkeypatch):
+    _apply_keyword_labels(gh)
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
     monkeypatch.setenv(
@@ -300,7 +325,7 @@ def test_the_config_is_cached_by_content_so_a_warm_run_costs_five_requests(
 ):
     monkeypatch.setenv("GITHUB_SHA", "1" * 40)
     monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
-    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 2\n")
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 2\n  cold_start: apply\n")
     first = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     assert triage(tmp_path, gh, first).exit_code == 0
     second = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
@@ -308,8 +333,10 @@ def test_the_config_is_cached_by_content_so_a_warm_run_costs_five_requests(
     assert triage(tmp_path, gh, second, name="second.json").exit_code == 0
     assert len(gh.requests) == 5, [(r.method, r.path) for r in gh.requests]
     assert gh.calls("GET", r"/contents/\.github/ossbot\.yml") == []
+    assert _labels_on(gh, second) == ["bug"]
 
-    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  enabled: false\n")  # a new version is read
+    new = "labels:\n  enabled: false\n  cold_start: apply\n"  # a new version is read
+    gh.put_file(REPO, ".github/ossbot.yml", new)
     monkeypatch.setenv("GITHUB_SHA", "2" * 40)  # after the push that changed it
     third = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     assert triage(tmp_path, gh, third, name="third.json").exit_code == 0

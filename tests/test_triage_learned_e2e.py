@@ -60,28 +60,26 @@ THEMES = [
 ]
 
 
-def _seed_history(gh) -> None:
+# Each reported three times over (as in a real tracker): enough history for a label to be
+# backtested and applied (`labels.target_precision` needs at least 18 right applications).
+AGAIN = ("", " (again)", " after the upgrade")
+
+
+def _seed_history(gh, times: int = 3) -> None:
     gh.add_label(REPO, "area: export")
     gh.add_label(REPO, "area: themes")
     gh.add_label(REPO, "status: confirmed")
-    for title, body in EXPORT:
-        gh.add_issue(
-            REPO,
-            title,
-            body,
-            labels=["area: export", "status: confirmed"],
-            state="closed",
-            user="old",
-        )
-    for title, body in THEMES:
-        gh.add_issue(
-            REPO,
-            title,
-            body,
-            labels=["area: themes", "status: confirmed"],
-            state="closed",
-            user="old",
-        )
+    for label, issues in (("area: export", EXPORT), ("area: themes", THEMES)):
+        for suffix in AGAIN[:times]:
+            for title, body in issues:
+                gh.add_issue(
+                    REPO,
+                    title + suffix,
+                    body,
+                    labels=[label, "status: confirmed"],
+                    state="closed",
+                    user="old",
+                )
 
 
 def _new_export_issue(gh) -> int:
@@ -120,7 +118,24 @@ def test_labels_learned_from_history_are_applied_and_status_labels_never(tmp_pat
     labels = _labels(gh, number)
     assert "area: export" in labels
     assert "status: confirmed" not in labels and "area: themes" not in labels
-    assert "learned from 13 labelled issues" in _own(gh, number)[0]
+    assert "learned from 39 labelled issues" in _own(gh, number)[0]
+
+
+def test_a_label_with_too_little_history_to_backtest_is_suggested_not_applied(tmp_path, gh):
+    _seed_history(gh, times=1)  # 7 issues each: learned, but never backtested to 95%
+    number = _new_export_issue(gh)
+    assert _triage(tmp_path, gh, number).exit_code == 0
+    assert _labels(gh, number) == []
+    comment = _own(gh, number)[0]
+    assert "`area: export`" in comment and "too little history" in comment
+
+
+def test_cold_start_apply_applies_labels_too_new_to_backtest(tmp_path, gh):
+    _seed_history(gh, times=1)
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  cold_start: apply\n")
+    number = _new_export_issue(gh)
+    assert _triage(tmp_path, gh, number).exit_code == 0
+    assert _labels(gh, number) == ["area: export"]
 
 
 def test_the_history_is_cached_and_refreshed_incrementally(tmp_path, gh):
@@ -146,7 +161,19 @@ def test_the_history_is_cached_and_refreshed_incrementally(tmp_path, gh):
     assert "area: themes" in _labels(gh, second)
 
 
-def test_without_history_the_keyword_rules_label(tmp_path, gh):
+def test_without_history_keyword_rules_only_suggest(tmp_path, gh):
+    number = gh.add_issue(
+        REPO, "Crash on start", "The app crashes with a traceback on start.", user="jdoe"
+    )["number"]
+    assert _triage(tmp_path, gh, number).exit_code == 0
+    assert _labels(gh, number) == []
+    comment = _own(gh, number)[0]
+    assert "Suggested labels" in comment and "`bug`" in comment
+    assert gh.calls("POST", r"/labels$") == []
+
+
+def test_without_history_keyword_rules_apply_when_the_repository_opts_in(tmp_path, gh):
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  cold_start: apply\n")
     number = gh.add_issue(
         REPO, "Crash on start", "The app crashes with a traceback on start.", user="jdoe"
     )["number"]

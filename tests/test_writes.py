@@ -157,25 +157,35 @@ def test_a_stale_opened_payload_replayed_after_an_edit_keeps_the_newer_text(
 
 
 def test_labels_max_holds_across_edits(tmp_path, gh):
-    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 2\n")
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 2\n  cold_start: apply\n")
     number = gh.add_issue(
         REPO, "Export crashes", "The export crashes with a traceback.", user="jdoe"
     )["number"]
     assert _triage(tmp_path, gh, number).exit_code == 0
-    edits = [
-        "The export crashes. Also the documentation has a typo in the readme.",
-        "The export crashes. Feature request: please add support for PDF. Docs typo.",
-        "Question: how do I export? It crashes. Docs typo. Add support for PDF.",
+    assert [label["name"] for label in gh.issue(REPO, number)["labels"]] == ["bug"]
+    edits = [  # each version matches more labels, in its title as in its body
+        (
+            "Export crashes, and a docs typo",
+            "The export crashes. Also the documentation has a typo in the readme.",
+        ),
+        (
+            "Export crashes; feature request: support for PDF; docs typo",
+            "The export crashes. Feature request: please add support for PDF. Docs typo.",
+        ),
+        (
+            "Question: how do I export? It crashes, docs typo, add support for PDF",
+            "Question: how do I export? It crashes. Docs typo. Add support for PDF.",
+        ),
     ]
-    for index, body in enumerate(edits):
-        edit_issue(gh, number, body=body)
+    for index, (title, body) in enumerate(edits):
+        edit_issue(gh, number, title=title, body=body)
         assert _triage(tmp_path, gh, number, "edited", f"e{index}.json").exit_code == 0
     labels = [label["name"] for label in gh.issue(REPO, number)["labels"]]
     assert len(labels) == 2, labels
 
 
 def test_labels_added_by_an_overlapping_run_count_against_the_limit(tmp_path, gh):
-    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 1\n")
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  max: 1\n  cold_start: apply\n")
     number = gh.add_issue(
         REPO, "Docs typo", "The documentation has a typo in the readme.", user="jdoe"
     )["number"]
@@ -212,6 +222,7 @@ def test_submitted_too_quickly_is_waited_out_and_the_summary_posted(tmp_path, gh
 
 
 def test_a_502_to_adding_labels_is_retried(tmp_path, gh):
+    gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  cold_start: apply\n")
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     gh.fail("POST", r"/issues/\d+/labels$", 502)
     result = _triage(tmp_path, gh, number)

@@ -783,11 +783,15 @@ def labels_eval(
         ),
     ] = 0.2,
     min_examples: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--min-examples", min=2, help="Labels with fewer training examples are not learned."
+            "--min-examples",
+            min=2,
+            help="Labels with fewer training examples are not learned (default: the config's "
+            "labels.min_examples).",
+            show_default=False,
         ),
-    ] = 5,
+    ] = None,
     apart: Annotated[
         bool,
         typer.Option(
@@ -796,11 +800,22 @@ def labels_eval(
             "with shared and per-repository features.",
         ),
     ] = False,
+    calibration: Annotated[
+        bool,
+        typer.Option(
+            "--calibration",
+            help="Also show how often labels scored in each confidence band were right.",
+        ),
+    ] = False,
 ) -> None:
-    """Backtest label learning: per-label precision, recall and F1, and macro-F1.
+    """Backtest labelling as triage does it: macro-F1 over the labels that can be learned, and at
+    the configured thresholds the applied precision and recall, the share of issues with a wrong
+    applied label, and the suggestions' precision.
 
     From files (--train, --test), or from a repository's own history (--repo: the oldest issues
-    teach, the newest are scored, as triage would have labelled them)."""
+    teach, the newest are scored, as triage would have labelled them). Either way the labels are
+    those triage may apply (labels.allow, deny, exclude of --config or the repository's config),
+    and the thresholds are the config's."""
     from ossbot.labels.evaluate import evaluate, load_examples, time_split
 
     if (train is None) == (opts.repo is None):
@@ -810,19 +825,31 @@ def labels_eval(
     settings = opts.settings()
     with _redacted(settings):
         if opts.repo is not None:
-            train_set, test_set = time_split(_repo_examples(opts, settings), test_fraction)
+            examples, config = _repo_examples(opts, settings)
+            train_set, test_set = time_split(examples, test_fraction)
         else:
             assert train is not None
+            config = _local_config(opts.config)
             train_set = load_examples(train)
             loaded = load_examples(test) if test else None
             if loaded is None:
                 train_set, loaded = time_split(train_set, test_fraction)
             test_set = loaded
-        report = evaluate(train_set, test_set, min_examples=min_examples, pool=not apart)
-        _show_report(report, opts.format)
+        report = evaluate(
+            train_set, test_set, config=config, min_examples=min_examples, pool=not apart
+        )
+        _show_report(report, opts.format, calibration=calibration)
 
 
-def _repo_examples(opts: Options, settings: Settings) -> list[Any]:
+def _local_config(path: Path | None) -> Any:
+    """The labels section of a config file (defaults without one)."""
+    from ossbot.repo_config import RepoConfig, load_repo_config_file
+
+    return (load_repo_config_file(path) if path is not None else RepoConfig()).labels
+
+
+def _repo_examples(opts: Options, settings: Settings) -> tuple[list[Any], Any]:
+    """The repository's labelled history as triage learns from it, and its labels config."""
     from ossbot.context import build_session
     from ossbot.events import check_repo
     from ossbot.triage.labelling import labelled_examples
@@ -839,6 +866,7 @@ def _repo_examples(opts: Options, settings: Settings) -> list[Any]:
     )
     try:
         examples = labelled_examples(session.ctx)
+        config = session.ctx.config.labels
     except GitHubError as exc:
         if exc.status != 404:
             raise
@@ -853,7 +881,7 @@ def _repo_examples(opts: Options, settings: Settings) -> list[Any]:
             f"{repo} has no labelled issues with labels triage may apply "
             "(see labels.allow, labels.deny and labels.exclude): nothing to backtest"
         )
-    return examples
+    return examples, config
 
 
 # -- running jobs ---------------------------------------------------------------------------------
@@ -1111,31 +1139,87 @@ def _show_nothing(event_name: str, fmt: Format) -> None:
         typer.echo(f"Nothing to do: {reason}.")
 
 
-def _show_report(report: dict[str, Any], fmt: Format) -> None:
+def _show_report(report: dict[str, Any], fmt: Format, *, calibration: bool = False) -> None:
     if fmt is Format.json:
         typer.echo(json.dumps(report, indent=2))
         return
     from rich.table import Table
 
-    table = Table("label", "precision", "recall", "F1", "support")
+    def rate(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    settings = report["settings"]
+    table = Table(
+        "label",
+        "precision",
+        "recall",
+        "F1",
+        "support",
+        "applies from",
+        "applied",
+        "applied precision",
+        "applied recall",
+        "suggested precision",
+        title="Learnable labels (precision, recall, F1: the best label, or every label ≥ 0.5)",
+    )
     for name, row in sorted(report["labels"].items()):
+        applied, suggested = row["applied"], row["suggested"]
         table.add_row(
             name,
             f"{row['precision']:.3f}",
             f"{row['recall']:.3f}",
             f"{row['f1']:.3f}",
             str(row["support"]),
+            "suggested only" if row["threshold"] is None else f"{row['threshold']:.2f}",
+            str(applied["labels"]),
+            rate(applied["precision"]),
+            rate(applied["recall"]),
+            rate(suggested["precision"]),
         )
     console = Console()
     console.print(table)
+    if report["unlearnable"]:
+        apart = Table(
+            "label",
+            "training issues",
+            "test issues",
+            title=f"Not learnable (fewer than {settings['min_examples']} training issues)",
+        )
+        for name, row in report["unlearnable"].items():
+            apart.add_row(name, str(row["train"]), str(row["test"]))
+        console.print(apart)
+    if report["excluded"]:
+        console.print(
+            "never applied (labels.allow, deny, exclude): "
+            + ", ".join(f"{name} ({count})" for name, count in report["excluded"].items())
+        )
     if len(report["groups"]) > 1:
         groups = Table("repository", "macro-F1", "train", "test")
         for name, row in sorted(report["groups"].items()):
             groups.add_row(name, f"{row['macro_f1']:.3f}", str(row["train"]), str(row["test"]))
         console.print(groups)
+    if calibration:
+        bands = Table("confidence", "labels", "mean confidence", "right", title="Calibration")
+        for row in report["calibration"]:
+            bands.add_row(
+                f"{row['from']:.1f}–{row['to']:.1f}",
+                str(row["count"]),
+                rate(row["predicted"]),
+                rate(row["observed"]),
+            )
+        console.print(bands)
+    applied, suggested = report["applied"], report["suggested"]
     console.print(
-        f"macro-F1: {report['macro_f1']:.3f}"
+        f"macro-F1 over learnable labels: {report['macro_f1']:.3f}"
         + (" (mean over repositories)" if len(report["groups"]) > 1 else "")
+    )
+    console.print(
+        f"at apply_threshold {settings['apply_threshold']}, target_precision "
+        f"{settings['target_precision']}, suggest_threshold {settings['suggest_threshold']}: "
+        f"{applied['labels']} labels applied to {report['issues']} issues, precision "
+        f"{rate(applied['precision'])}, recall {rate(applied['recall'])}; "
+        f"{applied['wrong_issues']} issues ({rate(applied['wrong_share'])}) got a wrong label; "
+        f"{suggested['labels']} suggested, precision {rate(suggested['precision'])}"
     )
 
 

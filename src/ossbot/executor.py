@@ -288,6 +288,18 @@ class Executor:
         note = (
             f"removed {', '.join(removed)}: overlapping runs added labels too" if removed else None
         )
+        kept = [name for name in ours if name not in removed]
+        if kept:  # whether people keep them decides when they become training data
+            self.store.log_labels(
+                action.repo,
+                number,
+                kept,
+                action="applied",
+                after=[name for name in now if name not in removed],
+                event_key=self.event_key,
+                confidence=action.confidence,
+                source=action.source,
+            )
         return Result(type=action.type, result="added", note=note)
 
     def _suggest_labels(self, action: SuggestLabels) -> Result:

@@ -98,6 +98,12 @@ class AddLabels(_Action):
     limit: int | None = None
     present: list[str] = Field(default_factory=list, description="Labels on the issue when read.")
     applied_before: list[str] = Field(default_factory=list)
+    confidence: dict[str, float] = Field(
+        default_factory=dict, description="label → confidence, for the label log."
+    )
+    source: dict[str, str] = Field(
+        default_factory=dict, description="label → what chose it, for the label log."
+    )
 
     def describe(self) -> str:
         return f"add labels {', '.join(self.labels)} to {self.target}"

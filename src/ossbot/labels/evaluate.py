@@ -17,13 +17,15 @@ import csv
 import io
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ossbot.errors import InputError
 from ossbot.labels.model import Example, LabelModel
+from ossbot.repo_config import LabelsConfig
 
 # Probabilities are Platt-calibrated on held-out scores, so 0.5 is "more likely than not": the
 # threshold that maximises expected F1 for a calibrated label is at or below it.
@@ -131,6 +133,8 @@ def _one_line(exc: BaseException) -> str:
 
 # --- scoring ----------------------------------------------------------------------------------
 
+BINS = 10  # of the calibration table
+
 
 def _groups(examples: Sequence[Example]) -> dict[str, list[Example]]:
     grouped: dict[str, list[Example]] = defaultdict(list)
@@ -139,60 +143,229 @@ def _groups(examples: Sequence[Example]) -> dict[str, list[Example]]:
     return dict(grouped)
 
 
-def evaluate(
-    train: Sequence[Example], test: Sequence[Example], *, min_examples: int = 5, pool: bool = True
-) -> dict[str, Any]:
-    """Train, score the test issues, and report per repository (one group without a repo).
+@dataclass
+class _Tally:
+    """Counts over scored test issues, summed over groups and folds."""
 
-    With several repositories and `pool`, one model learns from all the training issues and
-    scores each test issue with its repository's part; without `pool`, each repository trains
-    its own. Returns {"macro_f1", "groups": {name: {"macro_f1", "train", "test"}}, "labels":
-    {label: {"precision", "recall", "f1", "support"}}}, the labels pooled over the groups."""
+    issues: int = 0
+    # macro-F1 over learnable labels (top-1 or ≥ MULTI_LABEL_THRESHOLD): label → [tp, fp, fn]
+    predicted: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    # at the configured thresholds: label → [tp, fp, fn] applied, [right, wrong] suggested
+    applied: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    suggested: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    wrong_issues: int = 0  # issues with at least one wrong applied label
+    bins: list[list[float]] = field(default_factory=lambda: [[0, 0.0, 0] for _ in range(BINS)])
+    group_counts: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    group_sizes: dict[str, list[int]] = field(default_factory=dict)  # train, test, runs
+    learnable: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # label → runs
+    unlearnable: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    excluded: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    thresholds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    sources: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # applied by source
+
+
+def _count(counts: dict[str, list[int]], predicted: set[str], truth: set[str]) -> None:
+    for label in predicted | truth:
+        index = 0 if label in predicted and label in truth else 1 if label in predicted else 2
+        counts[label][index] += 1
+
+
+def _eligible(
+    examples: Sequence[Example], cfg: LabelsConfig, tally: _Tally | None
+) -> list[Example]:
+    """The examples with only the labels triage may apply (allow, deny, exclude)."""
+    out = []
+    for e in examples:
+        kept = tuple(name for name in e.labels if cfg.permits(name))
+        if tally is not None:
+            for name in set(e.labels) - set(kept):
+                tally.excluded[name] += 1
+        out.append(replace(e, labels=kept))
+    return out
+
+
+def _tally(
+    train: Sequence[Example],
+    test: Sequence[Example],
+    cfg: LabelsConfig,
+    pool: bool,
+    tally: _Tally,
+) -> None:
+    from ossbot.labels.policy import policies
+    from ossbot.triage.labelling import by_keywords, choose, learned_candidates
+
+    _eligible(test, cfg, tally)  # counts what the test issues carry that triage never applies
+    train, test = _eligible(train, cfg, None), _eligible(test, cfg, None)
     single = all(len(e.labels) == 1 for e in [*train, *test])
+    names = sorted({name for e in [*train, *test] for name in e.labels})
     train_groups, test_groups = _groups(train), _groups(test)
     shared = (
-        LabelModel.train(train, min_examples=min_examples)
+        LabelModel.train(train, min_examples=cfg.min_examples)
         if pool and len(train_groups) > 1
         else None
     )
-    tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
+    for group, tests in sorted(test_groups.items()):
+        trains = train_groups.get(group, [])
+        model = shared or LabelModel.train(trains, min_examples=cfg.min_examples)
+        table = policies(
+            model, cfg.target_precision, cfg.apply_threshold, repo=group if shared else None
+        )
+        learnable = set(model.labels)
+        for name in learnable:
+            tally.learnable[name] += 1
+            policy = table[name]
+            if policy.threshold is not None:
+                tally.thresholds[name].append(policy.threshold)
+        trained_counts = Counter(name for e in trains for name in set(e.labels))
+        counts = tally.group_counts.setdefault(group, defaultdict(lambda: [0, 0, 0]))
+        sizes = tally.group_sizes.setdefault(group, [0, 0, 0])
+        sizes[0] += len(trains)
+        sizes[1] += len(tests)
+        sizes[2] += 1
+        issues = [(e.title, e.body) for e in tests]
+        scored = model.scores_many(issues, repos=[e.repo for e in tests]) if issues else []
+        for example, scores in zip(tests, scored, strict=True):
+            truth = set(example.labels)
+            tally.issues += 1
+            for name in truth - learnable:
+                tally.unlearnable[name][1] += 1
+            # macro-F1 over what can be learned
+            if single:
+                top = {max(scores, key=scores.__getitem__)} if scores else set()
+            else:
+                top = {n for n, p in scores.items() if p >= MULTI_LABEL_THRESHOLD}
+            _count(tally.predicted, top, truth & learnable)
+            _count(counts, top, truth & learnable)
+            for name, p in scores.items():
+                if name in model.learned:
+                    row = tally.bins[min(int(p * BINS), BINS - 1)]
+                    row[0] += 1
+                    row[1] += p
+                    row[2] += name in truth
+            # what triage would do at the configured thresholds
+            candidates = learned_candidates(scores, table, cfg)
+            keywords, _ = by_keywords(example.title, example.body, names, cfg, learnable, [])
+            choice = choose(candidates + keywords, cfg)
+            applied = {c.name for c in choice.apply}
+            _count(tally.applied, applied, truth)
+            for c in choice.apply:
+                tally.sources[c.source] += 1
+            if applied - truth:
+                tally.wrong_issues += 1
+            for c in choice.suggest:
+                tally.suggested[c.name][0 if c.name in truth else 1] += 1
+        for name, k in trained_counts.items():
+            if name not in learnable:
+                tally.unlearnable[name][0] += k
+
+
+def evaluate(
+    train: Sequence[Example],
+    test: Sequence[Example],
+    *,
+    config: LabelsConfig | None = None,
+    min_examples: int | None = None,
+    pool: bool = True,
+) -> dict[str, Any]:
+    """Train, score the test issues as triage would, and report.
+
+    The labels are those triage may apply (`labels.allow`, `deny`, `exclude`); a label is
+    learnable with at least `min_examples` training issues. With several repositories and
+    `pool`, one model learns from all the training issues and scores each test issue with its
+    repository's part (and its repository's thresholds); without `pool`, each trains its own.
+    See `report` for what is returned."""
+    cfg = _config(config, min_examples)
+    tally = _Tally()
+    _tally(train, test, cfg, pool, tally)
+    return report(tally, cfg)
+
+
+def _config(config: LabelsConfig | None, min_examples: int | None) -> LabelsConfig:
+    cfg = config or LabelsConfig()
+    if min_examples is not None:
+        cfg = cfg.model_copy(update={"min_examples": min_examples})
+    return cfg
+
+
+def report(tally: _Tally, cfg: LabelsConfig) -> dict[str, Any]:
+    """{"macro_f1": mean of the groups' macro-F1 over learnable labels, "groups": {name:
+    {"macro_f1", "train", "test"}}, "labels": {learnable label: {"precision", "recall", "f1",
+    "support", "applied": {...}, "suggested": {...}, "threshold"}}, "unlearnable": {label:
+    {"train", "test"}}, "excluded": {label: test issues}, "applied": {"precision", "recall",
+    "labels", "wrong_issues", "wrong_share"}, "suggested": {"precision", "labels"},
+    "calibration": [{"from", "to", "count", "predicted", "observed"}], "issues", "settings"}."""
     groups = {}
-    for name, tests in sorted(test_groups.items()):
-        trains = train_groups.get(name, [])
-        model = shared or LabelModel.train(trains, min_examples=min_examples)
-        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for example, predicted in zip(tests, _predict(model, tests, single), strict=True):
-            for label in set(predicted) | set(example.labels):
-                index = (
-                    0
-                    if label in predicted and label in example.labels
-                    else 1
-                    if label in predicted
-                    else 2
-                )
-                counts[label][index] += 1
-                tallies[label][index] += 1
+    for name, counts in sorted(tally.group_counts.items()):
+        train, test, runs = tally.group_sizes[name]
         groups[name] = {
             "macro_f1": round(_macro(counts), 4),
-            "train": len(trains),
-            "test": len(tests),
+            "train": round(train / max(runs, 1)),
+            "test": test,
         }
-    labels = {label: _scores(*counts) for label, counts in sorted(tallies.items())}
+    labels = {}
+    for name in sorted(tally.learnable):
+        row = _scores(*tally.predicted.get(name, [0, 0, 0]))
+        tp, fp, fn = tally.applied.get(name, [0, 0, 0])
+        right, wrong = tally.suggested.get(name, [0, 0])
+        thresholds = tally.thresholds.get(name, [])
+        row["applied"] = {
+            "precision": _ratio(tp, tp + fp),
+            "recall": _ratio(tp, tp + fn),
+            "labels": tp + fp,
+        }
+        row["suggested"] = {"precision": _ratio(right, right + wrong), "labels": right + wrong}
+        row["threshold"] = round(sum(thresholds) / len(thresholds), 4) if thresholds else None
+        labels[name] = row
+    unlearnable = {
+        name: {"train": counts[0], "test": counts[1]}
+        for name, counts in sorted(tally.unlearnable.items())
+        if name not in tally.learnable
+    }
+    tp = sum(c[0] for c in tally.applied.values())
+    fp = sum(c[1] for c in tally.applied.values())
+    fn = sum(c[2] for c in tally.applied.values())
+    right = sum(c[0] for c in tally.suggested.values())
+    wrong = sum(c[1] for c in tally.suggested.values())
     mean = sum(g["macro_f1"] for g in groups.values()) / len(groups) if groups else 0.0
-    return {"macro_f1": round(mean, 4), "groups": groups, "labels": labels}
+    return {
+        "macro_f1": round(mean, 4),
+        "groups": groups,
+        "labels": labels,
+        "unlearnable": unlearnable,
+        "excluded": dict(sorted(tally.excluded.items())),
+        "applied": {
+            "precision": _ratio(tp, tp + fp),
+            "recall": _ratio(tp, tp + fn),
+            "labels": tp + fp,
+            "by_source": dict(sorted(tally.sources.items())),
+            "wrong_issues": tally.wrong_issues,
+            "wrong_share": _ratio(tally.wrong_issues, tally.issues),
+        },
+        "suggested": {"precision": _ratio(right, right + wrong), "labels": right + wrong},
+        "calibration": [
+            {
+                "from": round(i / BINS, 2),
+                "to": round((i + 1) / BINS, 2),
+                "count": int(count),
+                "predicted": round(total / count, 4) if count else None,
+                "observed": round(hits / count, 4) if count else None,
+            }
+            for i, (count, total, hits) in enumerate(tally.bins)
+        ],
+        "issues": tally.issues,
+        "settings": {
+            "apply_threshold": cfg.apply_threshold,
+            "suggest_threshold": cfg.suggest_threshold,
+            "target_precision": cfg.target_precision,
+            "min_examples": cfg.min_examples,
+            "max": cfg.max,
+            "cold_start": cfg.cold_start,
+        },
+    }
 
 
-def _predict(model: LabelModel, examples: Sequence[Example], single: bool) -> list[list[str]]:
-    """Single-label data: the most likely label. Multi-label: every label whose calibrated
-    probability reaches MULTI_LABEL_THRESHOLD."""
-    predicted = []
-    issues = [(e.title, e.body) for e in examples]
-    for scores in model.scores_many(issues, repos=[e.repo for e in examples]):
-        if single:
-            predicted.append([max(scores, key=scores.__getitem__)] if scores else [])
-        else:
-            predicted.append([name for name, p in scores.items() if p >= MULTI_LABEL_THRESHOLD])
-    return predicted
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -213,8 +386,8 @@ def _scores(tp: int, fp: int, fn: int) -> dict[str, Any]:
 
 
 def _macro(counts: dict[str, list[int]]) -> float:
-    """Mean F1 over the labels the test issues carry (a label only ever predicted, never true,
-    costs the others precision but is not averaged in)."""
+    """Mean F1 over the learnable labels the test issues carry (a label only ever predicted,
+    never true, costs the others precision but is not averaged in)."""
     f1s = [_f1(*c)[2] for c in counts.values() if c[0] + c[2] > 0]
     return sum(f1s) / len(f1s) if f1s else 0.0
 
@@ -241,14 +414,16 @@ def cross_validate(
     examples: Sequence[Example],
     folds: int = 5,
     seed: int = 0,
-    min_examples: int = 5,
+    min_examples: int | None = None,
     pool: bool = True,
+    *,
+    config: LabelsConfig | None = None,
 ) -> dict[str, Any]:
-    """k-fold, stratified per repository and label set; `evaluate`'s report, averaged over the
-    folds (a group's `train` is its mean training size, `test` all its issues, each scored once;
-    a label's support is summed)."""
+    """k-fold, stratified per repository and label set: `evaluate`'s report over every issue,
+    each scored once by the fold that held it out (a group's `train` is its mean training size)."""
     if folds < 2:
         raise InputError(f"cross-validation needs at least 2 folds, not {folds}")
+    cfg = _config(config, min_examples)
     assignment: dict[int, int] = {}
     rng = random.Random(seed)
     strata: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
@@ -260,32 +435,10 @@ def cross_validate(
         for position, index in enumerate(members):
             assignment[index] = (offset + position) % folds
         offset += len(members)  # small strata do not all start at fold 0
-    reports = []
+    tally = _Tally()
     for fold in range(folds):
         test = [e for i, e in enumerate(examples) if assignment[i] == fold]
         if test:
             train = [e for i, e in enumerate(examples) if assignment[i] != fold]
-            reports.append(evaluate(train, test, min_examples=min_examples, pool=pool))
-    return _average(reports)
-
-
-def _average(reports: list[dict[str, Any]]) -> dict[str, Any]:
-    def mean(values: list[float]) -> float:
-        return round(sum(values) / len(values), 4) if values else 0.0
-
-    groups = {}
-    for name in sorted({name for r in reports for name in r["groups"]}):
-        rows = [r["groups"][name] for r in reports if name in r["groups"]]
-        groups[name] = {
-            "macro_f1": mean([row["macro_f1"] for row in rows]),
-            "train": round(sum(row["train"] for row in rows) / len(rows)),
-            "test": sum(row["test"] for row in rows),
-        }
-    labels = {}
-    for name in sorted({name for r in reports for name in r["labels"]}):
-        rows = [r["labels"][name] for r in reports if name in r["labels"]]
-        labels[name] = {
-            key: mean([row[key] for row in rows]) for key in ("precision", "recall", "f1")
-        }
-        labels[name]["support"] = sum(row["support"] for row in rows)
-    return {"macro_f1": mean([r["macro_f1"] for r in reports]), "groups": groups, "labels": labels}
+            _tally(train, test, cfg, pool, tally)
+    return report(tally, cfg)

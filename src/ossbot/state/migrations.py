@@ -130,6 +130,18 @@ def _m0006_spawn_runs(db: Database) -> None:
     db.execute("CREATE INDEX spawn_runs_parent ON spawn_runs (repo, parent)")
 
 
+def _m0007_labels(db: Database) -> None:
+    """Labels ossbot applied (what it added and the issue's labels after it, to tell whether a
+    person has kept them), and the learned label model, cached by the content it learned from."""
+    db.execute("""CREATE TABLE label_log (
+        id INTEGER PRIMARY KEY, repo TEXT NOT NULL, number INTEGER NOT NULL, label TEXT NOT NULL,
+        action TEXT NOT NULL, confidence REAL, source TEXT, after TEXT, event_key TEXT, at TEXT)""")
+    db.execute("CREATE INDEX label_log_issue ON label_log (repo, number)")
+    db.execute("""CREATE TABLE label_models (
+        repo TEXT PRIMARY KEY, key TEXT NOT NULL, model BLOB, policies TEXT, examples INTEGER,
+        stored_at TEXT)""")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_ledger", _m0001_ledger),
     ("0002_llm", _m0002_llm),
@@ -137,6 +149,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0004_jobs", _m0004_jobs),
     ("0005_reviews", _m0005_reviews),
     ("0006_spawn_runs", _m0006_spawn_runs),
+    ("0007_labels", _m0007_labels),
 ]
 
 

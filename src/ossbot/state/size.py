@@ -17,6 +17,7 @@ CALL_DAYS = 90  # model calls (usage reports)
 CACHE_DAYS = 30  # the key/value cache (repository files by commit, the token's login)
 REVIEW_DAYS = 365  # review runs (reports over time)
 RUN_DAYS = 365  # spawn runs (a rollback, months later, still knows what a run created)
+LABEL_DAYS = 365  # labels ossbot applied (whether people kept them)
 WARN_BYTES = 8 * 1024 * 1024
 
 # (table, time column, days)
@@ -28,6 +29,8 @@ RULES = (
     ("cache", "stored_at", CACHE_DAYS),
     ("reviews", "at", REVIEW_DAYS),
     ("spawn_runs", "updated_at", RUN_DAYS),
+    ("label_log", "at", LABEL_DAYS),
+    ("label_models", "stored_at", CACHE_DAYS),
 )
 
 

@@ -375,6 +375,65 @@ class StateStore:
         )
         return [{**row, "labels": json.loads(row["labels"])} for row in rows]
 
+    # -- labels ---------------------------------------------------------------------------------
+
+    def log_labels(
+        self,
+        repo: str,
+        number: int,
+        labels: list[str],
+        *,
+        action: str,
+        after: list[str],
+        event_key: str,
+        confidence: dict[str, float] | None = None,
+        source: dict[str, str] | None = None,
+    ) -> None:
+        """Labels ossbot applied (or suggested) on an issue, and the issue's labels after."""
+        at = _now()
+        self._table("label_log").insert_all(
+            {
+                "repo": repo,
+                "number": number,
+                "label": label,
+                "action": action,
+                "confidence": (confidence or {}).get(label),
+                "source": (source or {}).get(label),
+                "after": json.dumps(sorted(after, key=str.lower)),
+                "event_key": event_key,
+                "at": at,
+            }
+            for label in labels
+        )
+
+    def labels_applied(self, repo: str, *, since: str = "") -> list[dict[str, Any]]:
+        """Labels ossbot applied in `repo` after `since`, oldest first."""
+        return list(
+            self._table("label_log").rows_where(
+                "repo = ? AND action = 'applied' AND at > ?", [repo, since], order_by="id"
+            )
+        )
+
+    def label_model(self, repo: str) -> dict[str, Any] | None:
+        rows = list(self._table("label_models").rows_where("repo = ?", [repo], limit=1))
+        return rows[0] if rows else None
+
+    def label_model_store(
+        self, repo: str, *, key: str, model: bytes, policies: str, examples: int
+    ) -> None:
+        """The one cached label model of `repo` (a newer one replaces it)."""
+        self._table("label_models").upsert(
+            {
+                "repo": repo,
+                "key": key,
+                "model": model,
+                "policies": policies,
+                "examples": examples,
+                "stored_at": _now(),
+            },
+            pk="repo",
+        )
+
     def history_trim(self, repo: str, keep: int) -> None:
         """Keep the `keep` most recently updated labelled issues and as many unlabelled ones."""
         for labelled in (True, False):

@@ -123,6 +123,7 @@ def _triage(
             CreateLabel(repo=event.repo, name=name) for name in analysis.create if name in add
         ]
         if add:
+            chosen = {c.name: c for c in choice.apply}
             actions.append(
                 AddLabels(
                     repo=event.repo,
@@ -131,6 +132,8 @@ def _triage(
                     limit=cfg.max,
                     present=issue.label_names,
                     applied_before=applied_before,
+                    confidence={n: round(chosen[n].confidence, 4) for n in add if n in chosen},
+                    source={n: chosen[n].source for n in add if n in chosen},
                 )
             )
         suggested = [c for c in choice.suggest if c.name.lower() not in on_issue]
@@ -214,10 +217,12 @@ def _offline(ctx: Context, issue: Issue, summary: Summary, past: list[Past]) -> 
         return analysis
     available = ctx.reader.repo_labels(ctx.repo)
     names = None if available is None else [label.name for label in available]
-    learned = learn(issue, past, [label.name for label in permitted_labels(ctx) or []], cfg)
+    learned = learn(ctx, issue, past, [label.name for label in permitted_labels(ctx) or []], cfg)
     if learned.labels:
         analysis.learned = f"labels learned from {learned.examples} labelled issues"
-    keywords, analysis.create = by_keywords(issue, names, cfg, set(learned.labels), analysis.notes)
+    keywords, analysis.create = by_keywords(
+        issue.title, issue.body, names, cfg, set(learned.labels), analysis.notes
+    )
     analysis.candidates = learned.candidates + keywords
     return analysis
 
@@ -332,7 +337,7 @@ def _summary_body(
         summary=analysis.bullets,
         signals=analysis.signals,
         applied=record,
-        suggested=[{"name": c.name, "percent": c.percent} for c in suggested],
+        suggested=[{"name": c.name, "percent": c.percent, "why": c.why} for c in suggested],
         suggested_on_issue=native,
         duplicates=[
             {

@@ -208,16 +208,56 @@ def resolve_label(rule: str, available: list[str]) -> str | None:
 
 
 def keyword_scores(title: str, body: str, rules: dict[str, list[str]]) -> dict[str, float]:
-    """rule → score: 2 per keyword found in the title, 1 per keyword found in the body."""
-    title_text, body_text = title.lower(), plain(body).lower()
+    """rule → score: 2 per keyword found in the title, 2 per keyword found in the issue
+    template's fields (`template_fields`; not for a keyword written `title:…`). Words
+    elsewhere in the body are not evidence: a bug report mentions errors in passing as often as
+    a feature request does."""
+    title_text, fields = title.lower(), template_fields(body).lower()
     scores: dict[str, float] = {}
     for rule, keywords in rules.items():
         score = 0.0
         for keyword in keywords:
-            score += 2 * _has_keyword(title_text, keyword) + _has_keyword(body_text, keyword)
+            if keyword.lower().startswith(TITLE_ONLY):
+                score += 2 * _has_keyword(title_text, keyword[len(TITLE_ONLY) :])
+                continue
+            score += 2 * _has_keyword(title_text, keyword) + 2 * _has_keyword(fields, keyword)
         if score:
             scores[rule] = score
     return scores
+
+
+TITLE_ONLY = "title:"
+# A field this short is a template's choice or a heading naming the kind of issue; longer ones
+# are prompts ("Have you reproduced the bug with TF Nightly?") or the reporter's prose.
+FIELD_CHARS, FIELD_WORDS = 40, 4
+
+
+def template_fields(body: str) -> str:
+    """What an issue template put in the body, one per line: its headings (`### Describe the
+    bug`) and bold-only lines (`**Feature request**`) of at most FIELD_CHARS characters, and the
+    short answer right under a heading (how issue forms show a dropdown's choice: `### Type`
+    then `Bug`). HTML comments and code blocks are left out."""
+    if not body:
+        return ""
+    lines = plain(strip_html_comments(body)).splitlines()
+    fields = []
+    after_heading = False
+    for line in lines:
+        text = line.strip()
+        if not text:
+            continue
+        heading = text.startswith("#") and text.lstrip("#")[:1] in (" ", "\t")
+        bold = len(text) > 4 and text.startswith("**") and text.rstrip(":").endswith("**")
+        if heading or bold:
+            name = text.strip("#*: \t")
+            if len(name) <= FIELD_CHARS:
+                fields.append(name)
+            after_heading = True
+            continue
+        if after_heading and len(text) <= FIELD_CHARS and len(text.split()) <= FIELD_WORDS:
+            fields.append(text)
+        after_heading = False
+    return "\n".join(fields)
 
 
 def _has_keyword(text: str, keyword: str) -> bool:
