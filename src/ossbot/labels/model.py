@@ -721,11 +721,12 @@ def _nystroem(
     import numpy as np
 
     m = len(marks)
-    system = kernel.T @ kernel + LAMBDA * kernel[marks] + 1e-6 * np.eye(m)
+    single = kernel.astype(np.float32)  # the two n·m² products in single precision: twice as fast
+    system = (single.T @ single).astype(np.float64) + LAMBDA * kernel[marks] + 1e-6 * np.eye(m)
     lower_inverse = _lower_inverse(np.linalg.cholesky(system))
     dual = lower_inverse.T @ (lower_inverse @ (kernel.T @ targets))
-    whitened = kernel @ lower_inverse.T  # n × m
-    leverage = np.minimum((whitened * whitened).sum(1), 1 - 1e-6)
+    whitened = single @ lower_inverse.T.astype(np.float32)  # n × m
+    leverage = np.minimum((whitened * whitened).sum(1, dtype=np.float64), 1 - 1e-6)
     fitted = kernel @ dual
     held_out = targets - (targets - fitted) / (1 - leverage)[:, None]
     return dual, held_out
