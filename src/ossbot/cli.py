@@ -1155,12 +1155,17 @@ def _show_report(report: dict[str, Any], fmt: Format, *, calibration: bool = Fal
         "recall",
         "F1",
         "support",
+        title="Learnable labels: the most likely label (multi-label: every label ≥ 0.5)",
+    )
+    decided = Table(
+        "label",
         "applies from",
         "applied",
-        "applied precision",
-        "applied recall",
-        "suggested precision",
-        title="Learnable labels (precision, recall, F1: the best label, or every label ≥ 0.5)",
+        "precision",
+        "recall",
+        "suggested",
+        "precision",
+        title="What triage would have done at the configured thresholds",
     )
     for name, row in sorted(report["labels"].items()):
         applied, suggested = row["applied"], row["suggested"]
@@ -1170,14 +1175,19 @@ def _show_report(report: dict[str, Any], fmt: Format, *, calibration: bool = Fal
             f"{row['recall']:.3f}",
             f"{row['f1']:.3f}",
             str(row["support"]),
+        )
+        decided.add_row(
+            name,
             "suggested only" if row["threshold"] is None else f"{row['threshold']:.2f}",
             str(applied["labels"]),
             rate(applied["precision"]),
             rate(applied["recall"]),
+            str(suggested["labels"]),
             rate(suggested["precision"]),
         )
     console = Console()
     console.print(table)
+    console.print(decided)
     if report["unlearnable"]:
         apart = Table(
             "label",
@@ -1218,7 +1228,8 @@ def _show_report(report: dict[str, Any], fmt: Format, *, calibration: bool = Fal
         f"{settings['target_precision']}, suggest_threshold {settings['suggest_threshold']}: "
         f"{applied['labels']} labels applied to {report['issues']} issues, precision "
         f"{rate(applied['precision'])}, recall {rate(applied['recall'])}; "
-        f"{applied['wrong_issues']} issues ({rate(applied['wrong_share'])}) got a wrong label; "
+        f"{applied['wrong_issues']} issue{'' if applied['wrong_issues'] == 1 else 's'} "
+        f"({rate(applied['wrong_share'])}) got a wrong label; "
         f"{suggested['labels']} suggested, precision {rate(suggested['precision'])}"
     )
 
