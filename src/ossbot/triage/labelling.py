@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ossbot.context import Context
 from ossbot.events import Issue, Label
@@ -63,7 +63,6 @@ class Learned:
     candidates: list[Candidate]
     labels: list[str]  # the labels the history taught
     examples: int  # labelled issues learned from
-    cached: bool = False  # the model came from the state's cache
 
 
 @dataclass(frozen=True)
@@ -139,18 +138,16 @@ def train(examples: Sequence[Example], cfg: LabelsConfig) -> Trained:
     return Trained(model, policies(model, cfg.target_precision, cfg.apply_threshold), len(examples))
 
 
-def trained(ctx: Context, examples: Sequence[Example], cfg: LabelsConfig) -> tuple[Trained, bool]:
-    """The model for these examples: from the state's cache when they have not changed (then
-    True), else trained and cached."""
+def trained(ctx: Context, examples: Sequence[Example], cfg: LabelsConfig) -> Trained:
+    """The model for these examples: from the state's cache when they have not changed, else
+    trained and cached."""
     key = model_key(examples, cfg)
     row = ctx.store.label_model(ctx.repo)
     if row and row["key"] == key:
         try:
             model = LabelModel.from_bytes(row["model"])
             table = json.loads(row["policies"])
-            return Trained(
-                model, {k: Policy.of(v) for k, v in table.items()}, row["examples"]
-            ), True
+            return Trained(model, {k: Policy.of(v) for k, v in table.items()}, row["examples"])
         except (ValueError, TypeError, KeyError):
             pass  # a damaged or older cache entry: trained afresh below
     result = train(examples, cfg)
@@ -161,7 +158,7 @@ def trained(ctx: Context, examples: Sequence[Example], cfg: LabelsConfig) -> tup
         policies=json.dumps({k: v.as_dict() for k, v in result.policies.items()}),
         examples=result.examples,
     )
-    return result, False
+    return result
 
 
 def learn(
@@ -173,12 +170,12 @@ def learn(
     examples = training_examples(past, names, leave_out=issue.number, unconfirmed=skip)
     if not cfg.learn or not examples:
         return Learned([], [], len(examples))
-    result, cached = trained(ctx, examples, cfg)
+    result = trained(ctx, examples, cfg)
     if not result.model.labels:
-        return Learned([], [], len(examples), cached)
+        return Learned([], [], len(examples))
     scores = result.model.scores(issue.title, issue.body)
     candidates = learned_candidates(scores, result.policies, cfg)
-    return Learned(_ranked(candidates), list(result.model.labels), len(examples), cached)
+    return Learned(_ranked(candidates), list(result.model.labels), len(examples))
 
 
 def learned_candidates(
@@ -270,7 +267,3 @@ def choose(candidates: Sequence[Candidate], cfg: LabelsConfig) -> Choice:
 
 def _ranked(candidates: list[Candidate]) -> list[Candidate]:
     return sorted(candidates, key=lambda c: (-c.confidence, c.name.lower()))
-
-
-def as_dict(candidate: Candidate) -> dict[str, Any]:
-    return {"name": candidate.name, "percent": candidate.percent, "why": candidate.why}
