@@ -1232,6 +1232,11 @@ def _show_report(report: dict[str, Any], fmt: Format, *, calibration: bool = Fal
         f"({rate(applied['wrong_share'])}) got a wrong label; "
         f"{suggested['labels']} suggested, precision {rate(suggested['precision'])}"
     )
+    if settings["mode"] != "apply":
+        console.print(
+            f"(labels.mode is {settings['mode']}: triage applies nothing; these are the figures "
+            "it would have with mode apply)"
+        )
 
 
 def _show_check(results: list[CheckResult], fmt: Format) -> None:

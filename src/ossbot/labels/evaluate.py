@@ -360,6 +360,7 @@ def report(tally: _Tally, cfg: LabelsConfig) -> dict[str, Any]:
             "min_examples": cfg.min_examples,
             "max": cfg.max,
             "cold_start": cfg.cold_start,
+            "mode": cfg.mode,  # the figures are those of mode apply whatever it is
         },
     }
 
