@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ossbot.errors import ConfigError
 
@@ -168,7 +168,7 @@ class LabelsConfig(_Section):
     target_precision: float = Field(
         0.95,
         gt=0,
-        le=1,
+        le=0.99,
         description="A learned label is applied from the lowest confidence at which it was "
         "right this often in the repository's own history (each issue scored by a model that "
         "had not seen it); a label that never gets there is only suggested.",
@@ -220,6 +220,18 @@ class LabelsConfig(_Section):
     create_missing: bool = Field(
         False, description="Create a chosen label that the repository does not have yet."
     )
+
+    @field_validator("rules")
+    @classmethod
+    def _no_empty_keywords(cls, rules: dict[str, list[str]]) -> dict[str, list[str]]:
+        for label, words in rules.items():
+            for word in words:
+                bare = word.strip()
+                if bare.lower().startswith("title:"):
+                    bare = bare[len("title:") :].strip()
+                if not bare:
+                    raise ValueError(f"the rule for '{label}' has an empty keyword")
+        return rules
 
     def permits(self, name: str) -> bool:
         """In `allow` (when it is set) and not in `deny`; a status-like label only when allowed."""

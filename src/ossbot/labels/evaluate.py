@@ -173,14 +173,16 @@ def _count(counts: dict[str, list[int]], predicted: set[str], truth: set[str]) -
 def _eligible(
     examples: Sequence[Example], cfg: LabelsConfig, tally: _Tally | None
 ) -> list[Example]:
-    """The examples with only the labels triage may apply (allow, deny, exclude)."""
+    """The examples with only the labels triage may apply (allow, deny, exclude), and only
+    those that keep one, as triage learns (`training_examples`)."""
     out = []
     for e in examples:
         kept = tuple(name for name in e.labels if cfg.permits(name))
         if tally is not None:
             for name in set(e.labels) - set(kept):
                 tally.excluded[name] += 1
-        out.append(replace(e, labels=kept))
+        if kept:
+            out.append(replace(e, labels=kept))
     return out
 
 
@@ -277,7 +279,16 @@ def evaluate(
     cfg = _config(config, min_examples)
     tally = _Tally()
     _tally(train, test, cfg, pool, tally)
-    return report(tally, cfg)
+    return report(_scored(tally), cfg)
+
+
+def _scored(tally: _Tally) -> _Tally:
+    if not tally.issues:
+        raise InputError(
+            "none of the issues to score carries a label triage may apply "
+            "(see labels.allow, labels.deny and labels.exclude): nothing to backtest"
+        )
+    return tally
 
 
 def _config(config: LabelsConfig | None, min_examples: int | None) -> LabelsConfig:
@@ -442,4 +453,4 @@ def cross_validate(
         if test:
             train = [e for i, e in enumerate(examples) if assignment[i] != fold]
             _tally(train, test, cfg, pool, tally)
-    return report(tally, cfg)
+    return report(_scored(tally), cfg)

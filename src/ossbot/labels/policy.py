@@ -12,6 +12,7 @@ backtest stays below the target is "imprecise" (only ever suggested).
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -71,7 +72,7 @@ def threshold(
         # to the label as the weakest backtested one is not left out by a hair.
         below = float(scores[i + 1]) if i + 1 < len(scores) else 0.0
         return Policy(
-            round(max((float(scores[i]) + below) / 2, floor), 6),
+            math.floor(max((float(scores[i]) + below) / 2, floor) * 1e6) / 1e6,  # never above
             round(float(correct[i] / applied[i]), 4),
             round(float(correct[i] / max(support, 1)), 4),
             support,
@@ -94,5 +95,5 @@ def policies(
     }
     for name in model.labels:
         if name not in out:
-            out[name] = Policy(None, 1.0, 0.0, len(probabilities), "constant")
+            out[name] = Policy(None, 1.0, 0.0, model.examples, "constant")
     return out

@@ -389,7 +389,8 @@ class StateStore:
         confidence: dict[str, float] | None = None,
         source: dict[str, str] | None = None,
     ) -> None:
-        """Labels ossbot applied (or suggested) on an issue, and the issue's labels after."""
+        """Labels ossbot applied on an issue (`action`: "applied"), and the issue's labels
+        after."""
         at = _now()
         self._table("label_log").insert_all(
             {

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 from ossbot.context import Context
 from ossbot.events import Issue, Label
-from ossbot.labels.model import FORMAT, Example, LabelModel
-from ossbot.labels.policy import Policy, policies
+from ossbot.labels.model import TRAINER, Example, LabelModel
+from ossbot.labels.policy import PROVEN, Policy, policies
 from ossbot.repo_config import LabelsConfig
 from ossbot.triage.history import Past, history
 from ossbot.triage.offline import keyword_scores, resolve_label
@@ -94,7 +94,9 @@ def training_examples(
     keep = set(names)
     skip = unconfirmed or set()
     examples = (p.example(keep) for p in past if p.number != leave_out and p.number not in skip)
-    return [e for e in examples if e.labels]
+    # In a fixed order (the history is by last update): a comment on an old issue changes
+    # neither the cache key nor the model.
+    return sorted((e for e in examples if e.labels), key=lambda e: (e.number or 0, e.created_at))
 
 
 def unconfirmed(store: StateStore, repo: str, past: Sequence[Past], grace_days: float) -> set[int]:
@@ -126,7 +128,7 @@ def model_key(examples: Iterable[Example], cfg: LabelsConfig) -> str:
     """What a model depends on: its examples' text and labels, the settings it is trained and
     thresholded with, and the model's format."""
     digest = hashlib.sha256()
-    settings = [FORMAT, cfg.min_examples, cfg.target_precision, cfg.apply_threshold]
+    settings = [TRAINER, PROVEN, cfg.min_examples, cfg.target_precision, cfg.apply_threshold]
     digest.update(json.dumps(settings).encode())
     for e in examples:
         digest.update(json.dumps([e.title, e.body, sorted(e.labels), e.repo]).encode())
@@ -148,7 +150,7 @@ def trained(ctx: Context, examples: Sequence[Example], cfg: LabelsConfig) -> Tra
             model = LabelModel.from_bytes(row["model"])
             table = json.loads(row["policies"])
             return Trained(model, {k: Policy.of(v) for k, v in table.items()}, row["examples"])
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             pass  # a damaged or older cache entry: trained afresh below
     result = train(examples, cfg)
     ctx.store.label_model_store(
@@ -188,6 +190,8 @@ def learned_candidates(
         if score < cfg.suggest_threshold:
             continue
         policy = table.get(name)
+        if policy is not None and policy.why == "constant":
+            continue  # every labelled issue carries it: it says nothing about this one
         if policy is not None and policy.threshold is not None:
             out.append(Candidate(name, score, "history", policy.threshold))
         elif policy is not None and policy.why == "unproven" and cfg.cold_start == "apply":
@@ -201,7 +205,6 @@ def learned_candidates(
 _WHY = {
     "unproven": "too little history to apply it automatically",
     "imprecise": "not precise enough in this repository's history to apply it automatically",
-    "constant": "every labelled issue carries it",
 }
 
 
