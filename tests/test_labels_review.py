@@ -271,6 +271,10 @@ def test_from_bytes_reports_damage_as_value_error(data):
         LabelModel.from_bytes(data)
 
 
+def _triage(tmp_path: Path, gh, number: int, name: str):
+    return ossbot("triage", "--event", write_event(tmp_path / name, issue_event(gh, number)))
+
+
 @pytest.mark.parametrize(
     "column, value",
     [
@@ -285,19 +289,14 @@ def test_from_bytes_reports_damage_as_value_error(data):
 def test_a_damaged_cached_model_is_retrained_not_fatal(tmp_path, gh, column, value):
     _seed_history(gh)
     first = _new_export_issue(gh)
-    assert (
-        ossbot(
-            "triage", "--event", write_event(tmp_path / "1.json", issue_event(gh, first))
-        ).exit_code
-        == 0
-    )
+    assert _triage(tmp_path, gh, first, "1.json").exit_code == 0
     db = sqlite3.connect(tmp_path / "state.db")
     key = db.execute("SELECT key FROM label_models").fetchone()[0]
     db.execute(f"UPDATE label_models SET {column} = ?", [value])
     db.commit()
     db.close()
     second = _new_export_issue(gh)  # the same history: the same key, so the cache is read
-    result = ossbot("triage", "--event", write_event(tmp_path / "2.json", issue_event(gh, second)))
+    result = _triage(tmp_path, gh, second, "2.json")
     assert result.exit_code == 0, result.stderr
     assert "area: export" in _labels(gh, second)
     db = sqlite3.connect(tmp_path / "state.db")
@@ -317,21 +316,11 @@ def _key(tmp_path: Path) -> str:
 def test_a_new_target_precision_retrains(tmp_path, gh):
     _seed_history(gh)
     first = _new_export_issue(gh)
-    assert (
-        ossbot(
-            "triage", "--event", write_event(tmp_path / "1.json", issue_event(gh, first))
-        ).exit_code
-        == 0
-    )
+    assert _triage(tmp_path, gh, first, "1.json").exit_code == 0
     key = _key(tmp_path)
     gh.put_file(REPO, ".github/ossbot.yml", "labels:\n  target_precision: 0.8\n")
     second = _new_export_issue(gh)
-    assert (
-        ossbot(
-            "triage", "--event", write_event(tmp_path / "2.json", issue_event(gh, second))
-        ).exit_code
-        == 0
-    )
+    assert _triage(tmp_path, gh, second, "2.json").exit_code == 0
     assert _key(tmp_path) != key
     policies = json.loads(
         sqlite3.connect(tmp_path / "state.db")
@@ -346,21 +335,11 @@ def test_a_comment_on_an_old_issue_does_not_retrain(tmp_path, gh):
     # activity on an old labelled issue (a comment) changes the key though no example changed.
     _seed_history(gh)
     first = _new_export_issue(gh)
-    assert (
-        ossbot(
-            "triage", "--event", write_event(tmp_path / "1.json", issue_event(gh, first))
-        ).exit_code
-        == 0
-    )
+    assert _triage(tmp_path, gh, first, "1.json").exit_code == 0
     key = _key(tmp_path)
     gh.add_comment(REPO, 1, "Still happens for me.", user="someone")
     second = _new_export_issue(gh)
-    assert (
-        ossbot(
-            "triage", "--event", write_event(tmp_path / "2.json", issue_event(gh, second))
-        ).exit_code
-        == 0
-    )
+    assert _triage(tmp_path, gh, second, "2.json").exit_code == 0
     assert _key(tmp_path) == key
 
 
