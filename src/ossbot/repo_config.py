@@ -555,7 +555,7 @@ def parse_repo_config(text: str | None, source: str = ".github/ossbot.yml") -> R
     try:
         return RepoConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {_describe(exc.errors()[0])}") from exc
+        raise ConfigError(f"{source}: {_describe_all(exc.errors())}") from exc
 
 
 def _yaml_where(exc: yaml.YAMLError) -> str:
@@ -570,6 +570,12 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 MOVED = {"mentions.handle": "bot.handle"}
 
 
+def _describe_all(errors: list[Any]) -> str:
+    """Every error of the file on one line, each naming its dotted key, in the model's order."""
+    described = dict.fromkeys(_describe(error) for error in errors)
+    return "; ".join(described)
+
+
 def _describe(error: Any) -> str:
     loc = [str(part) for part in error["loc"]]
     key = ".".join(loc)
@@ -577,8 +583,18 @@ def _describe(error: Any) -> str:
         return f"'{key}' is now '{MOVED[key]}'"
     if error["type"] == "extra_forbidden":
         return f"unknown key '{key}'{_suggest(loc)}"
-    value = error.get("input")
-    return f"'{key}': {error['msg']} (got {value!r})"
+    if error["type"] == "model_type":  # a section that is not a mapping
+        return f"'{key}': Input should be a mapping of keys (got {_shown(error.get('input'))})"
+    if error["type"] == "value_error":  # a validator's own words, about the whole value
+        return f"'{key}': {error['msg'].removeprefix('Value error, ')}"
+    return f"'{key}': {error['msg']} (got {_shown(error.get('input'))})"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as the file gave it, on one line and short: a section pasted in the wrong place
+    must not swamp the line."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _suggest(loc: list[str]) -> str:
