@@ -5,29 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
-
-from ossbot.repo_config import RepoConfig
+from ossbot.init import config_entries
 
 
 def config_reference() -> str:
+    """One row per key of the config model (the walk `ossbot init` writes its file from)."""
     lines = ["| key | default | meaning |", "| --- | --- | --- |"]
-    lines += _rows(RepoConfig, "")
+    lines += [
+        f"| `{e.key}` | {_show(e.default)} | {e.description} |"
+        for e in config_entries()
+        if not e.section
+    ]
     return "\n".join(lines) + "\n"
-
-
-def _rows(model: type[BaseModel], prefix: str) -> list[str]:
-    rows: list[str] = []
-    defaults = model()
-    for name, field in model.model_fields.items():
-        key = f"{prefix}{name}"
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            rows += _rows(annotation, key + ".")
-            continue
-        value = _show(getattr(defaults, name))
-        rows.append(f"| `{key}` | {value} | {field.description or ''} |")
-    return rows
 
 
 def _show(value: Any) -> str:
