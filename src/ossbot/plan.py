@@ -394,3 +394,6 @@ class Result(BaseModel):
     id: int | None = None
     key: str | None = None
     note: str | None = None
+    numbers: list[int] = Field(
+        default_factory=list, description="Of the issues a spawn run created (for outputs)."
+    )

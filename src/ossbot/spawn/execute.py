@@ -187,6 +187,7 @@ def run_batch(ex: Executor, action: SpawnBatch) -> Result:
         number=parent,
         url=None,
         id=comment_id,
+        numbers=[created[i]["number"] for i in sorted(created) if created[i].get("number")],
         note=f"{len(created)} issue(s) of run {plan.run}"
         + (f"; {len(plan.skipped)} duplicate(s) skipped" if plan.skipped else "")
         + (f"; {'; '.join(notes)}" if notes else ""),
