@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="ossbot",
-    help="A maintainer's bot for GitHub: triage issues, review pull requests and act on "
-    "commands, from your repository's Actions or a terminal.",
+    help="A maintainer's bot for GitHub: triage issues, review pull requests, split specs into "
+    "issues and act on commands, from your repository's Actions or a terminal.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -349,6 +349,41 @@ def review(opts: Options) -> None:
     """Review a pull request: one comment kept up to date, a check run, optional inline comments
     (the review job only). Locally: --repo owner/name --pr N, with --dry-run to preview."""
     _execute(opts, only="review")
+
+
+@app.command()
+@options("dry_run", "format", "debug")
+def init(
+    opts: Options,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The repository's checkout (a directory).", metavar="PATH", show_default=False
+        ),
+    ] = Path("."),
+    workflow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--workflow",
+            help="A workflow to write, repeatable: ossbot (every job in one workflow, the "
+            "default), or triage, review, spawn, triage-preview (the examples in "
+            "workflows-examples/).",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite workflow files that differ.")
+    ] = False,
+) -> None:
+    """Write ossbot's workflows (pinned to commits) and a commented .github/ossbot.yml into a
+    checkout (--dry-run prints them). Nothing is overwritten without --force; an existing
+    config file is kept. No token, no network."""
+    from ossbot.init import init as write_files
+
+    shown = write_files(
+        path, workflow, dry_run=opts.dry_run, force=force, as_json=opts.format is Format.json
+    )
+    typer.echo(shown, nl=False)
 
 
 # -- spawn and its runs ---------------------------------------------------------------------------
@@ -1102,10 +1137,10 @@ def _show(
             handle.write(state_summary(spec, saved))
             handle.writelines(f"> [!WARNING]\n> {_one_line(w)}\n\n" for w in warnings)
     if settings.github_output:
-        actions = sum(len(o.plan.actions) for o in outcomes)
-        skipped = all(o.plan.skipped or o.error for o in outcomes)
+        from ossbot.outputs import github_output, outputs
+
         with open(settings.github_output, "a", encoding="utf-8") as handle:
-            handle.write(f"actions={actions}\nskipped={'true' if skipped else 'false'}\n")
+            handle.write(github_output(outputs(outcomes)))
             cache_save = spec.kind == "cache" and bool(saved and saved.saved)
             handle.write(f"state-save={'true' if cache_save else 'false'}\n")
     failed = [o for o in outcomes if o.error]
