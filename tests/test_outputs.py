@@ -76,3 +76,16 @@ def test_a_dry_run_outputs_what_was_planned(tmp_path, gh, monkeypatch):
     values = _outputs(out)
     assert values["dry-run"] == "true" and json.loads(values["labels-added"]) == ["bug"]
     assert gh.issue(REPO, number)["labels"] == []
+
+
+def test_a_preview_puts_the_comments_text_in_the_job_summary(tmp_path, gh, monkeypatch):
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    number = gh.add_issue(REPO, "Crash on start", "The app crashes on start.", user="jdoe")[
+        "number"
+    ]
+    event = write_event(tmp_path / "e.json", issue_event(gh, number))
+    assert ossbot("triage", "--event", event, "--dry-run").exit_code == 0
+    text = summary.read_text()
+    assert "Triage summary" in text and "Suggested labels" in text
+    assert gh.comments(REPO, number) == []

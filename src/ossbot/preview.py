@@ -94,7 +94,9 @@ def job_summary(outcome: Outcome) -> str:
     lines += [f"- note: {note}" for note in plan.notes]
     for action in plan.actions:  # a review's summary is its comment, whatever was written
         shown = isinstance(action, UpsertComment) and (
-            action.marker in SUMMARY_SHOWN or action.marker.startswith("spawn-run-")
+            outcome.dry_run  # a preview: every comment it would write, in full
+            or action.marker in SUMMARY_SHOWN
+            or action.marker.startswith("spawn-run-")
         )
         if isinstance(action, UpsertComment | SpawnBatch) and (
             shown or isinstance(action, SpawnBatch)
