@@ -29,23 +29,13 @@ def main() -> None:
 
 def render() -> str:
     """`ossbot --help` as typer prints it, WIDTH columns, no colour."""
-    import os
-
     from typer.testing import CliRunner
 
     from ossbot.cli import app
 
+    # CliRunner sets these for the call only (rich reads the width when it prints).
     env = {"COLUMNS": str(WIDTH), "TERM": "dumb", "NO_COLOR": "1"}
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        result = CliRunner().invoke(app, ["--help"], prog_name="ossbot", env=env)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    result = CliRunner().invoke(app, ["--help"], prog_name="ossbot", env=env)
     return result.output
 
 

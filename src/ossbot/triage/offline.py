@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ossbot.markdown import has_code
+from ossbot.repo_config import TITLE_ONLY
 from ossbot.text import clip, plain, strip_html_comments
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(`])")
@@ -226,7 +227,6 @@ def keyword_scores(title: str, body: str, rules: dict[str, list[str]]) -> dict[s
     return scores
 
 
-TITLE_ONLY = "title:"
 # A field this short is a template's choice or a heading naming the kind of issue; longer ones
 # are prompts ("Have you reproduced the bug with TF Nightly?") or the reporter's prose.
 FIELD_CHARS, FIELD_WORDS = 40, 4
