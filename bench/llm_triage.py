@@ -54,6 +54,7 @@ def _run(
     env = {
         "GITHUB_API_URL": gh.url,
         "GITHUB_TOKEN": TOKEN,
+        "OSSBOT_ACTIONS_TOKEN": "true",  # as the action says of the workflow's token
         "OSSBOT_STATE": str(work / "state.db"),
         "OSSBOT_WRITE_INTERVAL": "0",
         "LLM_PROVIDER": "custom",

@@ -71,6 +71,7 @@ def _triage(fake: FakeGitHub, work: Path, state: Path) -> tuple[list[str], int]:
     env = {
         "GITHUB_API_URL": fake.url,
         "GITHUB_TOKEN": TOKEN,
+        "OSSBOT_ACTIONS_TOKEN": "true",  # as the action says of the workflow's token
         "OSSBOT_STATE": str(state),
         "OSSBOT_WRITE_INTERVAL": "0",
         "GITHUB_SHA": "0" * 40,

@@ -86,6 +86,7 @@ def environment(fake: FakeGitHub, llm: FakeLLM | None = None) -> dict[str, str |
     env |= {
         "GITHUB_API_URL": fake.url,
         "GITHUB_TOKEN": BOT_TOKEN,
+        "OSSBOT_ACTIONS_TOKEN": "true",  # as the action says of the workflow's token
         "OSSBOT_WRITE_INTERVAL": "0",
         "OSSBOT_RETRY_BACKOFF": "0",
         "LLM_RETRY_BACKOFF": "0",

@@ -75,6 +75,7 @@ def _env(url: str, interval: float) -> dict[str, str]:
         **keep,
         "GITHUB_API_URL": url,
         "GITHUB_TOKEN": TOKEN,
+        "OSSBOT_ACTIONS_TOKEN": "true",  # as the action says of the workflow's token
         "OSSBOT_PACE_SCALE": f"{1 / FACTOR}",
         "OSSBOT_WRITE_INTERVAL": f"{interval / FACTOR}",
         "OSSBOT_SECONDARY_WAIT": f"{SECONDARY_WAIT / FACTOR}",

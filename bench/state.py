@@ -94,6 +94,7 @@ def _triage(fake: FakeGitHub, work: Path) -> None:
     env = {
         "GITHUB_API_URL": fake.url,
         "GITHUB_TOKEN": TOKEN,
+        "OSSBOT_ACTIONS_TOKEN": "true",  # as the action says of the workflow's token
         "OSSBOT_STATE": "branch",
         "OSSBOT_WRITE_INTERVAL": "0",
         "OSSBOT_RETRY_BACKOFF": "0",

@@ -47,3 +47,30 @@ def test_the_installed_command_answers_and_still_runs_everything_else():
     assert "eval" in sub.stdout
     bad = subprocess.run([OSSBOT, "nonsense"], capture_output=True, text=True)
     assert bad.returncode == 2
+
+
+def _commands(group, prefix=()):
+    import click
+
+    for name, command in sorted(group.commands.items()):
+        if command.hidden:
+            continue
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+def test_no_help_shows_a_flag_as_taking_a_value():
+    """A flag (--dry-run) is shown without a type: `<bool>` read as `--dry-run true`."""
+    import typer.main
+
+    from conftest import ossbot
+    from ossbot.cli import app
+
+    every = list(_commands(typer.main.get_command(app)))
+    assert len(every) > 10
+    for path in [(), *every]:
+        shown = ossbot(*path, "--help")
+        assert shown.exit_code == 0, path
+        assert "<bool>" not in shown.stdout, path
+    assert "<str>" in ossbot("triage", "--help").stdout  # options that take a value keep theirs

@@ -316,6 +316,8 @@ def test_a_failure_after_a_write_in_the_same_action_says_what_was_written(tmp_pa
 
 
 def test_a_token_that_writes_as_another_login_is_told_to_set_bot_login(tmp_path, gh, monkeypatch):
+    """The action's hint (OSSBOT_ACTIONS_TOKEN, set by the fixture) is wrong for this token: the
+    first create shows it, and nothing is written twice."""
     gh.add_user("my-app[bot]", type="Bot")
     gh.add_token("ghs_app_token", "my-app[bot]", kind="installation")
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_app_token")

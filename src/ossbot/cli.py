@@ -37,6 +37,25 @@ if TYPE_CHECKING:
     from ossbot.secrets import Secrets
     from ossbot.settings import Settings
 
+
+def _flags_without_a_type() -> None:
+    """Typer's help gives a flag (--dry-run, --help) the type `<bool>`, which reads as if it
+    took a value (`--dry-run true` is refused): a flag shows none."""
+    from typer.core import TyperOption
+
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "ossbot", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if self.is_flag and self.metavar is None else shown(self, ctx)
+
+    display_type_rich.ossbot = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_without_a_type()
+
 app = typer.Typer(
     name="ossbot",
     help="A maintainer's bot for GitHub: triage issues, review pull requests, split specs into "
@@ -147,6 +166,31 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
+    "app_id": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--app-id",
+                help="Act as this GitHub App (its ID or Client ID), with --app-key: its "
+                "installation token for the repository, instead of --token. Default: "
+                "$OSSBOT_APP_ID.",
+                show_default=False,
+            ),
+        ],
+        None,
+    ),
+    "app_key": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--app-key",
+                help="The GitHub App's private key: a .pem file's path, or its text. Default: "
+                "$OSSBOT_APP_KEY.",
+                show_default=False,
+            ),
+        ],
+        None,
+    ),
     "state": (
         Annotated[
             str | None,
@@ -188,6 +232,8 @@ class Options:
     format: Format = Format.text
     config: Path | None = None
     token: str | None = None
+    app_id: str | None = None
+    app_key: str | None = None
     state: str | None = None
     bot_login: str | None = None
     debug: bool = False
@@ -199,6 +245,8 @@ class Options:
             github_event_path=self.event,
             github_event_name=self.event_name,
             github_token=self.token,
+            ossbot_app_id=self.app_id,
+            ossbot_app_key=self.app_key,
             ossbot_state=self.state,
             ossbot_bot_login=self.bot_login,
         )
@@ -314,7 +362,18 @@ def run(opts: Options) -> None:
 
 @app.command()
 @options(
-    "repo", "issue", "pr", "dry_run", "format", "config", "token", "state", "bot_login", "debug"
+    "repo",
+    "issue",
+    "pr",
+    "dry_run",
+    "format",
+    "config",
+    "token",
+    "app_id",
+    "app_key",
+    "state",
+    "bot_login",
+    "debug",
 )
 def command(
     opts: Options,
@@ -345,10 +404,34 @@ def triage(opts: Options) -> None:
 
 @app.command()
 @options(*JOB_OPTIONS)
-def review(opts: Options) -> None:
+def review(
+    opts: Options,
+    diff: Annotated[
+        str | None,
+        typer.Option(
+            "--diff",
+            help="Review this unified diff (a file, or - for standard input: `git diff main |`) "
+            "instead of the pull request's files on GitHub; needs --dry-run, works offline.",
+            show_default=False,
+            metavar="PATH",
+        ),
+    ] = None,
+) -> None:
     """Review a pull request: one comment kept up to date, a check run, optional inline comments
     (the review job only). Locally: --repo owner/name --pr N, with --dry-run to preview."""
-    _execute(opts, only="review")
+    _execute(opts, only="review", diff=_read_diff(diff, opts) if diff is not None else None)
+
+
+def _read_diff(source: str, opts: Options) -> list[dict[str, Any]]:
+    from ossbot.review.diff import files_from_diff
+
+    if not opts.dry_run:
+        raise InputError("--diff previews a review of a local change: add --dry-run")
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--diff: cannot read {source}: {exc}") from None
+    return files_from_diff(text)
 
 
 @app.command()
@@ -415,7 +498,19 @@ def spawn(
 
 
 @app.command()
-@options("repo", "issue", "dry_run", "format", "config", "token", "state", "bot_login", "debug")
+@options(
+    "repo",
+    "issue",
+    "dry_run",
+    "format",
+    "config",
+    "token",
+    "app_id",
+    "app_key",
+    "state",
+    "bot_login",
+    "debug",
+)
 def confirm(opts: Options, run: Annotated[str | None, RUN_ARGUMENT] = None) -> None:
     """Create the issues of a previewed spawn run (or finish a stopped one), as the token's
     user: the same checks as `@ossbot confirm RUN` in a comment."""
@@ -423,14 +518,38 @@ def confirm(opts: Options, run: Annotated[str | None, RUN_ARGUMENT] = None) -> N
 
 
 @app.command()
-@options("repo", "issue", "dry_run", "format", "config", "token", "state", "bot_login", "debug")
+@options(
+    "repo",
+    "issue",
+    "dry_run",
+    "format",
+    "config",
+    "token",
+    "app_id",
+    "app_key",
+    "state",
+    "bot_login",
+    "debug",
+)
 def cancel(opts: Options, run: Annotated[str | None, RUN_ARGUMENT] = None) -> None:
     """Drop a previewed spawn run (`@ossbot cancel RUN`)."""
     _run_command(opts, "cancel", (_run_arg(run),) if run else ())
 
 
 @app.command()
-@options("repo", "issue", "dry_run", "format", "config", "token", "state", "bot_login", "debug")
+@options(
+    "repo",
+    "issue",
+    "dry_run",
+    "format",
+    "config",
+    "token",
+    "app_id",
+    "app_key",
+    "state",
+    "bot_login",
+    "debug",
+)
 def rollback(
     opts: Options,
     run: Annotated[str, typer.Argument(help="The run's id, or last.")] = "last",
@@ -443,7 +562,9 @@ def rollback(
 
 
 @app.command()
-@options("repo", "issue", "format", "config", "token", "state", "bot_login", "debug")
+@options(
+    "repo", "issue", "format", "config", "token", "app_id", "app_key", "state", "bot_login", "debug"
+)
 def status(opts: Options) -> None:
     """The spawn runs of a repository (--repo), or of one issue (--issue, which also reads the
     run comments on it, so it works when the state was lost): id, state, created / planned,
@@ -489,9 +610,11 @@ def _run_command(opts: Options, name: str, args: tuple[str, ...]) -> None:
 
 
 def _parent_of(opts: Options, settings: Settings, repo: str, run: str) -> int:
-    from ossbot.context import make_http, open_store
+    from ossbot.context import make_http, open_store, with_app_token
 
     spec = settings.state_spec()
+    if spec.kind == "branch":
+        settings = with_app_token(settings, repo)
     http = make_http(settings) if spec.kind == "branch" else None
     store = open_store(spec, settings, http, repo, scratch=True)
     try:
@@ -605,7 +728,7 @@ app.add_typer(state_app, name="state")
 
 
 @state_app.command("show")
-@options("repo", "format", "token", "state", "debug")
+@options("repo", "format", "token", "app_id", "app_key", "state", "debug")
 def state_show(opts: Options) -> None:
     """The store, its head, its size, and the rows of each table."""
     from ossbot.state.admin import show
@@ -614,7 +737,7 @@ def state_show(opts: Options) -> None:
 
 
 @state_app.command("pull")
-@options("repo", "format", "token", "state", "debug")
+@options("repo", "format", "token", "app_id", "app_key", "state", "debug")
 def state_pull(
     opts: Options,
     path: Annotated[Path, typer.Argument(help="Where to write the database (plain SQLite).")],
@@ -626,7 +749,7 @@ def state_pull(
 
 
 @state_app.command("push")
-@options("repo", "format", "token", "state", "debug")
+@options("repo", "format", "token", "app_id", "app_key", "state", "debug")
 def state_push(
     opts: Options,
     path: Annotated[Path, typer.Argument(help="A state database, as `state pull` wrote it.")],
@@ -643,7 +766,7 @@ def state_push(
 
 
 @state_app.command("prune")
-@options("repo", "format", "token", "state", "debug")
+@options("repo", "format", "token", "app_id", "app_key", "state", "debug")
 def state_prune(
     opts: Options,
     older_than: Annotated[
@@ -734,7 +857,7 @@ def _with_store(
 ) -> None:
     """Open the store `--state` names (a branch needs --repo or GITHUB_REPOSITORY), do `work`,
     show what it returns."""
-    from ossbot.context import make_http, open_store
+    from ossbot.context import make_http, open_store, with_app_token
     from ossbot.events import check_repo
 
     settings = opts.settings()
@@ -746,6 +869,7 @@ def _with_store(
             if not repo:
                 raise InputError("the state branch is a repository's: pass --repo OWNER/NAME")
             repo = check_repo(repo)
+            settings = with_app_token(settings, repo)
             http = make_http(settings)
         store = open_store(spec, settings, http, repo, scratch=scratch, redact=secrets.redact)
         try:
@@ -788,7 +912,7 @@ app.add_typer(labels_app, name="labels")
 
 
 @labels_app.command("eval")
-@options("repo", "format", "config", "token", "state", "debug")
+@options("repo", "format", "config", "token", "app_id", "app_key", "state", "debug")
 def labels_eval(
     opts: Options,
     train: Annotated[
@@ -899,6 +1023,8 @@ def _repo_examples(opts: Options, settings: Settings) -> tuple[list[Any], Any]:
         anonymous_reads=True,
         need_token=False,
     )
+    if sys.stderr.isatty():
+        session.ctx.progress = _progress_bar()
     try:
         examples = labelled_examples(session.ctx)
         config = session.ctx.config.labels
@@ -923,7 +1049,12 @@ def _repo_examples(opts: Options, settings: Settings) -> tuple[list[Any], Any]:
 
 
 def _execute(
-    opts: Options, only: str | None, subject: Subject | None = None, *, terminal: bool = False
+    opts: Options,
+    only: str | None,
+    subject: Subject | None = None,
+    *,
+    terminal: bool = False,
+    diff: list[dict[str, Any]] | None = None,
 ) -> None:
     from ossbot.runner import run_jobs
 
@@ -934,10 +1065,14 @@ def _execute(
         if prepared is None:
             return
         session, event, jobs = prepared
+        if diff is not None:
+            from ossbot.github.offline import DiffReader
+
+            session.ctx.reader = DiffReader(session.ctx.reader, diff)
         if terminal and isinstance(subject, LiveItem):  # typed by the token's user
             event = event.model_copy(update={"terminal": True})
         if opts.format is Format.text and sys.stderr.isatty():
-            session.progress = _progress_bar()
+            session.progress = session.ctx.progress = _progress_bar()
         try:
             outcomes = run_jobs(session, event, jobs)
         finally:  # once, after the executor, also when a job failed: what was written is kept

@@ -31,6 +31,7 @@ from ossbot.templating import Templates
 
 ACTIONS_BOT = "github-actions[bot]"
 # Token prefixes of tokens that act as a user (classic and fine-grained PATs, OAuth, user-to-server).
+INSTALLATION_TOKEN_PREFIX = "ghs_"
 USER_TOKEN_PREFIXES = ("ghp_", "github_pat_", "gho_", "ghu_")
 
 
@@ -46,6 +47,8 @@ class Context:
     commit: str | None = None  # the default branch's head, when known (see RepoFiles)
     config_ref: str | None = None  # a pull request's base commit: its config is read there
     command_names: frozenset[str] = frozenset()  # every job's commands (see commands/)
+    # Told (what, done, total) while a long read goes (a terminal's progress bar).
+    progress: Callable[[str, int, int], None] | None = None
 
     @property
     def online(self) -> bool:
@@ -87,11 +90,20 @@ class Context:
     @cached_property
     def bot_login(self) -> str:
         """Whose comments are ossbot's own (see README, 'The bot's identity')."""
-        chosen = self.settings.ossbot_bot_login or self.config.bot.login
+        settings = self.settings
+        chosen = settings.ossbot_bot_login or self.config.bot.login or settings.ossbot_token_login
         if chosen:
             return chosen
-        token = self.settings.token
-        if not self.online or not token or not token.startswith(USER_TOKEN_PREFIXES):
+        token = settings.token
+        if not self.online or not token:
+            return ACTIONS_BOT
+        if token.startswith(INSTALLATION_TOKEN_PREFIX):
+            if settings.ossbot_actions_token:  # the action says it is the workflow's own
+                return ACTIONS_BOT
+            # The workflow's GITHUB_TOKEN or an app's installation token: GraphQL's viewer
+            # tells them apart (GET /user refuses both). Not cached: such a token lasts an hour.
+            return self.reader.viewer_login() or ACTIONS_BOT
+        if not token.startswith(USER_TOKEN_PREFIXES):
             return ACTIONS_BOT
         key = "login:" + hashlib.sha256(token.encode()).hexdigest()[:24]
         login = self.store.cache_get(key)
@@ -141,6 +153,7 @@ def build_session(
     """No I/O here beyond checks: collaborators do their work on first use. Without a token
     nothing is read from GitHub, unless `anonymous_reads` (a live object of a public repo).
     A run that writes needs a token; `need_token=False` is for commands that only read."""
+    settings = with_app_token(settings, repo)
     token = settings.token
     if token is None and not dry_run and need_token:
         raise MissingToken(
@@ -193,10 +206,33 @@ def open_store(
     return StateStore(backend, scratch=scratch, redact=redact)
 
 
-def make_http(settings: Settings) -> GitHubHTTP:
+def with_app_token(settings: Settings, repo: str) -> Settings:
+    """`settings` with a GitHub App's credentials exchanged for its installation token on
+    `repo` and its bot login (unchanged without them). The app wins over $GITHUB_TOKEN."""
+    if not settings.app:
+        return settings
+    from ossbot.github.app import app_auth, installation
+
+    http = make_http(settings, auth=app_auth(settings.ossbot_app_id, settings.ossbot_app_key))
+    try:
+        found = installation(http, repo, str(settings.ossbot_app_id).strip())
+    finally:
+        http.close()
+    return settings.model_copy(
+        update={
+            "github_token": found.token,
+            "ossbot_token_login": found.login,
+            "ossbot_app_id": None,  # exchanged: a second call is not needed
+            "ossbot_app_key": None,
+        }
+    )
+
+
+def make_http(settings: Settings, *, auth: object = None) -> GitHubHTTP:
     return GitHubHTTP(
         base_url=settings.github_api_url,
         token=settings.token,
+        auth=auth,
         policy=Policy(
             retries=settings.ossbot_http_retries,
             backoff=settings.ossbot_retry_backoff,

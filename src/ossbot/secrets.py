@@ -24,6 +24,7 @@ class Secrets:
         return cls(
             [
                 settings.token,
+                _pem_text(settings.ossbot_app_key),
                 settings.llm_api_key,
                 settings.llm_fallback_api_key,
                 settings.gemini_api_key,
@@ -74,3 +75,8 @@ class RedactingStream:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)
+
+
+def _pem_text(key: str | None) -> str | None:
+    """A private key given as text (a path to one is no secret)."""
+    return key if key and key.strip().startswith("-----BEGIN") else None

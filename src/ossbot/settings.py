@@ -17,6 +17,8 @@ from ossbot.state.spec import StateSpec, parse_state
 # Flags and the variables they stand for, for messages about a bad value.
 FLAG_OF = {
     "github_token": "--token",
+    "ossbot_app_id": "--app-id",
+    "ossbot_app_key": "--app-key",
     "ossbot_state": "--state",
     "ossbot_bot_login": "--bot-login",
     "github_event_path": "--event",
@@ -44,6 +46,14 @@ class Settings(BaseSettings):
     # Where the state lives: a path, local:PATH, branch[:NAME], cache:PATH or none (state/spec.py).
     ossbot_state: str | None = None
     ossbot_bot_login: str | None = None
+    # A GitHub App's ID (or Client ID) and private key (PEM text or a file's path): ossbot
+    # acts as the app's installation on the repository (github/app.py).
+    ossbot_app_id: str | None = None
+    ossbot_app_key: str | None = None
+    # The token is the workflow's own GITHUB_TOKEN (the action says so): github-actions[bot].
+    ossbot_actions_token: bool = False
+    # The login the token acts as, when it is known before any request (an app's installation).
+    ossbot_token_login: str | None = None
     # HTTP behaviour towards GitHub (see github/gateway.py).
     ossbot_http_retries: int = Field(5, ge=0, le=20)
     ossbot_retry_backoff: float = Field(1.0, ge=0)
@@ -75,6 +85,11 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return (self.github_token or "").strip() or None
+
+    @property
+    def app(self) -> bool:
+        """Whether a GitHub App's credentials were given (either of them)."""
+        return bool((self.ossbot_app_id or "").strip() or (self.ossbot_app_key or "").strip())
 
     def state_spec(self) -> StateSpec:
         """The store `--state` / `OSSBOT_STATE` names (a ConfigError when it names none)."""

@@ -87,6 +87,17 @@ never an id: 404); a child has one parent (422 "Sub issue may only have one pare
 .../dependencies/blocking``) likewise take ids. Issue JSON carries ``sub_issues_summary``,
 ``issue_dependencies_summary`` and ``parent_issue_url``.
 
+GitHub Apps: ``add_app(slug, *, installed_on=(), permissions=None)`` answers a new private key
+(PEM) of the app "SLUG", installed on the repositories INSTALLED_ON; ``app_id(slug)`` is its ID.
+A request whose ``Authorization: Bearer`` is a JWT (RS256, ``iss`` the app's ID or Client ID,
+``iat``/``exp`` current, at most 10 minutes apart) signed with that key is the app itself: it may
+call only ``GET /app``, ``GET .../installation`` (404 when the app is not installed there) and
+``POST /app/installations/{id}/access_tokens`` (an installation token of ``SLUG[bot]``, limited to
+the ``repositories`` named, else to all of the installation's, and to PERMISSIONS); any other
+endpoint, or a bad JWT, answers 401 "A JSON web token could not be decoded", as do these three
+with another kind of token. ``POST /graphql`` answers ``{ viewer { login } }`` for every kind of
+token (an installation's: its bot) and nothing else.
+
 Milestones: ``add_milestone(repo, title, *, state, description, due_on)`` (numbered 1, 2, ... per
 repository); ``GET .../milestones`` (state open, closed or all; sort due_on, undated last, or
 completeness; direction asc by default) and ``GET .../milestones/{n}`` (404 when absent) need issues
@@ -259,6 +270,7 @@ ID_STARTS = {
     "PullRequestReview": 3_100_000_001,
     "PullRequestReviewComment": 2_500_000_001,
     "Milestone": 11_000_001,
+    "Installation": 52_000_001,
 }
 REPO_LINKS = {
     "forks_url": "/forks",
@@ -700,6 +712,8 @@ class Request:
     served: int | None = None
     fault: str | None = None
     permissions: dict[str, str] | None = field(default=None, repr=False)
+    repos: set[str] | None = field(default=None, repr=False)  # an installation token's reach
+    app: str | None = None  # the app's slug, for a request signed with its JWT
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
@@ -746,7 +760,7 @@ def _custom(resource: str, field_name: str, message: str) -> HttpError:
     return HttpError(422, "Validation Failed", errors=[error])
 
 
-def route(method: str, pattern: str, *, permission: str | None = None):
+def route(method: str, pattern: str, *, permission: str | None = None, jwt: bool = False):
     """Mark a FakeGitHub method as the handler of METHOD on paths fully matching PATTERN.
 
     PERMISSION is what a token limited by ``add_token(permissions=...)`` needs: a fine-grained
@@ -756,6 +770,7 @@ def route(method: str, pattern: str, *, permission: str | None = None):
     def mark(handler):
         handler.route = (method, re.compile(pattern))
         handler.permission = permission
+        handler.jwt = jwt  # only an app's JWT may call it, and it nothing else
         return handler
 
     return mark
@@ -1640,6 +1655,8 @@ class FakeGitHub(_Views):
         self._repos: dict[str, dict] = {}
         self._issue_ids: dict[int, tuple[dict, dict]] = {}
         self._apps: dict[str, int] = {}
+        self._app_keys: dict[str, dict] = {}  # slug -> key, installations (add_app)
+        self._token_repos: dict[str, set[str]] = {}  # an installation token's repositories
         self._faults: list[_Fault] = []
         self._limits: _Limits | None = None
         self.limit_log: list[LimitEvent] = []
@@ -1703,6 +1720,41 @@ class FakeGitHub(_Views):
         with self._lock:
             limits = None if permissions is None else {"metadata": "read"} | dict(permissions)
             self._tokens[token] = (self._user(login)["login"], kind, limits)
+
+    def add_app(
+        self,
+        slug: str,
+        *,
+        installed_on: tuple[str, ...] | list[str] = (),
+        permissions: dict[str, str] | None = None,
+    ) -> str:
+        """A GitHub App SLUG installed on INSTALLED_ON (repository names): its new private key,
+        as PEM text. Its installation tokens act as "SLUG[bot]" with PERMISSIONS (all: None)."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        ).decode()
+        with self._lock:
+            app_id = self._apps.setdefault(slug, next(self._ids["Integration"]))
+            self._user(f"{slug}[bot]")["type"] = "Bot"
+            self._app_keys[slug] = {
+                "id": app_id,
+                "client_id": f"Iv23li{app_id:014d}",
+                "public_key": key.public_key(),
+                "permissions": permissions,
+                "installations": {
+                    name.lower(): next(self._ids["Installation"]) for name in installed_on
+                },
+            }
+        return pem
+
+    def app_id(self, slug: str) -> int:
+        return self._app_keys[slug]["id"]
 
     def add_repo(
         self, full_name: str, *, default_branch: str = "main", private: bool = False
@@ -2702,6 +2754,8 @@ class FakeGitHub(_Views):
     def _serve(self, req: Request) -> Reply:
         self._authenticate(req)
         handler, params = self._match(req)
+        if (req.kind == "app") != getattr(handler, "jwt", False):
+            raise HttpError(401, "A JSON web token could not be decoded")
         if req.method != "GET":
             self._login(req)
         self._authorize(req, handler.permission, params)
@@ -2774,9 +2828,45 @@ class FakeGitHub(_Views):
         if header is None:
             return
         scheme, _, token = header.partition(" ")
-        if scheme.lower() not in ("token", "bearer") or token.strip() not in self._tokens:
+        token = token.strip()
+        if scheme.lower() == "bearer" and token.count(".") == 2 and token not in self._tokens:
+            req.app = self._app_of_jwt(token)
+            req.login, req.kind = f"{req.app}[bot]", "app"
+            return
+        if scheme.lower() not in ("token", "bearer") or token not in self._tokens:
             raise HttpError(401, "Bad credentials")
-        req.login, req.kind, req.permissions = self._tokens[token.strip()]
+        req.login, req.kind, req.permissions = self._tokens[token]
+        req.repos = self._token_repos.get(token)
+
+    def _app_of_jwt(self, token: str) -> str:
+        """The slug of the app whose key signed TOKEN, as GitHub checks an app's JWT."""
+        import jwt
+
+        bad = HttpError(401, "A JSON web token could not be decoded")
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise bad from None
+        issuer = str(claims.get("iss", ""))
+        for slug, app in self._app_keys.items():
+            if issuer not in (str(app["id"]), app["client_id"]):
+                continue
+            try:
+                checked = jwt.decode(
+                    token,
+                    app["public_key"],
+                    algorithms=["RS256"],
+                    options={"require": ["iat", "exp", "iss"]},
+                )
+            except jwt.PyJWTError:
+                raise bad from None
+            if int(checked["exp"]) - int(checked["iat"]) > 600:
+                raise HttpError(
+                    401,
+                    "'Expiration time' claim ('exp') is too far in the future",
+                )
+            return slug
+        raise bad
 
     def _authorize(self, req: Request, permission: str | None, params: dict[str, str]) -> None:
         """Refuse what a token limited by fine-grained permissions may not do, as GitHub does: 403
@@ -2838,6 +2928,8 @@ class FakeGitHub(_Views):
             req.kind == "installation" or self._role(repo, req.login) != "none"
         ):
             raise HttpError(404, "Not Found")
+        if req.repos is not None and repo["full_name"].lower() not in req.repos:
+            raise HttpError(404, "Not Found")  # an installation token of other repositories
         return repo
 
     def _paginate(self, req: Request, items: list, render) -> Reply:
@@ -2957,6 +3049,96 @@ class FakeGitHub(_Views):
             docs = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
             raise HttpError(403, "Resource not accessible by integration", docs=docs)
         return self._profile_json(login, private=True)
+
+    @route("GET", r"/app", jwt=True)
+    def get_app(self, req: Request) -> dict:
+        app = self._app_keys[req.app]
+        return {
+            "id": app["id"],
+            "client_id": app["client_id"],
+            "slug": req.app,
+            "node_id": _node_id("Integration", app["id"]),
+            "owner": self._user_json(req.login),
+            "name": req.app,
+            "description": "",
+            "external_url": f"{HTML}/apps/{req.app}",
+            "html_url": f"{HTML}/apps/{req.app}",
+            "created_at": _iso(EPOCH),
+            "updated_at": _iso(EPOCH),
+            "permissions": dict(app["permissions"] or FULL_PERMISSIONS),
+            "events": [],
+            "installations_count": len(app["installations"]),
+        }
+
+    @route("GET", REPO + r"/installation", jwt=True)
+    def get_repo_installation(self, req: Request, owner: str, name: str) -> dict:
+        app = self._app_keys[req.app]
+        number = app["installations"].get(f"{owner}/{name}".lower())
+        if number is None or f"{owner}/{name}".lower() not in self._repos:
+            raise HttpError(404, "Not Found")
+        return self._installation_json(req.app, number, owner)
+
+    @route("POST", r"/app/installations/(?P<number>\d+)/access_tokens", jwt=True)
+    def create_installation_token(self, req: Request, number: str) -> Reply:
+        app = self._app_keys[req.app]
+        names = [repo for repo, n in app["installations"].items() if n == int(number)]
+        if not names:
+            raise HttpError(404, "Not Found")
+        body = self._body(req) if req.raw else {}
+        asked = body.get("repositories")
+        if asked is not None:
+            owner = names[0].split("/")[0]
+            wanted = {f"{owner}/{str(repo).lower()}" for repo in asked}
+            if not wanted <= set(names):
+                raise HttpError(
+                    422,
+                    "There is at least one repository that does not exist or "
+                    "is not accessible to the parent installation.",
+                )
+            names = sorted(wanted)
+        token = f"ghs_{req.app.replace('-', '_')}_{len(self._tokens):06d}"
+        self._tokens[token] = (
+            f"{req.app}[bot]",
+            "installation",
+            None if app["permissions"] is None else {"metadata": "read"} | app["permissions"],
+        )
+        self._token_repos[token] = set(names)
+        expires = _parse_time(self._last_now) + timedelta(hours=1)
+        return Reply(
+            201,
+            {
+                "token": token,
+                "expires_at": _iso(expires),
+                "permissions": dict(app["permissions"] or FULL_PERMISSIONS),
+                "repository_selection": "selected" if asked is not None else "all",
+            },
+            {},
+        )
+
+    def _installation_json(self, slug: str, number: int, owner: str) -> dict:
+        app = self._app_keys[slug]
+        return {
+            "id": number,
+            "account": self._user_json(owner),
+            "app_id": app["id"],
+            "app_slug": slug,
+            "client_id": app["client_id"],
+            "target_type": "Organization",
+            "permissions": dict(app["permissions"] or FULL_PERMISSIONS),
+            "events": [],
+            "repository_selection": "selected",
+            "access_tokens_url": f"{self.url}/app/installations/{number}/access_tokens",
+            "created_at": _iso(EPOCH),
+            "updated_at": _iso(EPOCH),
+        }
+
+    @route("POST", r"/graphql")
+    def graphql(self, req: Request) -> dict:
+        login = self._login(req)
+        query = re.sub(r"\s+", " ", str(self._body(req).get("query", ""))).strip()
+        if not re.fullmatch(r"(query )?\{ ?viewer ?\{ ?login ?\} ?\}", query):
+            raise HttpError(400, f"FakeGitHub answers only {{ viewer {{ login }} }}, not {query!r}")
+        return {"data": {"viewer": {"login": login}}}
 
     @route("GET", r"/users/(?P<username>[^/]+)")
     def get_user(self, req: Request, username: str) -> dict:

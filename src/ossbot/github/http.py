@@ -74,9 +74,12 @@ class GitHubHTTP:
         token: str | None,
         policy: Policy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        auth: Any = None,
     ) -> None:
+        """`auth`: a PyGithub `Auth` used instead of the token (a GitHub App's JWT)."""
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.auth = auth
         self.policy = policy or Policy()
         self.sleep = sleep
         self.requests: Counter[str] = Counter()
@@ -90,7 +93,7 @@ class GitHubHTTP:
 
         _quiet_pygithub()
         return Github(
-            auth=Auth.Token(self.token) if self.token else None,
+            auth=self.auth or (Auth.Token(self.token) if self.token else None),
             base_url=self.base_url,
             timeout=max(1, round(self.policy.timeout)),  # PyGithub takes whole seconds
             user_agent=f"ossbot/{__version__}",
@@ -109,6 +112,18 @@ class GitHubHTTP:
         return sum(self.requests.values())
 
     # -- requests ---------------------------------------------------------------------------
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of a GraphQL query (a read: sent again like a GET)."""
+        url = self._github.requester.graphql_url
+        answer = self.call(
+            "POST", url, body={"query": query, "variables": variables or {}}, idempotent=True
+        )
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if errors or not isinstance(answer, dict):
+            first = errors[0].get("message") if errors and isinstance(errors[0], dict) else None
+            raise GitHubError(f"GitHub's GraphQL API answered an error: {first or answer!r}")
+        return dict(answer.get("data") or {})
 
     def call(self, verb: str, path: str, **options: Any) -> Any:
         """The data of one request (see `request`)."""

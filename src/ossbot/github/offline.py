@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ossbot.events import Comment, Label
@@ -26,7 +27,14 @@ class OfflineReader:
     def repo_labels(self, repo: str) -> list[Label] | None:
         return None
 
-    def recent_issues(self, repo: str, *, since: str | None, limit: int) -> list[dict[str, Any]]:
+    def recent_issues(
+        self,
+        repo: str,
+        *,
+        since: str | None,
+        limit: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[dict[str, Any]]:
         return []
 
     def issues_by(
@@ -83,3 +91,24 @@ class OfflineReader:
 
     def authenticated_login(self) -> str | None:
         return None
+
+    def viewer_login(self) -> str | None:
+        return None
+
+
+class DiffReader:
+    """Another reader, except that the pull request's files come from a local diff (`ossbot
+    review --diff`): a preview of the review of changes not pushed, offline."""
+
+    def __init__(self, inner: Any, files: list[dict[str, Any]]) -> None:
+        self._inner = inner
+        self._files = files
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def pull_files(self, repo: str, number: int, limit: int) -> list[dict[str, Any]] | None:
+        return self._files[:limit]
+
+    def compare(self, repo: str, base: str, head: str) -> dict[str, Any] | None:
+        return None  # the diff is all there is: reviewed whole

@@ -33,7 +33,12 @@ class GitHubReader(Protocol):
     def repo_labels(self, repo: str) -> list[Label] | None: ...
 
     def recent_issues(
-        self, repo: str, *, since: str | None, limit: int
+        self,
+        repo: str,
+        *,
+        since: str | None,
+        limit: int,
+        progress: Callable[[int], None] | None = None,
     ) -> list[dict[str, Any]]: ...
 
     def issues_by(
@@ -73,6 +78,8 @@ class GitHubReader(Protocol):
     def collaborator_role(self, repo: str, login: str) -> str | None: ...
 
     def authenticated_login(self) -> str | None: ...
+
+    def viewer_login(self) -> str | None: ...
 
 
 class LiveReader:
@@ -117,12 +124,25 @@ class LiveReader:
     def pull_payload(self, repo: str, number: int) -> dict[str, Any] | None:
         return self._optional(f"/repos/{repo}/pulls/{number}")
 
-    def recent_issues(self, repo: str, *, since: str | None, limit: int) -> list[dict[str, Any]]:
-        """Issues and pull requests (as the API lists both), most recently updated first."""
+    def recent_issues(
+        self,
+        repo: str,
+        *,
+        since: str | None,
+        limit: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Issues and pull requests (as the API lists both), most recently updated first;
+        `progress` is told how many were read, page by page."""
         params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "desc"}
         if since:
             params["since"] = since
-        return self._list(f"/repos/{repo}/issues", params, limit=limit)
+        found: list[dict[str, Any]] = []
+        for item in self._http.pages(f"/repos/{repo}/issues", params, limit=limit):
+            found.append(item)
+            if progress is not None and len(found) % PER_PAGE == 0:
+                progress(len(found))
+        return found
 
     def issues_by(
         self, repo: str, login: str, limit: int = PER_PAGE
@@ -281,6 +301,15 @@ class LiveReader:
 
     def authenticated_login(self) -> str | None:
         return self._memoized(("user",), lambda: str(self._http.call("GET", "/user")["login"]))
+
+    def viewer_login(self) -> str | None:
+        """Whom the token acts as, for any kind of token (an installation's: "slug[bot]")."""
+
+        def ask() -> str | None:
+            viewer = self._http.graphql("query { viewer { login } }").get("viewer") or {}
+            return str(viewer["login"]) if viewer.get("login") else None
+
+        return self._memoized(("viewer",), ask)
 
 
 ROLE_RANK = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}

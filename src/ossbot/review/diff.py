@@ -137,5 +137,51 @@ def render_hunk(hunk: Hunk) -> str:
     return "\n".join(out)
 
 
+def files_from_diff(text: str) -> list[dict[str, Any]]:
+    """A unified diff (`git diff`'s output) as the pull request files endpoint lists it: filename,
+    status, additions, deletions, changes, patch (the hunks without the file headers) and
+    previous_filename; binary files have no patch. An input error when it is no diff."""
+    from ossbot.errors import InputError
+
+    try:
+        parsed = PatchSet(text)
+    except UnidiffParseError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"--diff: not a unified diff ({first.rstrip(': ')})") from None
+    if not len(parsed):
+        raise InputError("--diff: the diff changes no file (give `git diff`'s output)")
+    entries = []
+    for patched in parsed:
+        name = _strip(patched.target_file if not patched.is_removed_file else patched.source_file)
+        before = _strip(patched.source_file)
+        status = (
+            "added"
+            if patched.is_added_file
+            else "removed"
+            if patched.is_removed_file
+            else "renamed"
+            if patched.is_rename or (before != name and before != "/dev/null")
+            else "modified"
+        )
+        entry: dict[str, Any] = {
+            "filename": name,
+            "status": status,
+            "additions": patched.added,
+            "deletions": patched.removed,
+            "changes": patched.added + patched.removed,
+        }
+        if status == "renamed":
+            entry["previous_filename"] = before
+        if not patched.is_binary_file and len(patched):
+            entry["patch"] = "".join(str(hunk) for hunk in patched).rstrip("\n")
+        entries.append(entry)
+    return entries
+
+
+def _strip(name: str) -> str:
+    """A diff header's path without git's a/ or b/ prefix."""
+    return name[2:] if name.startswith(("a/", "b/")) else name
+
+
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0

@@ -168,8 +168,11 @@ def _skip(ctx: Context, event: Event, pull: PullRequest, forced: bool) -> str | 
         return "the pull request is a draft (review.drafts: false); it is reviewed when ready"
     if pull.user.is_bot and not cfg.bots and not forced:
         return f"the pull request is by a bot ({pull.user.login}; review.bots: false)"
-    if not ctx.online:
-        return "without a token the pull request's changed files cannot be read"
+    if not ctx.online and ctx.reader.pull_files(ctx.repo, pull.number, 1) is None:
+        return (
+            "without a token the pull request's changed files cannot be read "
+            "(preview a local change with --diff)"
+        )
     return None
 
 

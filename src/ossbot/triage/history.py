@@ -67,10 +67,18 @@ def _refresh(ctx: Context) -> dict[int, dict[str, Any]]:
     keep = max(ctx.config.labels.history, 1)
     sync = ctx.store.history_sync(ctx.repo)
     since = sync["since"] if sync else ""
-    if not since:  # cold: the newest pages, up to about twice the labelled issues wanted
-        raw = ctx.reader.recent_issues(ctx.repo, since=None, limit=_cold_limit(keep))
-    else:  # `since` is inclusive: the newest issue seen last time is read again, harmlessly
-        raw = ctx.reader.recent_issues(ctx.repo, since=since, limit=10 * keep)
+    limit = _cold_limit(keep) if not since else 10 * keep
+    what = f"reading {ctx.repo}'s issues" + (" since the last run" if since else "")
+    tell = ctx.progress
+
+    def read(count: int) -> None:
+        if tell is not None:
+            tell(what, count, limit)
+
+    # Cold: the newest pages, up to about twice the labelled issues wanted. Warm: `since` is
+    # inclusive, so the newest issue seen last time is read again, harmlessly.
+    raw = ctx.reader.recent_issues(ctx.repo, since=since or None, limit=limit, progress=read)
+    read(limit)  # done: the bar ends
     issues = [_row(item) for item in raw if not item.get("pull_request")]
     newest = max([since, *(item.get("updated_at") or "" for item in raw)])
     ctx.store.history_store(ctx.repo, issues, since=newest)
