@@ -84,6 +84,8 @@ BENCHES: tuple[Bench, ...] = (
     Bench("labels", "Label learning: cross-validation, cold start, training cost",
           ("bench/labels.py",), timeout=1800, quick=True),
     Bench("label_rules", "Keyword label rules (offline labels)", ("bench/label_rules.py",)),
+    Bench("report", "`ossbot report`: REST calls and time by history size",
+          ("bench/report.py",)),
 )  # fmt: skip
 
 

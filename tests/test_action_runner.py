@@ -162,6 +162,7 @@ class Runner:
         } | inputs
         self.inputs["token"] = inputs.get("token", BOT_TOKEN)
         self.outputs: dict[str, dict[str, str]] = {}
+        self.warm = False  # a cache restore hits (the environment installed by an earlier run)
         self.summary = tmp / "summary.md"
         self.summary.write_text("")
         (tmp / "runner-temp").mkdir()
@@ -211,7 +212,8 @@ class Runner:
                 if "setup-python" in step["uses"]:
                     self.outputs[step["id"]] = {"python-path": python}
                 elif "cache/restore" in step["uses"]:
-                    self.outputs[step.get("id", name)] = {"cache-hit": "false"}
+                    hit = self.warm and step.get("id") == "restore"
+                    self.outputs[step.get("id", name)] = {"cache-hit": str(hit).lower()}
                 continue
             output = self.tmp / f"output-{len(ran)}"
             output.write_text("")
@@ -295,6 +297,16 @@ def test_the_action_installs_runs_and_reports_like_a_runner(tmp_path, gh):
     assert [label["name"] for label in gh.issue(REPO, number)["labels"]] == ["bug"]
     summary = runner.summary.read_text()
     assert "### ossbot triage" in summary and "GitHub API request" in summary
+
+    # The weekly report through the same action: `args` reach the command, warm (no install).
+    runner.warm, runner.outputs = True, {}
+    runner.inputs |= {"command": "report", "args": "--since 7d --publish", "state": "none"}
+    ran = runner.run({"OSSBOT_RETRY_BACKOFF": "0", "OSSBOT_WRITE_INTERVAL": "0"})
+    assert "Install ossbot" not in ran and "ossbot" in ran
+    url = runner.action_outputs()["report-url"]
+    [issue] = [i for i in gh.issues(REPO) if "ossbot:report" in (i.get("body") or "")]
+    assert url == issue["html_url"] and issue["title"] == "ossbot report"
+    assert "## ossbot report: acme/widgets" in runner.summary.read_text()
 
 
 def test_a_provider_input_keys_an_environment_with_the_llm_sdks(tmp_path, gh):

@@ -71,6 +71,12 @@ class Format(str, Enum):
     json = "json"
 
 
+class ReportFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
 # -- the options every command shares -----------------------------------------------------------
 
 OPTIONS: dict[str, tuple[Any, Any]] = {
@@ -449,7 +455,7 @@ def init(
         typer.Option(
             "--workflow",
             help="A workflow to write, repeatable: ossbot (every job in one workflow, the "
-            "default), or triage, review, spawn, triage-preview (the examples in "
+            "default), or triage, review, spawn, triage-preview, report (the examples in "
             "workflows-examples/).",
             show_default=False,
         ),
@@ -582,6 +588,225 @@ def status(opts: Options) -> None:
         typer.echo(json.dumps(document, indent=2))
         return
     _show_runs(document)
+
+
+@app.command()
+@options("repo", "dry_run", "config", "token", "app_id", "app_key", "state", "bot_login", "debug")
+def report(
+    opts: Options,
+    since: Annotated[
+        str,
+        typer.Option("--since", help="The period: 30d, 12h, 2w, or a date (2026-11-01)."),
+    ] = "30d",
+    output: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            help="text (tables), markdown (tables and Mermaid charts, as GitHub renders "
+            "them), or json.",
+        ),
+    ] = ReportFormat.text,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            "--publish",
+            help="Keep the report in one issue of the repository (found by its marker, "
+            "updated in place; pinned when created). Needs issues: write.",
+        ),
+    ] = False,
+) -> None:
+    """What ossbot did in a repository over a period and how well: runs, outcomes, requests,
+    tokens and cost per job; labels applied and suggested and how people kept them (live
+    precision beside the backtest's); review findings and fixes; spawn runs. From the state
+    database and one bounded list of the repository's issue events."""
+    from ossbot.context import build_session
+    from ossbot.events import check_repo
+    from ossbot.plan import Plan, UpsertIssue
+    from ossbot.report import REPORT_MARKER, build, markdown, period_start
+
+    settings = opts.settings()
+    with _redacted(settings) as secrets:
+        repo = opts.repo or settings.github_repository
+        if not repo:
+            raise InputError("report needs --repo owner/name (or GITHUB_REPOSITORY)")
+        repo = check_repo(repo)
+        start = period_start(since)
+        writes = publish and not opts.dry_run
+        session = build_session(
+            settings,
+            repo,
+            dry_run=not writes,
+            config_path=opts.config,
+            anonymous_reads=True,
+            need_token=writes,
+            keep_state=False,
+        )
+        published: dict[str, Any] | None = None
+        try:
+            ctx = session.ctx
+            document = build(ctx, start)
+            read = ctx.reader.total_requests
+            text = markdown(document, read, ctx.templates.render)
+            if publish:
+                action = UpsertIssue(
+                    repo=repo,
+                    marker=REPORT_MARKER,
+                    title=ctx.config.report.title,
+                    body=text,
+                    pin=True,
+                )
+                published = {"action": action.describe(), "dry_run": not writes}
+                if writes:
+                    published |= _publish(
+                        session,
+                        Plan(job="report", event="report", repo=repo, actions=[action]),
+                        secrets,
+                    )
+        finally:  # the report reads the state and never saves it (the publish needs no ledger)
+            warnings = list(session.ctx.store.warnings)
+            session.close()
+        requests = ctx.reader.total_requests
+        document |= {"requests": {"read": read, "total": requests}, "published": published}
+        _append(settings.github_step_summary, text + "\n")
+        if output is ReportFormat.json:
+            typer.echo(json.dumps(document, indent=2))
+        elif output is ReportFormat.markdown:
+            typer.echo(text, nl=False)
+        else:
+            _show_usage_report(document)
+        if published and published.get("url"):
+            _append(settings.github_output, f"report-url={published['url']}\n")
+        for warning in warnings:
+            typer.echo(f"warning: {warning}", err=True)
+
+
+def _publish(session: Session, plan: Any, secrets: Secrets) -> dict[str, Any]:
+    from ossbot.executor import Executor
+    from ossbot.runner import _cleaner
+
+    ctx = session.ctx
+    assert session.writer is not None
+    executor = Executor(
+        session.writer,
+        ctx.store,
+        ctx.bot_login,
+        job="report",
+        event_key=f"report:{ctx.repo}",
+        clean=_cleaner(secrets.redact),
+        handle=ctx.config.bot.handle,
+    )
+    result = executor.apply(plan)[0]
+    return {
+        "result": result.result,
+        "number": result.number,
+        "url": result.url,
+        "note": result.note,
+    }
+
+
+def _show_usage_report(document: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"[bold]ossbot report[/bold] · {document['repo']} · {document['since'][:10]} to "
+        f"{document['until'][:10]}"
+    )
+    jobs = Table(title="Jobs", title_justify="left")
+    for column in (
+        "job",
+        "runs",
+        "done",
+        "nothing to do",
+        "refused",
+        "failed",
+        "REST requests",
+        "model calls",
+        "tokens in / out",
+        "cost",
+    ):
+        jobs.add_column(column, justify="left" if column == "job" else "right")
+    for j in document["jobs"]:
+        o = j["outcomes"]
+        cost = f"${j['cost']:.2f}" if j["cost"] is not None else "—"
+        jobs.add_row(
+            j["job"],
+            str(j["runs"]),
+            str(o["done"]),
+            str(o["nothing"]),
+            str(o["refused"]),
+            str(o["failed"]),
+            str(j["requests"]),
+            str(j["llm_calls"]),
+            f"{j['prompt_tokens']} / {j['completion_tokens']}",
+            cost,
+        )
+    console.print(jobs if document["jobs"] else "No job ran in this period.")
+    triage = document["triage"]
+    labels = Table(title="Triage labels", title_justify="left")
+    for column in (
+        "label",
+        "applied",
+        "removed by a person",
+        "live precision",
+        "backtest precision",
+        "suggested",
+        "added by a person",
+    ):
+        labels.add_column(column, justify="left" if column == "label" else "right")
+
+    def percent(value: float | None) -> str:
+        return f"{100 * value:.0f}%" if value is not None else "—"
+
+    for row in triage["labels"]:
+        labels.add_row(
+            row["label"],
+            str(row["applied"]),
+            str(row["removed"]),
+            percent(row["live_precision"]),
+            percent(row["backtest_precision"]),
+            str(row["suggested"]),
+            str(row["accepted"]),
+        )
+    console.print(labels if triage["labels"] else "No label was applied or suggested.")
+    if triage["labels"] and not triage["events_complete"]:
+        console.print(
+            f"Only the newest {triage['events_read']} issue events were read "
+            f"(report.event_pages): {triage['not_covered']} label(s) applied before them are "
+            "left out of the counts."
+        )
+    review = document["review"]
+    severity = review["by_severity"]
+    console.print(
+        f"[bold]Review[/bold]: {review['pulls']} pull request(s), {review['reviews']} run(s), "
+        f"{review['findings']} finding(s) ({severity['high']} high, {severity['medium']} medium, "
+        f"{severity['low']} low), {review['fixed']} gone by a later push"
+        + (
+            "; check runs: " + ", ".join(f"{k} {v}" for k, v in review["check_runs"].items())
+            if review["check_runs"]
+            else ""
+        )
+    )
+    spawn = document["spawn"]
+    console.print(
+        f"[bold]Spawn[/bold]: {spawn['runs']} run(s)"
+        + (
+            " (" + ", ".join(f"{k} {v}" for k, v in spawn["by_state"].items()) + ")"
+            if spawn["by_state"]
+            else ""
+        )
+        + f", {spawn['issues_created']} issue(s) created, {spawn['issues_rolled_back']} rolled "
+        f"back, {spawn['duplicates_skipped']} duplicate(s) skipped"
+    )
+    if document["published"]:
+        done = document["published"]
+        console.print(
+            f"published: {done.get('result', 'would ' + done['action'])}"
+            + (f" {done['url']}" if done.get("url") else "")
+            + (f" ({done['note']})" if done.get("note") else "")
+        )
+    requests = document["requests"]
+    console.print(f"GitHub requests: {requests['total']} ({requests['read']} to read)")
 
 
 def _run_arg(value: str | None) -> str:

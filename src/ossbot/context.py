@@ -149,6 +149,7 @@ def build_session(
     commit: str | None = None,
     config_ref: str | None = None,
     command_names: frozenset[str] = frozenset(),
+    keep_state: bool = True,
 ) -> Session:
     """No I/O here beyond checks: collaborators do their work on first use. Without a token
     nothing is read from GitHub, unless `anonymous_reads` (a live object of a public repo).
@@ -164,7 +165,8 @@ def build_session(
     secrets = Secrets.of(settings)
     spec = settings.state_spec()
     http = make_http(settings) if token or anonymous_reads else None
-    store = open_store(spec, settings, http, repo, scratch=dry_run, redact=secrets.redact)
+    scratch = dry_run or not keep_state  # `keep_state=False`: read, never saved (a report)
+    store = open_store(spec, settings, http, repo, scratch=scratch, redact=secrets.redact)
     live = LiveReader(http) if http is not None else None
     reader: GitHubReader = live if live is not None else OfflineReader()
     ctx = Context(

@@ -39,6 +39,7 @@ from ossbot.plan import (
     SuggestLabels,
     UpsertCheckRun,
     UpsertComment,
+    UpsertIssue,
 )
 from ossbot.state.reconcile import rebuild_from
 from ossbot.state.store import StateStore
@@ -87,6 +88,7 @@ class Executor:
         self._again: set[str] = set()  # marker kinds an earlier run already wrote as we do
         self._handlers: dict[str, Callable[[Any], Result]] = {
             "upsert_comment": self._upsert_comment,
+            "upsert_issue": self._upsert_issue,
             "add_labels": self._add_labels,
             "suggest_labels": self._suggest_labels,
             "create_label": self._create_label,
@@ -144,7 +146,24 @@ class Executor:
 
     def _upsert_comment(self, action: UpsertComment) -> Result:
         hint = "On a fork's pull_request run the token is read-only: use pull_request_target"
-        return _permitted(action, self._comment, "comment", hint)
+        result = _permitted(action, self._comment, "comment", hint)
+        if action.suggests and result.result in ("created", "updated", "unchanged"):
+            number = int(action.number)  # type: ignore[arg-type]
+            self._log_suggested(action.repo, number, list(action.suggests), action.suggests)
+        return result
+
+    def _log_suggested(
+        self, repo: str, number: int, labels: list[str], confidence: dict[str, float] | None
+    ) -> None:
+        self.store.log_labels(
+            repo,
+            number,
+            sorted(labels),
+            action="suggested",
+            after=[],
+            event_key=self.event_key,
+            confidence=confidence,
+        )
 
     def _comment(self, action: UpsertComment) -> Result:
         # The event and job that wrote it: how a lost ledger is rebuilt (state/reconcile.py).
@@ -313,6 +332,8 @@ class Executor:
             for s in action.labels
         ]
         self.writer.add_labels(action.repo, int(action.number), items)  # type: ignore[arg-type]
+        number = int(action.number)  # type: ignore[arg-type]
+        self._log_suggested(action.repo, number, [s.name for s in action.labels], None)
         return Result(type=action.type, result="suggested")
 
     def _create_label(self, action: CreateLabel) -> Result:
@@ -368,6 +389,52 @@ class Executor:
             number=found["number"],
             id=found["id"],
         )
+
+    def _upsert_issue(self, action: UpsertIssue) -> Result:
+        body = self._body(action.body, action.marker, {})
+        mine = self._own_issues(action)
+        made, note = None, None
+        if not mine:
+            create = CreateIssue(
+                repo=action.repo, marker=action.marker, title=action.title, body=action.body
+            )
+            made = self._create_issue(create)
+            mine = self._own_issues(action) or [
+                {"number": made.number, "id": made.id, "html_url": made.url, "body": body}
+            ]
+        keep, extra = mine[0], mine[1:]
+        for other in extra:  # an overlapping run's: the oldest stays
+            self.writer.close_issue(action.repo, int(other["number"]), "duplicate")
+        if made is not None and keep["number"] == made.number:
+            result = made.result
+            if action.pin and keep.get("node_id"):
+                try:
+                    self.writer.pin_issue(str(keep["node_id"]))
+                except (GitHubError, TokenPermission) as exc:
+                    note = f"not pinned: {exc}"
+        elif _same(keep.get("body") or "", body) and keep.get("title") == action.title:
+            result = "unchanged"
+        else:
+            fields = {"body": body, "title": self.clean(action.title)}
+            keep = {**keep, **self.writer.edit_issue(action.repo, int(keep["number"]), **fields)}
+            result = "updated"
+        return Result(
+            type=action.type,
+            result=result,
+            url=keep.get("html_url"),
+            number=int(keep["number"]),
+            id=keep.get("id"),
+            note=note,
+        )
+
+    def _own_issues(self, action: UpsertIssue) -> list[dict[str, Any]]:
+        """ossbot's open issues of this marker kind, oldest first."""
+        return [
+            issue
+            for issue in self.writer.open_issues_by(action.repo, self.bot_login)
+            if (issue.get("user") or {}).get("login", "").lower() == self.bot_login.lower()
+            and action.marker in marker_kinds(issue.get("body") or "")
+        ]
 
     def _issue_with(self, repo: str, marker: str, *, fresh: bool = False) -> dict[str, Any] | None:
         """The issue carrying this marker among the newest ones (read once per run, or again

@@ -58,6 +58,11 @@ class UpsertComment(_Action):
     type: Literal["upsert_comment"] = "upsert_comment"
     number: Number
     marker: str = Field(description="Marker kind, e.g. 'triage-summary'.")
+    suggests: dict[str, float] = Field(
+        default_factory=dict,
+        description="Labels the comment suggests, with their confidence: logged once written, "
+        "so that a report can tell whether a person added them.",
+    )
     attrs: Attrs = Field(default_factory=dict, description="The marker's attributes.")
     body: str = Field(description="The comment, without its marker.")
     new: bool = Field(
@@ -316,8 +321,26 @@ class RecordRun(_Action):
         return f"record spawn run {self.row.get('run')} as {self.row.get('state')}"
 
 
+class UpsertIssue(_Action):
+    """ossbot's one open issue of this marker kind in the repository (the report): created, or
+    its body edited in place. Found by marker and author among the bot's open issues; a create
+    that answered ambiguously is looked for again before anything is sent twice; overlapping
+    runs converge to the oldest, closing the others as duplicates. `pin`: pinned once created
+    (a failure to pin is a note, not an error)."""
+
+    type: Literal["upsert_issue"] = "upsert_issue"
+    marker: str
+    title: str
+    body: str
+    pin: bool = False
+
+    def describe(self) -> str:
+        return f"issue '{self.title}' ({self.marker}) in {self.repo} · create or update"
+
+
 Action = Annotated[
     UpsertComment
+    | UpsertIssue
     | AddLabels
     | SuggestLabels
     | CreateLabel

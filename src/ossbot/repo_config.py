@@ -514,6 +514,29 @@ class SpawnConfig(_Section):
     )
 
 
+class Price(_Section):
+    input: float = Field(ge=0, description="Dollars per million input (prompt) tokens.")
+    output: float = Field(ge=0, description="Dollars per million output (completion) tokens.")
+
+
+class ReportConfig(_Section):
+    prices: dict[str, Price] = Field(
+        default_factory=dict,
+        description="What a model's tokens cost, by model name (as LLM_MODEL_NAME, or "
+        "provider:model), for the report's cost column; none by default: no cost is shown.",
+    )
+    title: str = Field(
+        "ossbot report", min_length=1, max_length=120, description="The report issue's title."
+    )
+    event_pages: int = Field(
+        10,
+        ge=1,
+        le=100,
+        description="Most pages (100 events each) of the repository's issue events the report "
+        "reads to see which labels people removed or added.",
+    )
+
+
 class RepoConfig(_Section):
     bot: BotConfig = Field(default_factory=BotConfig)
     triage: TriageConfig = Field(default_factory=TriageConfig)
@@ -525,6 +548,7 @@ class RepoConfig(_Section):
     review: ReviewConfig = Field(default_factory=ReviewConfig)
     spawn: SpawnConfig = Field(default_factory=SpawnConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
 
 
 def load_repo_config_file(path: Path) -> RepoConfig:

@@ -5,10 +5,11 @@ others' results; the exit code is the worst of them."""
 from __future__ import annotations
 
 import traceback
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from ossbot.context import Session
+from ossbot.context import Context, Session
 from ossbot.errors import GitHubError, InputError, OssbotError, WriteFailed
 from ossbot.events import Event, event_from_payload
 from ossbot.executor import Executor
@@ -16,6 +17,8 @@ from ossbot.jobs import Job
 from ossbot.plan import Plan, Result
 from ossbot.state.reconcile import reconcile
 from ossbot.text import neutralize_mentions, sanitize
+
+ALREADY_PROCESSED = "this event was already processed"
 
 
 @dataclass
@@ -49,6 +52,7 @@ def run_job(session: Session, job: Job, event: Event) -> Outcome:
     ctx = session.ctx
     base = _base(job, event)
     before = ctx.reader.total_requests
+    spent = _llm_spent(ctx)
     try:
         outcome = _run(session, job, event, base)
     except OssbotError as exc:
@@ -67,7 +71,53 @@ def run_job(session: Session, job: Job, event: Event) -> Outcome:
         )
     outcome.requests = ctx.reader.total_requests - before
     outcome.llm = ctx.llm_usage()
+    # A redelivered event is no run of its own (and leaves the state as it was).
+    if not ctx.dry_run and not (outcome.plan.skipped or "").startswith(ALREADY_PROCESSED):
+        _record_run(ctx, job, event, outcome, spent)
     return outcome
+
+
+def _llm_spent(ctx: Context) -> tuple[int, int, int]:
+    """(calls, prompt tokens, completion tokens) the run's model client spent so far."""
+    client = ctx.__dict__.get("llm")
+    usage = client.usage if client is not None and client.enabled else None
+    return (usage.calls, usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0, 0)
+
+
+def outcome_kind(outcome: Outcome) -> str:
+    """done, nothing (skipped, or no action), refused (a command or its options turned down),
+    failed: how `ossbot report` counts a job run."""
+    if outcome.plan.refused:
+        return "refused"
+    if outcome.error is not None:
+        return "failed"
+    if outcome.plan.skipped or not outcome.plan.actions:
+        return "nothing"
+    return "done"
+
+
+def _record_run(
+    ctx: Context, job: Job, event: Event, outcome: Outcome, spent: tuple[int, int, int]
+) -> None:
+    calls, prompt, completion = (a - b for a, b in zip(_llm_spent(ctx), spent, strict=True))
+    client = ctx.__dict__.get("llm")
+    models = client.usage.models if client is not None and client.enabled and calls else []
+    with suppress(OssbotError):  # the record is for reports: it never fails the run it describes
+        ctx.store.record_job_run(
+            {
+                "repo": event.repo,
+                "job": job.name,
+                "event": f"{event.name}.{event.action}" if event.action else event.name,
+                "event_key": event.key,
+                "number": event.number,
+                "outcome": outcome_kind(outcome),
+                "requests": outcome.requests,
+                "llm_calls": calls,
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "models": ",".join(models),
+            }
+        )
 
 
 def _run(session: Session, job: Job, event: Event, base: Plan) -> Outcome:
@@ -75,7 +125,7 @@ def _run(session: Session, job: Job, event: Event, base: Plan) -> Outcome:
     reconcile(ctx)
     done = ctx.store.processed(event.key, job.name)
     if done is not None:
-        reason = f"this event was already processed at {done['processed_at']}"
+        reason = f"{ALREADY_PROCESSED} at {done['processed_at']}"
         return Outcome(job.name, base.with_(skipped=reason), ctx.dry_run)
     sender = event.sender.login if event.sender is not None else ""
     if sender.lower() == ctx.bot_login.lower() and not event.terminal:  # the loop guard

@@ -44,6 +44,7 @@ SECTIONS: dict[str, str] = {
     "llm": "The model ossbot may use (default: none, the offline engine). API keys come only "
     "from the environment, never from this file.",
     "llm.fallback": "A second provider, tried when the first one fails.",
+    "report": "`ossbot report`: what ossbot did and how well, its cost, and the report issue.",
 }
 
 # A keyword of labels.rules must not be empty, nor only `title:` (the model's validator).

@@ -40,6 +40,7 @@ class Templates:
         self.env.filters["clip"] = clip
         self.env.filters["no_mentions"] = neutralize_mentions
         self.env.filters["code"] = lambda value: f"`{str(value).replace('`', '')}`"
+        self.env.filters["cell"] = _cell
 
     def _override(self, name: str) -> str | None:
         return self._overrides(name)
@@ -56,3 +57,9 @@ class Templates:
             return self.env.from_string(source).render(**values).strip() + "\n"
         except TemplateError as exc:
             raise ConfigError(f"{what}: {exc.__class__.__name__}: {exc}") from exc
+
+
+def _cell(value: object) -> str:
+    """Untrusted text as one Markdown table cell: one line, no pipes, nobody mentioned."""
+    text = " ".join(str(value).split()).replace("|", "\\|")
+    return neutralize_mentions(text)

@@ -96,7 +96,10 @@ call only ``GET /app``, ``GET .../installation`` (404 when the app is not instal
 the ``repositories`` named, else to all of the installation's, and to PERMISSIONS); any other
 endpoint, or a bad JWT, answers 401 "A JSON web token could not be decoded", as do these three
 with another kind of token. ``POST /graphql`` answers ``{ viewer { login } }`` for every kind of
-token (an installation's: its bot) and nothing else.
+token (an installation's: its bot) and the ``pinIssue`` mutation (``$id`` an issue's node id; at
+most 3 pinned, ``pinned(repo)``), errors as GraphQL gives them (200 with ``errors``), and nothing
+else. ``GET .../issues/events`` lists the repository's issue events, newest first, each with its
+``issue``.
 
 Milestones: ``add_milestone(repo, title, *, state, description, due_on)`` (numbered 1, 2, ... per
 repository); ``GET .../milestones`` (state open, closed or all; sort due_on, undated last, or
@@ -3135,10 +3138,66 @@ class FakeGitHub(_Views):
     @route("POST", r"/graphql")
     def graphql(self, req: Request) -> dict:
         login = self._login(req)
-        query = re.sub(r"\s+", " ", str(self._body(req).get("query", ""))).strip()
-        if not re.fullmatch(r"(query )?\{ ?viewer ?\{ ?login ?\} ?\}", query):
-            raise HttpError(400, f"FakeGitHub answers only {{ viewer {{ login }} }}, not {query!r}")
-        return {"data": {"viewer": {"login": login}}}
+        body = self._body(req)
+        query = re.sub(r"\s+", " ", str(body.get("query", ""))).strip()
+        if re.fullmatch(r"(query )?\{ ?viewer ?\{ ?login ?\} ?\}", query):
+            return {"data": {"viewer": {"login": login}}}
+        if query.startswith("mutation") and "pinIssue(input: {issueId: $id})" in query:
+            return self._pin_issue(req, str((body.get("variables") or {}).get("id", "")))
+        raise HttpError(
+            400, f"FakeGitHub answers {{ viewer {{ login }} }} and pinIssue only, not {query!r}"
+        )
+
+    def _pin_issue(self, req: Request, node_id: str) -> dict:
+        """GraphQL's pinIssue: errors come back as 200 with `errors`, as GraphQL answers them."""
+        for repo in self._repos.values():
+            for issue in repo["issues"].values():
+                if issue["node_id"] != node_id:
+                    continue
+                allowed = (
+                    req.permissions is None
+                    or PERMISSION_RANK[req.permissions.get("issues", "none")]
+                    >= PERMISSION_RANK["write"]
+                )
+                if not allowed or (
+                    req.kind == "user" and self._role(repo, req.login) in ("none", "read", "triage")
+                ):
+                    return {
+                        "data": {"pinIssue": None},
+                        "errors": [
+                            {
+                                "type": "FORBIDDEN",
+                                "message": f"{req.login} does not have permission to pin issues",
+                            }
+                        ],
+                    }
+                pinned = repo.setdefault("pinned", [])
+                if issue["number"] not in pinned:
+                    if len(pinned) >= 3:
+                        return {
+                            "data": {"pinIssue": None},
+                            "errors": [
+                                {
+                                    "type": "UNPROCESSABLE",
+                                    "message": "Repository already has 3 pinned issues",
+                                }
+                            ],
+                        }
+                    pinned.append(issue["number"])
+                return {"data": {"pinIssue": {"issue": {"number": issue["number"]}}}}
+        return {
+            "data": {"pinIssue": None},
+            "errors": [
+                {
+                    "type": "NOT_FOUND",
+                    "message": f"Could not resolve to a node with the global id of '{node_id}'.",
+                }
+            ],
+        }
+
+    def pinned(self, repo: str) -> list[int]:
+        """The numbers of the repository's pinned issues (GraphQL pinIssue)."""
+        return list(self._repos[repo.lower()].get("pinned", []))
 
     @route("GET", r"/users/(?P<username>[^/]+)")
     def get_user(self, req: Request, username: str) -> dict:
@@ -3624,6 +3683,21 @@ class FakeGitHub(_Views):
             self._set_milestone(repo, issue, milestone, req.login, now)
         issue["title"], issue["updated_at"] = str(body.get("title", issue["title"])), now
         return self._issue_json(repo, issue)
+
+    @route("GET", REPO + r"/issues/events", permission="issues|pull_requests")
+    def list_repo_issue_events(self, req: Request, owner: str, name: str) -> Reply:
+        """The repository's issue events, newest first, each with its issue (as GitHub lists
+        them: labeled, unlabeled, closed...; comments and cross-references are not events)."""
+        repo = self._repo(req, owner, name)
+        events = sorted(repo["events"], key=lambda event: event["id"], reverse=True)
+        return self._paginate(
+            req,
+            events,
+            lambda event: (
+                self._event_json(repo, event)
+                | {"issue": self._issue_json(repo, repo["issues"][event["issue"]])}
+            ),
+        )
 
     @route("GET", ISSUE + r"/timeline", permission="issues|pull_requests")
     def list_timeline(self, req: Request, owner: str, name: str, number: str) -> Reply:

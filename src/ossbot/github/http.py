@@ -218,6 +218,8 @@ class GitHubHTTP:
                     return
                 given += 1
                 yield item
+            if limit is not None and given >= limit:  # the next page would not be used
+                return
             url, query = _next_link(headers.get("link", "")), None
         raise GitHubError(f"GET {_shown(path)}: more than {MAX_PAGES} pages; stopped")
 

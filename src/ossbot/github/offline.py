@@ -63,6 +63,11 @@ class OfflineReader:
     def recent_comments(self, repo: str, limit: int) -> list[dict[str, Any]]:
         return []
 
+    def issue_events(
+        self, repo: str, *, since: str, pages: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        return [], False
+
     def pull_files(self, repo: str, number: int, limit: int) -> list[dict[str, Any]] | None:
         return None
 

@@ -55,6 +55,10 @@ class GitHubReader(Protocol):
 
     def recent_comments(self, repo: str, limit: int) -> list[dict[str, Any]]: ...
 
+    def issue_events(
+        self, repo: str, *, since: str, pages: int
+    ) -> tuple[list[dict[str, Any]], bool]: ...
+
     def comment(self, repo: str, comment_id: int) -> Comment | None: ...
 
     def milestones(self, repo: str) -> list[dict[str, Any]] | None: ...
@@ -143,6 +147,19 @@ class LiveReader:
             if progress is not None and len(found) % PER_PAGE == 0:
                 progress(len(found))
         return found
+
+    def issue_events(
+        self, repo: str, *, since: str, pages: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The repository's issue events (labeled, unlabeled, ...) newest first, back to `since`
+        (ISO time) or `pages` pages; and whether they reach back to `since`."""
+        found: list[dict[str, Any]] = []
+        limit = pages * PER_PAGE
+        for event in self._http.pages(f"/repos/{repo}/issues/events", limit=limit):
+            if str(event.get("created_at") or "") < since:
+                return found, True
+            found.append(event)
+        return found, len(found) < limit  # a full last page: older events may remain
 
     def issues_by(
         self, repo: str, login: str, limit: int = PER_PAGE

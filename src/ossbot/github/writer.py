@@ -140,6 +140,27 @@ class Writer:
             found.append(issue)
         return found
 
+    def edit_issue(self, repo: str, number: int, **fields: Any) -> dict[str, Any]:
+        """PATCH the issue's fields (title, body, state...): the same edit twice is harmless."""
+        data: dict[str, Any] = self.http.call(
+            "PATCH", f"/repos/{repo}/issues/{number}", body=fields, idempotent=True
+        )
+        self._did(f"issue edited: {repo}#{number}")
+        return data
+
+    def open_issues_by(self, repo: str, login: str, *, limit: int = 300) -> list[dict[str, Any]]:
+        """Open issues (not pull requests) opened by `login`, oldest first."""
+        params = {"creator": login, "state": "open", "sort": "created", "direction": "asc"}
+        found = self.http.pages(f"/repos/{repo}/issues", params, limit=limit)
+        return [issue for issue in found if not issue.get("pull_request")]
+
+    def pin_issue(self, node_id: str) -> None:
+        """Pin the issue to the repository (GraphQL only; at most three pinned issues)."""
+        self.http.graphql(
+            "mutation($id: ID!) { pinIssue(input: {issueId: $id}) { issue { number } } }",
+            {"id": node_id},
+        )
+
     def close_issue(self, repo: str, number: int, reason: str) -> dict[str, Any]:
         """Close with a reason (not_planned, duplicate, completed); closing twice is harmless."""
         body = {"state": "closed", "state_reason": reason}

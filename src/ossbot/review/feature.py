@@ -116,8 +116,10 @@ def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
             optional=True,  # a fork's read-only token: the review goes to the job summary
         )
     ]
+    conclusion = None
     if cfg.check_run:
         check = _check_run(ctx, pull, review, cfg)
+        conclusion = check.conclusion
         if (
             event.action in ("opened", "synchronize")
             and not forced
@@ -130,7 +132,11 @@ def plan_review(ctx: Context, event: Event, *, forced: bool = False) -> Plan:
         if inline is not None:
             actions.append(inline)
     actions.append(
-        RecordReview(repo=ctx.repo, number=pull.number, row=_record(ctx, pull, scope, review))
+        RecordReview(
+            repo=ctx.repo,
+            number=pull.number,
+            row={**_record(ctx, pull, scope, review), "check_conclusion": conclusion},
+        )
     )
     notes = (
         early

@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from ossbot.state.migrations import MIGRATIONS_TABLE
 
 # What was done: never dropped on a conflict. Every other table is a cache.
-LEDGER = ("ledger", "effects", "intents", "reviews", "spawn_runs", "label_log")
+LEDGER = ("ledger", "effects", "intents", "reviews", "spawn_runs", "label_log", "job_runs")
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,17 @@ def _m0007_labels(db: Database) -> None:
         stored_at TEXT)""")
 
 
+def _m0008_job_runs(db: Database) -> None:
+    """One row per job run (what `ossbot report` counts): its outcome, the REST requests and
+    model tokens it cost; and the check run's conclusion of each review."""
+    db.execute("""CREATE TABLE job_runs (
+        id INTEGER PRIMARY KEY, repo TEXT NOT NULL, job TEXT NOT NULL, event TEXT, event_key TEXT,
+        number INTEGER, outcome TEXT NOT NULL, requests INTEGER, llm_calls INTEGER,
+        prompt_tokens INTEGER, completion_tokens INTEGER, models TEXT, at TEXT)""")
+    db.execute("CREATE INDEX job_runs_at ON job_runs (repo, at)")
+    db.execute("ALTER TABLE reviews ADD COLUMN check_conclusion TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_ledger", _m0001_ledger),
     ("0002_llm", _m0002_llm),
@@ -150,6 +161,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0005_reviews", _m0005_reviews),
     ("0006_spawn_runs", _m0006_spawn_runs),
     ("0007_labels", _m0007_labels),
+    ("0008_job_runs", _m0008_job_runs),
 ]
 
 

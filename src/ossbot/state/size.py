@@ -18,6 +18,7 @@ CACHE_DAYS = 30  # the key/value cache (repository files by commit, the token's 
 REVIEW_DAYS = 365  # review runs (reports over time)
 RUN_DAYS = 365  # spawn runs (a rollback, months later, still knows what a run created)
 LABEL_DAYS = 365  # labels ossbot applied (whether people kept them)
+JOB_RUN_DAYS = 365  # job runs (ossbot report)
 WARN_BYTES = 8 * 1024 * 1024
 
 # (table, time column, days)
@@ -30,6 +31,7 @@ RULES = (
     ("reviews", "at", REVIEW_DAYS),
     ("spawn_runs", "updated_at", RUN_DAYS),
     ("label_log", "at", LABEL_DAYS),
+    ("job_runs", "at", JOB_RUN_DAYS),
     ("label_models", "stored_at", CACHE_DAYS),
 )
 

@@ -407,6 +407,36 @@ class StateStore:
             for label in labels
         )
 
+    def labels_logged(self, repo: str, *, since: str = "") -> list[dict[str, Any]]:
+        """Every label ossbot applied or suggested in `repo` after `since`, oldest first."""
+        if not self._table("label_log").exists():
+            return []
+        return list(
+            self._table("label_log").rows_where("repo = ? AND at > ?", [repo, since], order_by="id")
+        )
+
+    # -- job runs (ossbot report) -------------------------------------------------------------
+
+    def record_job_run(self, row: dict[str, Any]) -> None:
+        self._table("job_runs").insert({**row, "at": row.get("at") or _now()})
+
+    def job_runs(self, repo: str, *, since: str = "") -> list[dict[str, Any]]:
+        if not self._table("job_runs").exists():
+            return []
+        return list(
+            self._table("job_runs").rows_where("repo = ? AND at > ?", [repo, since], order_by="id")
+        )
+
+    def reviews_since(self, repo: str, since: str = "") -> list[dict[str, Any]]:
+        """Review runs after `since`, oldest first."""
+        if not self._table("reviews").exists():
+            return []
+        return list(
+            self._table("reviews").rows_where(
+                "repo = ? AND at > ?", [repo, since], order_by="at, rowid"
+            )
+        )
+
     def labels_applied(self, repo: str, *, since: str = "") -> list[dict[str, Any]]:
         """Labels ossbot applied in `repo` after `since`, oldest first."""
         return list(

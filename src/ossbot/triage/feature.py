@@ -151,6 +151,7 @@ def _triage(
                 number=issue.number,
                 marker=SUMMARY_MARKER,
                 attrs={"labels": record},
+                suggests={} if native else {c.name: round(c.confidence, 4) for c in suggested},
                 body=_summary_body(ctx, analysis, record, suggested, native),
                 new=new,
                 version=(live or {}).get("updated_at"),
