@@ -48,12 +48,11 @@ def test_app_credentials_act_as_the_app_and_find_its_comment_again(tmp_path, gh,
     assert gh.calls("GET", r"/user$") == []
 
 
-def test_the_installation_token_reaches_only_the_repository_asked_for(tmp_path, gh, monkeypatch):
+def test_the_minted_token_is_revoked_when_the_run_ends(tmp_path, gh, monkeypatch):
     import requests
 
     monkeypatch.delenv("GITHUB_TOKEN")
-    gh.add_repo("acme/other")
-    key = _key_file(tmp_path, gh.add_app(APP, installed_on=[REPO, "acme/other"]))
+    key = _key_file(tmp_path, gh.add_app(APP, installed_on=[REPO]))
     number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
     ran = _triage(number, "--app-id", str(gh.app_id(APP)), "--app-key", str(key), "--dry-run")
     assert ran.exit_code == 0, ran.stderr
@@ -62,11 +61,73 @@ def test_the_installation_token_reaches_only_the_repository_asked_for(tmp_path, 
         for r in gh.requests
         if r.path.startswith(f"/repos/{REPO}/issues")
     )
-    assert token.startswith("ghs_")
-    other = requests.get(
-        f"{gh.url}/repos/acme/other", headers={"Authorization": f"token {token}"}, timeout=10
+    assert token.startswith("ghs_") and token not in ran.stdout + ran.stderr
+    assert len(gh.calls("DELETE", r"/installation/token$")) == 1
+    after = requests.get(
+        f"{gh.url}/repos/{REPO}", headers={"Authorization": f"token {token}"}, timeout=10
     )
-    assert other.status_code == 404
+    assert after.status_code == 401  # not left valid for an hour
+
+
+def test_a_scoped_installation_token_reads_public_repositories_only(gh):
+    """The fake enforces what GitHub does: repositories outside the token's reach are hidden
+    when private and never writable."""
+    import jwt
+    import requests
+
+    gh.add_repo("acme/secret", private=True)
+    pem = gh.add_app(APP, installed_on=[REPO, "acme/secret"])
+    now = int(__import__("time").time())
+    signed = jwt.encode(
+        {"iat": now - 60, "exp": now + 300, "iss": str(gh.app_id(APP))}, pem, algorithm="RS256"
+    )
+    installation = requests.get(
+        f"{gh.url}/repos/{REPO}/installation", headers={"Authorization": f"Bearer {signed}"}
+    ).json()["id"]
+    token = requests.post(
+        f"{gh.url}/app/installations/{installation}/access_tokens",
+        json={"repositories": ["widgets"]},
+        headers={"Authorization": f"Bearer {signed}"},
+    ).json()["token"]
+    auth = {"Authorization": f"token {token}"}
+    assert requests.get(f"{gh.url}/repos/{REPO}", headers=auth).status_code == 200
+    assert requests.get(f"{gh.url}/repos/acme/secret", headers=auth).status_code == 404
+
+
+def test_key_forms_people_paste_work(tmp_path, gh, monkeypatch):
+    """Base64 of the PEM (one-line secrets) and a PEM after openssl's attribute lines."""
+    import base64
+
+    monkeypatch.delenv("GITHUB_TOKEN")
+    pem = gh.add_app(APP, installed_on=[REPO])
+    number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
+    app_id = str(gh.app_id(APP))
+    for form in (
+        base64.b64encode(pem.encode()).decode(),
+        "Bag Attributes\n    friendlyName: ossbot\n" + pem,
+        "\ufeff" + pem,
+    ):
+        ran = _triage(number, "--app-id", app_id, "--app-key", form, "--dry-run")
+        assert ran.exit_code == 0, ran.stderr
+
+
+def test_the_key_is_masked_line_by_line_in_actions(tmp_path, gh, monkeypatch):
+    monkeypatch.delenv("GITHUB_TOKEN")
+    pem = gh.add_app(APP, installed_on=[REPO])
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("OSSBOT_APP_ID", str(gh.app_id(APP)))
+    monkeypatch.setenv("OSSBOT_APP_KEY", pem)
+    number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
+    ran = _triage(number, "--dry-run")
+    assert ran.exit_code == 0, ran.stderr
+    masked = {line.removeprefix("::add-mask::") for line in ran.stdout.splitlines()}
+    body = [line for line in pem.splitlines() if line and "-----" not in line]
+    assert set(body) <= masked  # every line of the key, before anything else is printed
+    token = next(m for m in masked if m.startswith("ghs_"))  # the minted token too
+    assert ran.stdout.index(token) < ran.stdout.index("ossbot triage")
+    for line in ran.stdout.splitlines():
+        if not line.startswith("::add-mask::"):
+            assert not any(part in line for part in body)
 
 
 def test_app_credentials_from_the_environment_with_the_key_as_text(tmp_path, gh, monkeypatch):
@@ -128,7 +189,26 @@ def test_bad_app_credentials_are_one_line_errors_and_write_nothing(tmp_path, gh,
 
     _refused(_triage(number, "--app-id", app_id), "--app-key")
     _refused(_triage(number, "--app-key", str(_key_file(tmp_path, pem))), "--app-id")
-    _refused(_triage(number, "--app-id", app_id, "--app-key", "/nope.pem"), "no such file")
+    _refused(
+        _triage(number, "--app-id", app_id, "--app-key", "/nope.pem"), "nor a readable .pem file"
+    )
+    hostile = "QUJD" * 200  # key-like text that is no key: refused without being quoted
+    ran = _triage(number, "--app-id", app_id, "--app-key", hostile)
+    _refused(ran, "not a PEM private key")
+    assert "QUJDQUJD" not in ran.stderr
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ec_pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    _refused(_triage(number, "--app-id", app_id, "--app-key", ec_pem), "RSA key")
     (tmp_path / "junk.pem").write_text("not a key")
     _refused(
         _triage(number, "--app-id", app_id, "--app-key", str(tmp_path / "junk.pem")),
@@ -180,3 +260,20 @@ def test_an_expired_or_foreign_jwt_is_refused_by_the_fake(gh):
         f"{gh.url}/repos/{REPO}/issues", headers={"Authorization": f"Bearer {signed}"}, timeout=10
     )
     assert issues.status_code == 401  # a JWT is for the app's own endpoints only
+
+
+def test_graphql_rate_limits_are_waited_out_and_an_unknown_viewer_writes_nothing(gh, monkeypatch):
+    monkeypatch.delenv("OSSBOT_ACTIONS_TOKEN")
+    limited = {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]}
+    gh.fail("POST", r"/graphql$", 200, body=limited, times=2)
+    number = gh.add_issue(REPO, *BUG, user="jdoe")["number"]
+    ran = _triage(number)
+    assert ran.exit_code == 0, ran.stderr
+    assert len(gh.calls("POST", r"/graphql$")) == 3
+    assert [c["user"]["login"] for c in gh.comments(REPO, number)] == [BOT]
+
+    other = gh.add_issue(REPO, "Another crash", "It crashes too.", user="jdoe")["number"]
+    gh.fail("POST", r"/graphql$", 200, body={"data": {"viewer": None}})
+    ran = _triage(other)
+    assert ran.exit_code == 1 and "bot.login" in ran.stderr
+    assert gh.comments(REPO, other) == []  # no guess, so no comment a later run misses

@@ -37,3 +37,21 @@ def test_a_warm_read_says_it_reads_only_what_changed(gh):
     finally:
         session.close()
     assert told and all(what.endswith("since the last run") for what in told)
+
+
+def test_a_failed_read_still_ends_the_bar(gh):
+    import pytest
+
+    from ossbot.errors import OssbotError
+
+    gh.add_issue(REPO, "One issue", "Some body text.", user="jdoe")
+    gh.fail("GET", r"/repos/acme/widgets/issues$", 404)
+    session = build_session(load_settings(), REPO, dry_run=True)
+    told: list[tuple[int, int]] = []
+    session.ctx.progress = lambda what, done, total: told.append((done, total))
+    try:
+        with pytest.raises(OssbotError):
+            history(session.ctx)
+    finally:
+        session.close()
+    assert told and told[-1][0] == told[-1][1]

@@ -77,3 +77,24 @@ def test_a_diff_must_be_a_dry_run_and_a_diff(tmp_path):
     assert ran.exit_code == 2 and "changes no file" in ran.stderr
     ran = ossbot("review", "--event", EVENT, "--diff", str(tmp_path / "nope"), "--dry-run")
     assert ran.exit_code == 2 and "cannot read" in ran.stderr
+
+
+def test_quoted_paths_and_no_prefix_diffs_keep_their_names():
+    quoted = (
+        'diff --git "a/caf\\303\\251.txt" "b/caf\\303\\251.txt"\n'
+        '--- "a/caf\\303\\251.txt"\n+++ "b/caf\\303\\251.txt"\n@@ -1 +1 @@\n-a\n+b\n'
+    )
+    [entry] = files_from_diff(quoted)
+    assert (entry["filename"], entry["status"]) == ("café.txt", "modified")
+    [entry] = files_from_diff("--- b/inner.py\n+++ b/inner.py\n@@ -1 +1 @@\n-a\n+b\n")
+    assert entry["filename"] == "b/inner.py"  # --no-prefix: a real folder named b
+    [entry] = files_from_diff("--- a/x\r\n+++ b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n")
+    assert (entry["filename"], entry["status"]) == ("x", "modified")
+
+
+def test_a_diff_of_a_latin_1_file_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("OSSBOT_STATE", "none")
+    diff = tmp_path / "latin.diff"
+    diff.write_bytes(b"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+name = '\xe9t\xe9'\n")
+    ran = ossbot("review", "--event", EVENT, "--diff", str(diff), "--dry-run")
+    assert ran.exit_code == 0, ran.stderr

@@ -375,8 +375,6 @@ def run(opts: Options) -> None:
     "format",
     "config",
     "token",
-    "app_id",
-    "app_key",
     "state",
     "bot_login",
     "debug",
@@ -434,8 +432,9 @@ def _read_diff(source: str, opts: Options) -> list[dict[str, Any]]:
     if not opts.dry_run:
         raise InputError("--diff previews a review of a local change: add --dry-run")
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        text = raw.decode("utf-8", errors="replace")  # a Latin-1 file in the diff is no error
+    except (OSError, AttributeError) as exc:
         raise InputError(f"--diff: cannot read {source}: {exc}") from None
     return files_from_diff(text)
 
@@ -511,8 +510,6 @@ def spawn(
     "format",
     "config",
     "token",
-    "app_id",
-    "app_key",
     "state",
     "bot_login",
     "debug",
@@ -531,8 +528,6 @@ def confirm(opts: Options, run: Annotated[str | None, RUN_ARGUMENT] = None) -> N
     "format",
     "config",
     "token",
-    "app_id",
-    "app_key",
     "state",
     "bot_login",
     "debug",
@@ -550,8 +545,6 @@ def cancel(opts: Options, run: Annotated[str | None, RUN_ARGUMENT] = None) -> No
     "format",
     "config",
     "token",
-    "app_id",
-    "app_key",
     "state",
     "bot_login",
     "debug",
@@ -847,6 +840,9 @@ def _parent_of(opts: Options, settings: Settings, repo: str, run: str) -> int:
     finally:
         store.close()
         if http is not None:
+            from ossbot.github.app import revoke
+
+            revoke(http)
             http.close()
     if len(rows) != 1:
         raise InputError(
@@ -1102,6 +1098,9 @@ def _with_store(
         finally:
             store.close()
             if http is not None:
+                from ossbot.github.app import revoke
+
+                revoke(http)
                 http.close()
         if opts.format is Format.json:
             typer.echo(json.dumps(document, indent=2))
@@ -1665,7 +1664,7 @@ def _show_check(results: list[CheckResult], fmt: Format) -> None:
 def _redacted(settings: Settings) -> Iterator[Secrets]:
     """Under Actions, the secrets are masked before anything else is printed; everything this
     command prints, and every log record, is redacted."""
-    from ossbot.secrets import RedactingStream, Secrets
+    from ossbot.secrets import ACTIVE, RedactingStream, Secrets
 
     secrets = Secrets.of(settings)
     if settings.github_actions:
@@ -1674,6 +1673,7 @@ def _redacted(settings: Settings) -> Iterator[Secrets]:
         sys.stdout.flush()
     streams: tuple[TextIO, TextIO] = (sys.stdout, sys.stderr)
     log_filter = secrets.filter_logs()
+    ACTIVE.append(secrets)
     sys.stdout = RedactingStream(streams[0], secrets)
     sys.stderr = RedactingStream(streams[1], secrets)
     try:
@@ -1687,6 +1687,7 @@ def _redacted(settings: Settings) -> Iterator[Secrets]:
         raise _Redacted(secrets.redact(message), 1, trace) from None
     finally:
         sys.stdout, sys.stderr = streams
+        ACTIVE.remove(secrets)
         import logging
 
         if logging.lastResort is not None:

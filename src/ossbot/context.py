@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ossbot.errors import ConfigError, MissingToken
+from ossbot.errors import ConfigError, GitHubError, MissingToken
 from ossbot.github.http import GitHubHTTP, Policy
 from ossbot.github.offline import OfflineReader
 from ossbot.github.reader import GitHubReader, LiveReader, has_role
@@ -102,7 +102,13 @@ class Context:
                 return ACTIONS_BOT
             # The workflow's GITHUB_TOKEN or an app's installation token: GraphQL's viewer
             # tells them apart (GET /user refuses both). Not cached: such a token lasts an hour.
-            return self.reader.viewer_login() or ACTIONS_BOT
+            login = self.reader.viewer_login()
+            if not login:  # a guess would find no comment of ours and write a second one
+                raise GitHubError(
+                    "GitHub did not say whom the token acts as (GraphQL viewer): set bot.login "
+                    "in the config, or OSSBOT_BOT_LOGIN"
+                )
+            return login
         if not token.startswith(USER_TOKEN_PREFIXES):
             return ACTIONS_BOT
         key = "login:" + hashlib.sha256(token.encode()).hexdigest()[:24]
@@ -135,6 +141,9 @@ class Session:
     def close(self) -> None:
         self.ctx.close()
         if self.http is not None:
+            from ossbot.github.app import revoke
+
+            revoke(self.http)
             self.http.close()
 
 
@@ -213,20 +222,21 @@ def with_app_token(settings: Settings, repo: str) -> Settings:
     `repo` and its bot login (unchanged without them). The app wins over $GITHUB_TOKEN."""
     if not settings.app:
         return settings
-    from ossbot.github.app import app_auth, installation
+    from ossbot.github.app import MINTED, app_auth, installation
+    from ossbot.secrets import register
 
+    if settings.ossbot_token_login and settings.token in MINTED:
+        return settings  # exchanged already (a command that opens a second session)
     http = make_http(settings, auth=app_auth(settings.ossbot_app_id, settings.ossbot_app_key))
     try:
-        found = installation(http, repo, str(settings.ossbot_app_id).strip())
+        found = installation(
+            http, repo, str(settings.ossbot_app_id).strip(), settings.github_server_url
+        )
     finally:
         http.close()
+    register(found.token, actions=settings.github_actions)
     return settings.model_copy(
-        update={
-            "github_token": found.token,
-            "ossbot_token_login": found.login,
-            "ossbot_app_id": None,  # exchanged: a second call is not needed
-            "ossbot_app_key": None,
-        }
+        update={"github_token": found.token, "ossbot_token_login": found.login}
     )
 
 

@@ -221,7 +221,7 @@ def command_event(
     if actor is None:
         raise InputError(
             "a command from a terminal acts as the token's user: use a personal token "
-            "(GITHUB_TOKEN or --token)"
+            "(GITHUB_TOKEN or --token; an app's installation token is nobody's)"
         )
     body = " ".join([ctx.config.bot.handle, name, *args])
     comment = {"id": time.time_ns() // 1000, "body": body, "user": {"login": actor, "type": "User"}}

@@ -15,8 +15,22 @@ MIN_LENGTH = 6  # shorter values would redact ordinary words
 
 
 class Secrets:
+    """A multi-line secret (a private key) counts line by line too: the runner masks one line
+    per `add-mask` command, and a message may quote a single line of it."""
+
     def __init__(self, values: Iterable[str | None]) -> None:
-        found = {value.strip() for value in values if value and len(value.strip()) >= MIN_LENGTH}
+        self.values: list[str] = []
+        for value in values:
+            self.add(value)
+
+    def add(self, value: str | None) -> None:
+        """Hold one more secret (a token minted during the run)."""
+        if not value:
+            return
+        found = set(self.values)
+        for part in [value, *value.splitlines()]:
+            if len(part.strip()) >= MIN_LENGTH:
+                found.add(part.strip())
         self.values = sorted(found, key=len, reverse=True)  # longest first: no partial leftovers
 
     @classmethod
@@ -38,8 +52,9 @@ class Secrets:
         return text
 
     def mask_commands(self) -> list[str]:
-        """Workflow commands that make the runner hide each secret from the log."""
-        return [f"::add-mask::{value}" for value in self.values]
+        """Workflow commands that make the runner hide each secret from the log (a command is
+        one line: a multi-line secret is masked line by line)."""
+        return [f"::add-mask::{value}" for value in self.values if "\n" not in value]
 
     def filter_logs(self) -> logging.Filter:
         """Redact every log record reaching logging's last-resort handler (the warnings of ossbot
@@ -78,5 +93,26 @@ class RedactingStream:
 
 
 def _pem_text(key: str | None) -> str | None:
-    """A private key given as text (a path to one is no secret)."""
-    return key if key and key.strip().startswith("-----BEGIN") else None
+    """A private key given as text, in any form (a short one-line path to one is no secret)."""
+    if not key:
+        return None
+    text = key.strip()
+    return key if "\n" in text or "-----BEGIN" in text or len(text) > 200 else None
+
+
+# The secrets of the command running now (set by the CLI), so that one minted during the run
+# is redacted and masked from then on.
+ACTIVE: list[Secrets] = []
+
+
+def register(value: str, *, actions: bool) -> None:
+    """A secret learned during the run (an app's installation token): held by the command's
+    redaction, and masked in the Actions log before it could be printed."""
+    if actions:  # first: once held, the value would be redacted from the command itself
+        import sys
+
+        for line in Secrets([value]).mask_commands():
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    for secrets in ACTIVE:
+        secrets.add(value)

@@ -99,7 +99,7 @@ with another kind of token. ``POST /graphql`` answers ``{ viewer { login } }`` f
 token (an installation's: its bot) and the ``pinIssue`` mutation (``$id`` an issue's node id; at
 most 3 pinned, ``pinned(repo)``), errors as GraphQL gives them (200 with ``errors``), and nothing
 else. ``GET .../issues/events`` lists the repository's issue events, newest first, each with its
-``issue``.
+``issue``. ``DELETE /installation/token`` revokes the installation token it is sent with.
 
 Milestones: ``add_milestone(repo, title, *, state, description, due_on)`` (numbered 1, 2, ... per
 repository); ``GET .../milestones`` (state open, closed or all; sort due_on, undated last, or
@@ -2931,7 +2931,8 @@ class FakeGitHub(_Views):
             req.kind == "installation" or self._role(repo, req.login) != "none"
         ):
             raise HttpError(404, "Not Found")
-        if req.repos is not None and repo["full_name"].lower() not in req.repos:
+        outside = req.repos is not None and repo["full_name"].lower() not in req.repos
+        if outside and (repo["private"] or req.method != "GET"):
             raise HttpError(404, "Not Found")  # an installation token of other repositories
         return repo
 
@@ -3135,6 +3136,15 @@ class FakeGitHub(_Views):
             "updated_at": _iso(EPOCH),
         }
 
+    @route("DELETE", r"/installation/token")
+    def revoke_installation_token(self, req: Request) -> Reply:
+        token = (req.header("Authorization") or "").partition(" ")[2].strip()
+        if req.kind != "installation" or token not in self._tokens:
+            raise HttpError(401, "Bad credentials")
+        del self._tokens[token]
+        self._token_repos.pop(token, None)
+        return Reply(204, None, {})
+
     @route("POST", r"/graphql")
     def graphql(self, req: Request) -> dict:
         login = self._login(req)
@@ -3144,9 +3154,8 @@ class FakeGitHub(_Views):
             return {"data": {"viewer": {"login": login}}}
         if query.startswith("mutation") and "pinIssue(input: {issueId: $id})" in query:
             return self._pin_issue(req, str((body.get("variables") or {}).get("id", "")))
-        raise HttpError(
-            400, f"FakeGitHub answers {{ viewer {{ login }} }} and pinIssue only, not {query!r}"
-        )
+        message = f"FakeGitHub answers {{ viewer {{ login }} }} and pinIssue only, not {query!r}"
+        return {"errors": [{"type": "INVALID", "message": message}]}  # GraphQL: 200 with errors
 
     def _pin_issue(self, req: Request, node_id: str) -> dict:
         """GraphQL's pinIssue: errors come back as 200 with `errors`, as GraphQL answers them."""

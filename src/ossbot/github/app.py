@@ -9,6 +9,7 @@ repository, and a token limited to that repository. The token lasts an hour, lon
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,30 +46,66 @@ def app_auth(app_id: str | None, key: str | None) -> Any:
 
 
 def _pem(key: str) -> str:
-    """The key's PEM text, from the text itself or from a file."""
-    if key.startswith(PEM_START):
-        text = key
-    else:
-        path = Path(key).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"--app-key: no such file: {key} (give the .pem's path or its text)")
+    """The key's PEM text, from the text itself (also base64-encoded, as one-line secrets hold
+    it), or from a file. No message ever quotes the value: it may be the key."""
+    text = _as_text(key)
+    if text is None:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"--app-key: cannot read {key}: {exc}") from None
+            path = Path(key).expanduser()
+            text = path.read_text(encoding="utf-8") if path.is_file() else None
+        except (OSError, UnicodeDecodeError, ValueError):
+            text = None
+        if text is None:
+            raise ConfigError(
+                "--app-key: neither a PEM private key nor a readable .pem file (give the "
+                "file's path, or the key's text)"
+            )
+        text = _as_text(text) or text
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     try:
-        load_pem_private_key(text.encode(), password=None)
-    except (ValueError, TypeError):
+        loaded = load_pem_private_key(text.encode(), password=None)
+    except TypeError:
+        raise ConfigError(
+            "--app-key: the key has a passphrase; give it without one (as GitHub generates it)"
+        ) from None
+    except ValueError:
         raise ConfigError(
             "--app-key: not a PEM private key (the app's settings page generates one: "
             "'Generate a private key')"
         ) from None
+    if not isinstance(loaded, RSAPrivateKey):
+        raise ConfigError("--app-key: a GitHub App's key is an RSA key; this one is not")
     return text
 
 
-def installation(http: GitHubHTTP, repo: str, app_id: str) -> Installation:
+def _as_text(value: str) -> str | None:
+    """The PEM block in `value` (after a BOM or openssl's attribute lines; or base64-decoded),
+    or None when the value reads as a path."""
+    start = value.find(PEM_START)
+    if start >= 0:
+        return value[start:]
+    compact = "".join(value.split())
+    if len(compact) > 200:
+        import base64
+        import binascii
+
+        try:
+            decoded = base64.b64decode(compact, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return value  # key-like text, not a path: it will fail as a key, unquoted
+        return decoded[decoded.find(PEM_START) :] if PEM_START in decoded else value
+    return None
+
+
+# Installation tokens minted by this process: revoked when their session closes.
+MINTED: set[str] = set()
+
+
+def installation(
+    http: GitHubHTTP, repo: str, app_id: str, server_url: str = "https://github.com"
+) -> Installation:
     """The app's installation token for `repo`, through `http` signed as the app."""
     try:
         app = http.call("GET", "/app")
@@ -86,7 +123,8 @@ def installation(http: GitHubHTTP, repo: str, app_id: str) -> Installation:
         if exc.status == 404:
             raise InputError(
                 f"the GitHub App {slug} is not installed on {repo}: install it there "
-                f"(https://github.com/apps/{slug}/installations/new) or choose another repository"
+                f"({server_url.rstrip('/')}/apps/{slug}/installations/new) or choose another "
+                "repository"
             ) from None
         raise
     number = int(found["id"])
@@ -97,6 +135,7 @@ def installation(http: GitHubHTTP, repo: str, app_id: str) -> Installation:
         body={"repositories": [name]},  # this repository only: a token of least reach
         idempotent=True,  # a second token is as good as the first
     )
+    MINTED.add(str(answer["token"]))
     return Installation(
         token=str(answer["token"]),
         login=f"{slug}[bot]",
@@ -109,3 +148,14 @@ def _cause(exc: Exception) -> str:
     text = str(exc)
     start, end = text.find("("), text.find(")")
     return text[start + 1 : end] if 0 <= start < end else text
+
+
+def revoke(http: GitHubHTTP) -> None:
+    """Revoke the session's token if this process minted it (it would stay valid an hour);
+    a failure is harmless: it expires anyway."""
+    token = http.token
+    if token not in MINTED:
+        return
+    MINTED.discard(token)
+    with suppress(GitHubError, InputError):
+        http.call("DELETE", "/installation/token")

@@ -114,16 +114,26 @@ class GitHubHTTP:
     # -- requests ---------------------------------------------------------------------------
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The `data` of a GraphQL query (a read: sent again like a GET)."""
+        """The `data` of a GraphQL query (sent again like a GET). GraphQL answers its errors,
+        rate limits included, as 200 with `errors`: a RATE_LIMITED one is waited out as a
+        secondary limit is."""
         url = self._github.requester.graphql_url
-        answer = self.call(
-            "POST", url, body={"query": query, "variables": variables or {}}, idempotent=True
-        )
-        errors = answer.get("errors") if isinstance(answer, dict) else None
-        if errors or not isinstance(answer, dict):
-            first = errors[0].get("message") if errors and isinstance(errors[0], dict) else None
-            raise GitHubError(f"GitHub's GraphQL API answered an error: {first or answer!r}")
-        return dict(answer.get("data") or {})
+        body = {"query": query, "variables": variables or {}}
+        for times in range(1, max(self.policy.retries, 1) + 2):
+            answer = self.call("POST", url, body=body, idempotent=True)
+            errors = answer.get("errors") if isinstance(answer, dict) else None
+            if not errors and isinstance(answer, dict):
+                return dict(answer.get("data") or {})
+            first = errors[0] if errors and isinstance(errors[0], dict) else {}
+            message = str(first.get("message") or answer)[:200]
+            if first.get("type") != "RATE_LIMITED" or times > self.policy.retries:
+                raise GitHubError(f"GitHub's GraphQL API answered an error: {message}")
+            wait = self.policy.secondary_wait * 2 ** (times - 1)
+            if wait > self.policy.max_wait:
+                raise GitHubError(f"GitHub's GraphQL rate limit: {message}")
+            self.limited += 1
+            self._wait(wait)
+        raise GitHubError("GitHub's GraphQL API stayed rate limited")  # pragma: no cover
 
     def call(self, verb: str, path: str, **options: Any) -> Any:
         """The data of one request (see `request`)."""

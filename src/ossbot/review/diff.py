@@ -143,6 +143,7 @@ def files_from_diff(text: str) -> list[dict[str, Any]]:
     previous_filename; binary files have no patch. An input error when it is no diff."""
     from ossbot.errors import InputError
 
+    text = text.replace("\r\n", "\n")
     try:
         parsed = PatchSet(text)
     except UnidiffParseError as exc:
@@ -152,8 +153,11 @@ def files_from_diff(text: str) -> list[dict[str, Any]]:
         raise InputError("--diff: the diff changes no file (give `git diff`'s output)")
     entries = []
     for patched in parsed:
-        name = _strip(patched.target_file if not patched.is_removed_file else patched.source_file)
-        before = _strip(patched.source_file)
+        source, target = _unquote(patched.source_file), _unquote(patched.target_file)
+        prefixed = source.startswith("a/") or source == "/dev/null"
+        prefixed = prefixed and (target.startswith("b/") or target == "/dev/null")
+        name = _strip(target if not patched.is_removed_file else source, prefixed)
+        before = _strip(source, prefixed)
         status = (
             "added"
             if patched.is_added_file
@@ -178,9 +182,23 @@ def files_from_diff(text: str) -> list[dict[str, Any]]:
     return entries
 
 
-def _strip(name: str) -> str:
-    """A diff header's path without git's a/ or b/ prefix."""
-    return name[2:] if name.startswith(("a/", "b/")) else name
+def _strip(name: str, prefixed: bool) -> str:
+    """A diff header's path without git's a/ or b/ prefix (when both headers carry theirs:
+    `git diff --no-prefix` leaves a real `b/` folder alone)."""
+    return name[2:] if prefixed and name.startswith(("a/", "b/")) else name
+
+
+def _unquote(name: str) -> str:
+    """Git quotes a path with unusual characters C-style ("a/caf\\303\\251.txt")."""
+    if len(name) < 2 or not (name.startswith('"') and name.endswith('"')):
+        return name
+    import codecs
+
+    try:
+        raw = codecs.escape_decode(name[1:-1].encode("latin-1"))[0]
+        return bytes(raw).decode("utf-8", errors="replace")
+    except (UnicodeEncodeError, ValueError):
+        return name[1:-1]
 
 
 def _int(value: Any) -> int:

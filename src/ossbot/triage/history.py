@@ -77,8 +77,10 @@ def _refresh(ctx: Context) -> dict[int, dict[str, Any]]:
 
     # Cold: the newest pages, up to about twice the labelled issues wanted. Warm: `since` is
     # inclusive, so the newest issue seen last time is read again, harmlessly.
-    raw = ctx.reader.recent_issues(ctx.repo, since=since or None, limit=limit, progress=read)
-    read(limit)  # done: the bar ends
+    try:
+        raw = ctx.reader.recent_issues(ctx.repo, since=since or None, limit=limit, progress=read)
+    finally:
+        read(limit)  # done, or failed: the bar ends either way
     issues = [_row(item) for item in raw if not item.get("pull_request")]
     newest = max([since, *(item.get("updated_at") or "" for item in raw)])
     ctx.store.history_store(ctx.repo, issues, since=newest)
