@@ -325,3 +325,105 @@ def test_when_the_events_do_not_reach_back_only_what_they_cover_is_counted():
     assert cut["not_covered"] == 1 and bug["backtest_precision"] == 0.97
     whole = triage_section(logged, events, True, "github-actions[bot]", {})
     assert (whole["labels"][0]["applied"], whole["labels"][0]["removed"]) == (3, 2)
+
+
+def test_the_counts_do_not_depend_on_whose_token_runs_the_report(gh, history, monkeypatch):
+    """ossbot's label events are those of the login it acted as (the label log keeps it)."""
+    with_bot = _report()["triage"]
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)  # a maintainer's token, locally
+    with_person = _report()["triage"]
+    assert with_person["labels"] == with_bot["labels"]
+
+
+def test_other_bots_case_and_second_thoughts_are_read_as_people_would():
+    from ossbot.report import triage_section
+
+    def event(id_: int, kind: str, number: int, login: str, label: str = "bug") -> dict:
+        actor = {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"}
+        return {"id": id_, "event": kind, "label": {"name": label},
+                "issue": {"number": number}, "actor": actor}  # fmt: skip
+
+    logged = [
+        {"action": "applied", "label": "bug", "number": 1, "actor": "my-app[bot]"},
+        {"action": "applied", "label": "bug", "number": 2, "actor": "my-app[bot]"},
+        {"action": "suggested", "label": "bug", "number": 3, "actor": "my-app[bot]"},
+        {"action": "suggested", "label": "bug", "number": 4, "actor": "my-app[bot]"},
+    ]
+    events = [
+        event(1, "labeled", 1, "my-app[bot]"),
+        event(2, "labeled", 2, "my-app[bot]"),
+        event(3, "unlabeled", 1, "stale[bot]"),  # another bot: not a person's judgement
+        event(4, "unlabeled", 2, "maintainer", label="Bug"),  # GitHub's names ignore case
+        event(5, "labeled", 3, "maintainer"),
+        event(6, "unlabeled", 3, "maintainer"),  # added, then thought better of
+        event(7, "labeled", 4, "renovate[bot]"),
+    ]
+    found = triage_section(logged, events, True, "github-actions[bot]", {})
+    [bug] = found["labels"]
+    assert (bug["applied"], bug["removed"], bug["live_precision"]) == (2, 1, 0.5)
+    assert (bug["suggested"], bug["accepted"]) == (2, 0)
+
+
+def test_hostile_label_names_stay_text_in_every_format(gh):
+    from ossbot.report import markdown, triage_section
+    from ossbot.templating import Templates
+
+    names = ["[/bold]", "<img src=x onerror=alert(1)>", "a|b", "@admin", "<!-- x -->"]
+    logged = [
+        {"action": "applied", "label": name, "number": n, "actor": "github-actions[bot]"}
+        for n, name in enumerate(names, 1)
+    ]
+    document = {
+        "repo": REPO,
+        "since": "2026-11-01T00:00:00+00:00",
+        "until": "2026-12-01T00:00:00+00:00",
+        "warnings": [],
+        "jobs": [],
+        "triage": triage_section(logged, [], True, "github-actions[bot]", {}),
+        "review": {"reviews": 0, "by_severity": {"high": 0, "medium": 0, "low": 0}},
+        "spawn": {"runs": 0},
+    }
+    text = markdown(document, 1, Templates().render)
+    assert "<img" not in text and "<!-- x" not in text and "&lt;img" in text
+    assert "a\\|b" in text and "@admin" not in text
+
+
+def test_a_loop_guarded_run_leaves_the_state_as_it_was(tmp_path, gh):
+    import sqlite3
+
+    number = gh.add_issue(REPO, *BUGS[0], user="jdoe")["number"]
+    _triage(tmp_path, gh, number)
+    state = tmp_path / "state.db"
+    rows = sqlite3.connect(state).execute("SELECT count(*) FROM job_runs").fetchone()[0]
+    ours = issue_event(gh, number, action="edited", sender="github-actions[bot]")
+    path = write_event(tmp_path / "ours.json", ours)
+    assert ossbot("triage", "--event", path, "--event-name", "issues").exit_code == 0
+    again = sqlite3.connect(state).execute("SELECT count(*) FROM job_runs").fetchone()[0]
+    assert again == rows
+
+
+def test_publishing_heals_the_pin_and_a_quiet_state_publishes_nothing(gh, history, monkeypatch):
+    for n in range(3):  # the repository's three pins are taken
+        issue = gh.add_issue(REPO, f"Pinned {n}", "Pinned.", user=MAINTAINER)
+        gh._repos[REPO.lower()].setdefault("pinned", []).append(issue["number"])
+    first = _report("--publish")["published"]
+    assert first["result"] == "created" and "not pinned" in (first["note"] or "")
+    gh._repos[REPO.lower()]["pinned"].pop()
+    second = _report("--publish")["published"]
+    assert second["number"] in gh.pinned(REPO) and second["note"] is None
+
+    monkeypatch.setenv("OSSBOT_STATE", "none")  # the wrong store: nothing known
+    quiet = _report("--publish")
+    assert quiet["warnings"] and quiet["published"]["result"] == "not published"
+
+
+def test_a_title_with_a_mention_is_left_alone_once_written(gh, history):
+    gh.put_file(REPO, ".github/ossbot.yml", "report:\n  title: Report for @maintainer\n")
+    assert _report("--publish")["published"]["result"] == "created"
+    assert _report("--publish")["published"]["result"] == "unchanged"
+
+
+def test_a_period_too_long_for_the_calendar_is_a_one_line_error(gh):
+    for bad in ("100000000d", "99999999999w"):
+        ran = ossbot("report", "--repo", REPO, "--since", bad)
+        assert ran.exit_code == 2 and "--since" in ran.stderr, ran.stderr

@@ -649,7 +649,9 @@ def report(
                     pin=True,
                 )
                 published = {"action": action.describe(), "dry_run": not writes}
-                if writes:
+                if document["warnings"]:  # an empty state would overwrite a real report
+                    published |= {"result": "not published", "note": document["warnings"][0]}
+                elif writes:
                     published |= _publish(
                         session,
                         Plan(job="report", event="report", repo=repo, actions=[action]),
@@ -698,6 +700,7 @@ def _publish(session: Session, plan: Any, secrets: Secrets) -> dict[str, Any]:
 
 
 def _show_usage_report(document: dict[str, Any]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -705,6 +708,8 @@ def _show_usage_report(document: dict[str, Any]) -> None:
         f"[bold]ossbot report[/bold] · {document['repo']} · {document['since'][:10]} to "
         f"{document['until'][:10]}"
     )
+    for warning in document["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     jobs = Table(title="Jobs", title_justify="left")
     for column in (
         "job",
@@ -753,7 +758,7 @@ def _show_usage_report(document: dict[str, Any]) -> None:
 
     for row in triage["labels"]:
         labels.add_row(
-            row["label"],
+            escape(row["label"]),
             str(row["applied"]),
             str(row["removed"]),
             percent(row["live_precision"]),
@@ -780,6 +785,13 @@ def _show_usage_report(document: dict[str, Any]) -> None:
             else ""
         )
     )
+    if review["by_kind"]:
+        kinds = Table(title="Review findings", title_justify="left")
+        kinds.add_column("finding")
+        kinds.add_column("count", justify="right")
+        for kind, count in review["by_kind"].items():
+            kinds.add_row(escape(kind), str(count))
+        console.print(kinds)
     spawn = document["spawn"]
     console.print(
         f"[bold]Spawn[/bold]: {spawn['runs']} run(s)"
@@ -794,9 +806,11 @@ def _show_usage_report(document: dict[str, Any]) -> None:
     if document["published"]:
         done = document["published"]
         console.print(
-            f"published: {done.get('result', 'would ' + done['action'])}"
-            + (f" {done['url']}" if done.get("url") else "")
-            + (f" ({done['note']})" if done.get("note") else "")
+            escape(
+                f"published: {done.get('result', 'would ' + done['action'])}"
+                + (f" {done['url']}" if done.get("url") else "")
+                + (f" ({done['note']})" if done.get("note") else "")
+            )
         )
     requests = document["requests"]
     console.print(f"GitHub requests: {requests['total']} ({requests['read']} to read)")

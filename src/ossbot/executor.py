@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from ossbot.errors import AmbiguousWrite, GitHubError, OssbotError, TokenPermission, WriteFailed
@@ -147,7 +148,7 @@ class Executor:
     def _upsert_comment(self, action: UpsertComment) -> Result:
         hint = "On a fork's pull_request run the token is read-only: use pull_request_target"
         result = _permitted(action, self._comment, "comment", hint)
-        if action.suggests and result.result in ("created", "updated", "unchanged"):
+        if action.suggests and result.result in ("created", "updated"):  # not again unchanged
             number = int(action.number)  # type: ignore[arg-type]
             self._log_suggested(action.repo, number, list(action.suggests), action.suggests)
         return result
@@ -163,6 +164,7 @@ class Executor:
             after=[],
             event_key=self.event_key,
             confidence=confidence,
+            by=self.bot_login,
         )
 
     def _comment(self, action: UpsertComment) -> Result:
@@ -318,6 +320,7 @@ class Executor:
                 event_key=self.event_key,
                 confidence=action.confidence,
                 source=action.source,
+                by=self.bot_login,
             )
         return Result(type=action.type, result="added", note=note)
 
@@ -392,8 +395,9 @@ class Executor:
 
     def _upsert_issue(self, action: UpsertIssue) -> Result:
         body = self._body(action.body, action.marker, {})
+        title = self.clean(action.title)
         mine = self._own_issues(action)
-        made, note = None, None
+        made, notes = None, []
         if not mine:
             create = CreateIssue(
                 repo=action.repo, marker=action.marker, title=action.title, body=action.body
@@ -403,28 +407,34 @@ class Executor:
                 {"number": made.number, "id": made.id, "html_url": made.url, "body": body}
             ]
         keep, extra = mine[0], mine[1:]
-        for other in extra:  # an overlapping run's: the oldest stays
+        for other in extra:  # an overlapping run's: the oldest stays, pinned or not
+            if action.pin and other.get("node_id"):
+                with suppress(GitHubError, TokenPermission):
+                    self.writer.pin_issue(str(other["node_id"]), pin=False)
             self.writer.close_issue(action.repo, int(other["number"]), "duplicate")
         if made is not None and keep["number"] == made.number:
             result = made.result
-            if action.pin and keep.get("node_id"):
+        elif _same(keep.get("body") or "", body) and keep.get("title") == title:
+            result = "unchanged"
+        else:
+            fields = {"body": body, "title": title}
+            keep = {**keep, **self.writer.edit_issue(action.repo, int(keep["number"]), **fields)}
+            result = "updated"
+        if action.pin:  # every run: a pin that failed once (three pinned already) heals
+            if keep.get("node_id"):
                 try:
                     self.writer.pin_issue(str(keep["node_id"]))
                 except (GitHubError, TokenPermission) as exc:
-                    note = f"not pinned: {exc}"
-        elif _same(keep.get("body") or "", body) and keep.get("title") == action.title:
-            result = "unchanged"
-        else:
-            fields = {"body": body, "title": self.clean(action.title)}
-            keep = {**keep, **self.writer.edit_issue(action.repo, int(keep["number"]), **fields)}
-            result = "updated"
+                    notes.append(f"not pinned: {exc}")
+            else:
+                notes.append("not pinned: the issue was not listed yet (the next run pins it)")
         return Result(
             type=action.type,
             result=result,
             url=keep.get("html_url"),
             number=int(keep["number"]),
             id=keep.get("id"),
-            note=note,
+            note="; ".join(notes) or None,
         )
 
     def _own_issues(self, action: UpsertIssue) -> list[dict[str, Any]]:

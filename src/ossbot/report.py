@@ -41,7 +41,10 @@ def period_start(text: str, now: datetime | None = None) -> datetime:
         if amount <= 0:
             raise InputError(f"--since: a period must be longer than 0 (got {text!r})")
         days = {"h": amount / 24, "d": amount, "w": 7 * amount}[unit]
-        return now - timedelta(days=days)
+        try:
+            return now - timedelta(days=days)
+        except OverflowError:
+            raise InputError(f"--since: {text} reaches back before the year 1") from None
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -70,10 +73,17 @@ def build(ctx: Context, since: datetime, now: datetime | None = None) -> dict[st
     events, complete = ctx.reader.issue_events(
         ctx.repo, since=_github_time(since), pages=cfg.event_pages
     )
+    warnings = []
+    if not ctx.store.job_runs(ctx.repo):
+        warnings.append(
+            "the state holds no record of any ossbot run in this repository: is the state "
+            "(--state, the action's `state`) where the other workflows keep theirs?"
+        )
     return {
         "repo": ctx.repo,
         "since": start,
         "until": _iso(now),
+        "warnings": warnings,
         "jobs": jobs_section(ctx.store.job_runs(ctx.repo, since=start), cfg),
         "triage": triage_section(
             ctx.store.labels_logged(ctx.repo, since=start),
@@ -166,54 +176,67 @@ def triage_section(
     backtest: dict[str, float],
 ) -> dict[str, Any]:
     """Per label: applied, removed by a person afterwards, live precision; suggested, added by
-    a person afterwards. An (issue, label) pair counts once however often it was logged."""
-    bot = bot_login.lower()
+    a person afterwards (and not removed again). An (issue, label) pair counts once however
+    often it was logged. ossbot's own label events are those of every login it acted as (the
+    label log says which), whatever token runs the report; other bots are not people. Label
+    names compare case-insensitively, as GitHub's do."""
+    # The report's own login only when the log does not say (rows from before it did).
+    ours_logins = {str(row["actor"]).lower() for row in logged if row.get("actor")} or {
+        bot_login.lower()
+    }
     applied: dict[str, set[int]] = defaultdict(set)
     suggested: dict[str, set[int]] = defaultdict(set)
+    shown: dict[str, str] = {}
     for row in logged:
+        name = str(row["label"])
+        key = name.lower()
+        shown.setdefault(key, name)
         into = applied if row["action"] == "applied" else suggested
-        into[str(row["label"])].add(int(row["number"]))
-    # Events newest first: oldest first is the order they happened in.
-    ours: dict[tuple[int, str], int] = {}  # (issue, label) -> ossbot's latest labeled event
+        into[key].add(int(row["number"]))
+    ours: set[tuple[int, str]] = set()  # pairs whose ossbot labelling is among the events
     removed: set[tuple[int, str]] = set()
     added_by_person: set[tuple[int, str]] = set()
-    for event in sorted(events, key=lambda e: int(e.get("id") or 0)):
+    for event in sorted(events, key=lambda e: int(e.get("id") or 0)):  # as they happened
         kind = event.get("event")
-        label = str((event.get("label") or {}).get("name") or "")
+        label = str((event.get("label") or {}).get("name") or "").lower()
         number = (event.get("issue") or {}).get("number")
         if kind not in ("labeled", "unlabeled") or not label or number is None:
             continue
-        actor = str((event.get("actor") or {}).get("login") or "").lower()
+        actor = event.get("actor") or {}
+        login = str(actor.get("login") or "").lower()
         pair = (int(number), label)
-        if actor == bot:
+        if login in ours_logins:
             if kind == "labeled":  # what a person did before counts no more
-                ours[pair] = int(event.get("id") or 0)
+                ours.add(pair)
                 removed.discard(pair)
                 added_by_person.discard(pair)
             continue
+        if actor.get("type", "User") != "User" or login.endswith("[bot]"):
+            continue  # another bot (stale, renovate...): not a person's judgement
         if kind == "unlabeled":
             removed.add(pair)
+            added_by_person.discard(pair)
         else:
             added_by_person.add(pair)
             removed.discard(pair)  # a person put it back: it was right after all
     labels: list[dict[str, Any]] = []
     uncovered = 0
-    for name in sorted(set(applied) | set(suggested), key=str.lower):
-        on = applied.get(name, set())
-        if not complete:  # only where ossbot's own labeling is among the events read
-            seen = {number for number in on if (number, name) in ours}
+    for key in sorted(set(applied) | set(suggested)):
+        on = applied.get(key, set())
+        if not complete:  # only where ossbot's own labelling is among the events read
+            seen = {number for number in on if (number, key) in ours}
             uncovered += len(on) - len(seen)
             on = seen
-        wrong = sum(1 for number in on if (number, name) in removed)
-        offered = suggested.get(name, set()) - on
-        accepted = sum(1 for number in offered if (number, name) in added_by_person)
+        wrong = sum(1 for number in on if (number, key) in removed)
+        offered = suggested.get(key, set()) - applied.get(key, set())
+        accepted = sum(1 for number in offered if (number, key) in added_by_person)
         labels.append(
             {
-                "label": name,
+                "label": shown[key],
                 "applied": len(on),
                 "removed": wrong,
                 "live_precision": round((len(on) - wrong) / len(on), 4) if on else None,
-                "backtest_precision": backtest.get(name),
+                "backtest_precision": backtest.get(shown[key], backtest.get(key)),
                 "suggested": len(offered),
                 "accepted": accepted,
             }
@@ -229,7 +252,8 @@ def triage_section(
         "accepted": sum(int(label["accepted"]) for label in labels),
         "events_read": len(events),
         "events_complete": complete,
-        # labels applied before the oldest event read: left out of the counts above
+        # labels applied before the oldest event read: left out of the counts above (and
+        # suggestions made then may be counted as not added)
         "not_covered": uncovered,
     }
 

@@ -32,6 +32,7 @@ class Outcome:
     error: str | None = None
     exit_code: int = 0
     detail: str | None = None  # the traceback of an unexpected failure (shown with --debug)
+    counted: bool = True  # a run for `ossbot report` (not a redelivery or ossbot's own event)
 
 
 def run_jobs(session: Session, event: Event, jobs: list[Job]) -> list[Outcome]:
@@ -71,17 +72,20 @@ def run_job(session: Session, job: Job, event: Event) -> Outcome:
         )
     outcome.requests = ctx.reader.total_requests - before
     outcome.llm = ctx.llm_usage()
-    # A redelivered event is no run of its own (and leaves the state as it was).
-    if not ctx.dry_run and not (outcome.plan.skipped or "").startswith(ALREADY_PROCESSED):
+    # A redelivered event, or ossbot's own, is no run of its own (and leaves the state alone).
+    if not ctx.dry_run and outcome.counted:
         _record_run(ctx, job, event, outcome, spent)
     return outcome
 
 
-def _llm_spent(ctx: Context) -> tuple[int, int, int]:
-    """(calls, prompt tokens, completion tokens) the run's model client spent so far."""
+def _llm_spent(ctx: Context) -> tuple[int, int, int, int]:
+    """(calls, prompt tokens, completion tokens, models seen) the run's model client spent so
+    far."""
     client = ctx.__dict__.get("llm")
     usage = client.usage if client is not None and client.enabled else None
-    return (usage.calls, usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0, 0)
+    if usage is None:
+        return (0, 0, 0, 0)
+    return (usage.calls, usage.prompt_tokens, usage.completion_tokens, len(usage.models))
 
 
 def outcome_kind(outcome: Outcome) -> str:
@@ -97,12 +101,16 @@ def outcome_kind(outcome: Outcome) -> str:
 
 
 def _record_run(
-    ctx: Context, job: Job, event: Event, outcome: Outcome, spent: tuple[int, int, int]
+    ctx: Context, job: Job, event: Event, outcome: Outcome, spent: tuple[int, int, int, int]
 ) -> None:
-    calls, prompt, completion = (a - b for a, b in zip(_llm_spent(ctx), spent, strict=True))
+    now = _llm_spent(ctx)
+    calls, prompt, completion = (a - b for a, b in zip(now[:3], spent[:3], strict=True))
     client = ctx.__dict__.get("llm")
-    models = client.usage.models if client is not None and client.enabled and calls else []
-    with suppress(OssbotError):  # the record is for reports: it never fails the run it describes
+    models: list[str] = []
+    if client is not None and client.enabled and calls:
+        seen = client.usage.models
+        models = seen[spent[3] :] or seen[-1:]  # the models this job used (first seen, or last)
+    with suppress(Exception):  # the record is for reports: it never fails the run it describes
         ctx.store.record_job_run(
             {
                 "repo": event.repo,
@@ -126,11 +134,11 @@ def _run(session: Session, job: Job, event: Event, base: Plan) -> Outcome:
     done = ctx.store.processed(event.key, job.name)
     if done is not None:
         reason = f"{ALREADY_PROCESSED} at {done['processed_at']}"
-        return Outcome(job.name, base.with_(skipped=reason), ctx.dry_run)
+        return Outcome(job.name, base.with_(skipped=reason), ctx.dry_run, counted=False)
     sender = event.sender.login if event.sender is not None else ""
     if sender.lower() == ctx.bot_login.lower() and not event.terminal:  # the loop guard
         reason = f"the event was caused by ossbot itself ({sender})"
-        return Outcome(job.name, base.with_(skipped=reason), ctx.dry_run)
+        return Outcome(job.name, base.with_(skipped=reason), ctx.dry_run, counted=False)
     plan = job.plan(ctx, event)
     results: list[Result] = []
     if not ctx.dry_run:

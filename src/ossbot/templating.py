@@ -62,4 +62,5 @@ class Templates:
 def _cell(value: object) -> str:
     """Untrusted text as one Markdown table cell: one line, no pipes, nobody mentioned."""
     text = " ".join(str(value).split()).replace("|", "\\|")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # no raw HTML
     return neutralize_mentions(text)

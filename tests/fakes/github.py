@@ -3152,12 +3152,15 @@ class FakeGitHub(_Views):
         query = re.sub(r"\s+", " ", str(body.get("query", ""))).strip()
         if re.fullmatch(r"(query )?\{ ?viewer ?\{ ?login ?\} ?\}", query):
             return {"data": {"viewer": {"login": login}}}
-        if query.startswith("mutation") and "pinIssue(input: {issueId: $id})" in query:
-            return self._pin_issue(req, str((body.get("variables") or {}).get("id", "")))
+        node = str((body.get("variables") or {}).get("id", ""))
+        if query.startswith("mutation") and " pinIssue(input: {issueId: $id})" in query:
+            return self._pin_issue(req, node)
+        if query.startswith("mutation") and " unpinIssue(input: {issueId: $id})" in query:
+            return self._pin_issue(req, node, pin=False)
         message = f"FakeGitHub answers {{ viewer {{ login }} }} and pinIssue only, not {query!r}"
         return {"errors": [{"type": "INVALID", "message": message}]}  # GraphQL: 200 with errors
 
-    def _pin_issue(self, req: Request, node_id: str) -> dict:
+    def _pin_issue(self, req: Request, node_id: str, *, pin: bool = True) -> dict:
         """GraphQL's pinIssue: errors come back as 200 with `errors`, as GraphQL answers them."""
         for repo in self._repos.values():
             for issue in repo["issues"].values():
@@ -3181,6 +3184,10 @@ class FakeGitHub(_Views):
                         ],
                     }
                 pinned = repo.setdefault("pinned", [])
+                if not pin:
+                    if issue["number"] in pinned:
+                        pinned.remove(issue["number"])
+                    return {"data": {"unpinIssue": {"issue": {"number": issue["number"]}}}}
                 if issue["number"] not in pinned:
                     if len(pinned) >= 3:
                         return {

@@ -148,16 +148,18 @@ class Writer:
         self._did(f"issue edited: {repo}#{number}")
         return data
 
-    def open_issues_by(self, repo: str, login: str, *, limit: int = 300) -> list[dict[str, Any]]:
+    def open_issues_by(self, repo: str, login: str, *, limit: int = 1000) -> list[dict[str, Any]]:
         """Open issues (not pull requests) opened by `login`, oldest first."""
         params = {"creator": login, "state": "open", "sort": "created", "direction": "asc"}
         found = self.http.pages(f"/repos/{repo}/issues", params, limit=limit)
         return [issue for issue in found if not issue.get("pull_request")]
 
-    def pin_issue(self, node_id: str) -> None:
-        """Pin the issue to the repository (GraphQL only; at most three pinned issues)."""
+    def pin_issue(self, node_id: str, *, pin: bool = True) -> None:
+        """Pin (or unpin) the issue in the repository (GraphQL only; at most three pinned);
+        pinning a pinned issue again changes nothing."""
+        name = "pinIssue" if pin else "unpinIssue"
         self.http.graphql(
-            "mutation($id: ID!) { pinIssue(input: {issueId: $id}) { issue { number } } }",
+            f"mutation($id: ID!) {{ {name}(input: {{issueId: $id}}) {{ issue {{ number }} }} }}",
             {"id": node_id},
         )
 

@@ -151,6 +151,7 @@ def _m0008_job_runs(db: Database) -> None:
         prompt_tokens INTEGER, completion_tokens INTEGER, models TEXT, at TEXT)""")
     db.execute("CREATE INDEX job_runs_at ON job_runs (repo, at)")
     db.execute("ALTER TABLE reviews ADD COLUMN check_conclusion TEXT")
+    db.execute("ALTER TABLE label_log ADD COLUMN actor TEXT")  # the login ossbot acted as
 
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [

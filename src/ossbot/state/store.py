@@ -388,9 +388,10 @@ class StateStore:
         event_key: str,
         confidence: dict[str, float] | None = None,
         source: dict[str, str] | None = None,
+        by: str | None = None,
     ) -> None:
-        """Labels ossbot applied on an issue (`action`: "applied"), and the issue's labels
-        after."""
+        """Labels ossbot applied on an issue (`action`: "applied") or suggested, the issue's
+        labels after, and the login it acted as (`by`: whose label events are its own)."""
         at = _now()
         self._table("label_log").insert_all(
             {
@@ -403,6 +404,7 @@ class StateStore:
                 "after": json.dumps(sorted(after, key=str.lower)),
                 "event_key": event_key,
                 "at": at,
+                "actor": by,
             }
             for label in labels
         )
