@@ -265,7 +265,7 @@ def test_the_action_installs_runs_and_reports_like_a_runner(tmp_path, gh):
     from conftest import issue_event
 
     event.write_text(json.dumps(issue_event(gh, number)))
-    runner = Runner(tmp_path, gh, {"state": "none"})
+    runner = Runner(tmp_path, gh, {"state": "cache"})  # kept on the runner for the report
     ran = runner.run(
         {
             "GITHUB_EVENT_PATH": str(event),
@@ -300,7 +300,7 @@ def test_the_action_installs_runs_and_reports_like_a_runner(tmp_path, gh):
 
     # The weekly report through the same action: `args` reach the command, warm (no install).
     runner.warm, runner.outputs = True, {}
-    runner.inputs |= {"command": "report", "args": "--since 7d --publish", "state": "none"}
+    runner.inputs |= {"command": "report", "args": "--since 7d --publish"}
     ran = runner.run({"OSSBOT_RETRY_BACKOFF": "0", "OSSBOT_WRITE_INTERVAL": "0"})
     assert "Install ossbot" not in ran and "ossbot" in ran
     url = runner.action_outputs()["report-url"]
