@@ -222,3 +222,14 @@ def edit_issue(fake: Any, number: int, repo: str = REPO, **fields: Any) -> dict[
 def writes(fake: Any) -> list[Any]:
     """The requests that may change something (a GraphQL query is a POST that reads)."""
     return [r for r in fake.requests if r.method != "GET" and r.path != "/graphql"]
+
+
+def base_python() -> str:
+    """What setup-python would give: a Python outside any virtual environment."""
+    import shutil
+
+    name = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for candidate in (Path(sys.base_prefix) / "bin" / name, Path(shutil.which(name) or "")):
+        if candidate.is_file():
+            return str(candidate)
+    raise AssertionError("no base Python found")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BOT_TOKEN, REPO
+from conftest import BOT_TOKEN, REPO, base_python
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = ROOT / "action.yml"
@@ -203,7 +203,7 @@ class Runner:
 
     def run(self, extra_env: dict[str, str]) -> list[str]:
         ran = []
-        python = _base_python()
+        python = base_python()
         for step in yaml.safe_load(ACTION.read_text())["runs"]["steps"]:
             name = step.get("id") or step.get("name") or step.get("uses")
             if "if" in step and not self.truth(step["if"]):
@@ -247,15 +247,6 @@ class Runner:
     def action_outputs(self) -> dict[str, str]:
         specs = yaml.safe_load(ACTION.read_text())["outputs"]
         return {name: self.text(spec["value"]) for name, spec in specs.items()}
-
-
-def _base_python() -> str:
-    """What setup-python would give: a Python outside any virtual environment."""
-    name = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    for candidate in (Path(sys.base_prefix) / "bin" / name, Path(shutil.which(name) or "")):
-        if candidate.is_file():
-            return str(candidate)
-    raise AssertionError("no base Python found")
 
 
 def test_the_action_installs_runs_and_reports_like_a_runner(tmp_path, gh):
@@ -323,7 +314,7 @@ def test_a_provider_input_keys_an_environment_with_the_llm_sdks(tmp_path, gh):
         "RUNNER_OS": "Linux",
         "RUNNER_ARCH": "X64",
         **{k: runner.text(str(v)) for k, v in step["env"].items()},
-        "OSSBOT_PYTHON": _base_python(),
+        "OSSBOT_PYTHON": base_python(),
     }
     subprocess.run(["bash", "-c", step["run"]], env=env, check=True)
     values = dict(x.split("=", 1) for x in output.read_text().splitlines())

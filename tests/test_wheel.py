@@ -15,20 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import base_python
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 SKIP = shutil.ignore_patterns(
     ".git", ".venv", "__pycache__", "*.pyc", "*.egg-info", "build", "dist", ".ruff_cache",
     ".mypy_cache", ".pytest_cache", ".hypothesis",
 )  # fmt: skip
-
-
-def _base_python() -> str:
-    name = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    for candidate in (Path(sys.base_prefix) / "bin" / name, Path(shutil.which(name) or "")):
-        if candidate.is_file():
-            return str(candidate)
-    raise AssertionError("no base Python found")
 
 
 def _run(*args: str | Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -57,7 +51,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     wheels = list(dist.glob("ossbot-*.whl"))
     assert len(wheels) == 1, wheels
     venv = tmp / "venv"
-    _run(_base_python(), "-m", "venv", venv, cwd=tmp, env=env)
+    _run(base_python(), "-m", "venv", venv, cwd=tmp, env=env)
     python = venv / "bin" / "python"
     # pip, as a user would (and as the action falls back to): the locked set, then the wheel.
     _run(python, "-m", "pip", "install", "-q", "--no-deps",
